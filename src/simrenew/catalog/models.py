@@ -1,0 +1,87 @@
+"""What a brand sells: renewal bundles and top-ups, with names in every language."""
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from simrenew.brands.models import Brand
+
+
+class ProductKind(models.TextChoices):
+    BUNDLE = "bundle", _("Bundle")
+    TOPUP = "topup", _("Top-up")
+
+
+class Product(models.Model):
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="products")
+    code = models.SlugField(max_length=48)
+    kind = models.CharField(max_length=8, choices=ProductKind.choices)
+    # {"en": "...", "nl": "...", ...}; falls back to English.
+    names = models.JSONField(default=dict)
+    descriptions = models.JSONField(default=dict, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    # Bundle: price (VAT included) and allowances; a NULL allowance means unlimited.
+    price_amount = models.BigIntegerField(null=True, blank=True)
+    data_mb = models.PositiveIntegerField(null=True, blank=True)
+    voice_minutes = models.PositiveIntegerField(null=True, blank=True)
+    sms_count = models.PositiveIntegerField(null=True, blank=True)
+    validity_days = models.PositiveIntegerField(null=True, blank=True)
+    auto_renewable = models.BooleanField(default=True)
+
+    # Top-up: either a list of fixed amounts in cents, or a range with a step.
+    topup_amounts = models.JSONField(default=list, blank=True)
+    topup_min_amount = models.BigIntegerField(null=True, blank=True)
+    topup_max_amount = models.BigIntegerField(null=True, blank=True)
+    topup_step_amount = models.BigIntegerField(null=True, blank=True)
+
+    currency = models.CharField(max_length=3, default="EUR")
+
+    class Meta:
+        ordering = ["brand", "kind", "position", "price_amount"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "code"], name="uniq_product_code_per_brand"),
+            models.CheckConstraint(
+                condition=~models.Q(kind="bundle")
+                | (models.Q(price_amount__gt=0) & models.Q(validity_days__gt=0)),
+                name="bundle_has_price_and_validity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand.code}:{self.code}"
+
+    @property
+    def name(self) -> str:
+        language = (get_language() or "en").lower()
+        return self.names.get(language) or self.names.get("en") or self.code
+
+    @property
+    def description(self) -> str:
+        language = (get_language() or "en").lower()
+        return self.descriptions.get(language) or self.descriptions.get("en") or ""
+
+    def name_in(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("en") or self.code
+
+    @property
+    def is_bundle(self) -> bool:
+        return self.kind == ProductKind.BUNDLE
+
+    def topup_choices(self) -> list[int]:
+        if self.topup_amounts:
+            return sorted(int(a) for a in self.topup_amounts)
+        if self.topup_min_amount and self.topup_max_amount and self.topup_step_amount:
+            return list(range(self.topup_min_amount, self.topup_max_amount + 1, self.topup_step_amount))
+        return []
+
+    def accepts_topup(self, amount: int) -> bool:
+        if self.topup_amounts:
+            return amount in {int(a) for a in self.topup_amounts}
+        if self.topup_min_amount is None or self.topup_max_amount is None or not self.topup_step_amount:
+            return False
+        return (
+            self.topup_min_amount <= amount <= self.topup_max_amount
+            and (amount - self.topup_min_amount) % self.topup_step_amount == 0
+        )

@@ -1,0 +1,77 @@
+"""Belgian mobile numbers (MSISDN) and SIM serial numbers (ICCID)."""
+
+import phonenumbers
+from django.utils.translation import gettext_lazy as _
+
+from simrenew.kit.errors import DomainError
+
+
+class InvalidMsisdn(DomainError):
+    code = "invalid_msisdn"
+    default_message = _("This is not a Belgian mobile number. Type it like 0470 12 34 56 or +32 470 12 34 56.")
+
+
+class InvalidIccid(DomainError):
+    code = "invalid_iccid"
+    default_message = _("This is not a valid Belgian SIM card number (ICCID).")
+
+
+def normalize_msisdn(raw: str) -> str:
+    """Return the E.164 form (+32470123456) of a Belgian mobile number typed in any usual way."""
+    text = (raw or "").strip()
+    if not text or len(text) > 32:
+        raise InvalidMsisdn()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, "BE")
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidMsisdn() from exc
+    if (
+        number.country_code != 32
+        or not phonenumbers.is_valid_number(number)
+        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
+    ):
+        raise InvalidMsisdn()
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_msisdn(e164: str) -> str:
+    """National display form: 0470 12 34 56."""
+    digits = "0" + e164.removeprefix("+32")
+    return f"{digits[:4]} {digits[4:6]} {digits[6:8]} {digits[8:]}"
+
+
+def mask_msisdn(e164: str) -> str:
+    """Masked for receipts, e-mails and kiosks: 0470 •• •• 56."""
+    digits = "0" + e164.removeprefix("+32")
+    return f"{digits[:4]} •• •• {digits[-2:]}"
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def luhn_check_digit(payload: str) -> str:
+    for digit in "0123456789":
+        if luhn_valid(payload + digit):
+            return digit
+    raise AssertionError("unreachable")
+
+
+def normalize_iccid(raw: str) -> str:
+    """A Belgian ICCID: 89 (telecom) 32 (Belgium), 19 or 20 digits, Luhn check digit."""
+    digits = "".join((raw or "").split())
+    if not digits.isdigit() or len(digits) not in (19, 20) or not digits.startswith("8932"):
+        raise InvalidIccid()
+    if not luhn_valid(digits):
+        raise InvalidIccid()
+    return digits

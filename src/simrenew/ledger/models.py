@@ -1,0 +1,72 @@
+"""Double-entry ledger: append-only postings grouped in journals that sum to zero.
+
+Sign convention: an account's balance is the sum of its postings. What we owe or earned
+(a line's credit, a retailer's float, revenue, VAT payable) grows with positive postings;
+money we hold or are owed (provider clearing, shop cash) and expenses go negative. Every
+journal's postings sum to zero.
+"""
+
+from django.db import models
+
+
+class AccountKind(models.TextChoices):
+    LINE_CREDIT = "line_credit"
+    LINE_BONUS = "line_bonus"
+    RETAILER_FLOAT = "retailer_float"
+    PROVIDER_CLEARING = "provider_clearing"
+    SHOP_CASH = "shop_cash"
+    REVENUE = "revenue"
+    FEE_REVENUE = "fee_revenue"
+    VAT_PAYABLE = "vat_payable"
+    PROMOTION_EXPENSE = "promotion_expense"
+    COMMISSION_EXPENSE = "commission_expense"
+    BREAKAGE = "breakage"
+
+
+class Account(models.Model):
+    code = models.CharField(max_length=96, unique=True)
+    kind = models.CharField(max_length=24, choices=AccountKind.choices)
+    currency = models.CharField(max_length=3, default="EUR")
+    # Guarded accounts (a line's credit, a retailer's float) may never go below zero. They keep
+    # a cached balance, changed only by ledger.service under this row's lock. Platform accounts
+    # are not guarded: their balance is the sum of their postings, so no single row serialises
+    # every sale.
+    guarded = models.BooleanField(default=False)
+    balance_amount = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(guarded=False) | models.Q(balance_amount__gte=0),
+                name="guarded_account_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Journal(models.Model):
+    # Unique business key: `order:{id}:fulfil` etc. Posting the same key twice is impossible,
+    # which is what makes fulfilment happen exactly once.
+    key = models.CharField(max_length=128, unique=True)
+    kind = models.CharField(max_length=32)
+    memo = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Posting(models.Model):
+    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="EUR")
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "journal"])]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.amount}"

@@ -1,0 +1,16 @@
+from django.contrib import admin
+
+from simrenew.lines.models import BundlePeriod, Line
+
+
+@admin.register(Line)
+class LineAdmin(admin.ModelAdmin):
+    list_display = ["msisdn", "brand", "status", "identity_status", "credit_expires_at", "auto_renew"]
+    list_filter = ["brand", "status", "identity_status"]
+    search_fields = ["msisdn", "iccid"]
+
+
+@admin.register(BundlePeriod)
+class BundlePeriodAdmin(admin.ModelAdmin):
+    list_display = ["line", "product", "status", "starts_at", "ends_at", "data_mb_left"]
+    list_filter = ["status"]

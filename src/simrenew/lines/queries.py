@@ -1,0 +1,56 @@
+"""Line reads shared by the portal and the APIs."""
+
+from dataclasses import dataclass
+
+from simrenew.kit import clock
+from simrenew.kit.phone import normalize_msisdn
+from simrenew.ledger.models import Account
+from simrenew.lines.errors import UnknownLine
+from simrenew.lines.models import BundlePeriod, Line, PeriodStatus
+
+
+def line_by_number(raw_number: str) -> Line:
+    """The line for a number typed in any usual form; InvalidMsisdn or UnknownLine otherwise."""
+    msisdn = normalize_msisdn(raw_number)
+    try:
+        return Line.objects.select_related("brand").get(msisdn=msisdn)
+    except Line.DoesNotExist as exc:
+        raise UnknownLine() from exc
+
+
+@dataclass(frozen=True)
+class Balances:
+    credit_amount: int
+    bonus_amount: int
+
+    @property
+    def total_amount(self) -> int:
+        return self.credit_amount + self.bonus_amount
+
+
+def balances(line: Line) -> Balances:
+    found = dict(
+        Account.objects.filter(code__in=[line.credit_account_code, line.bonus_account_code]).values_list(
+            "code", "balance_amount"
+        )
+    )
+    return Balances(found.get(line.credit_account_code, 0), found.get(line.bonus_account_code, 0))
+
+
+def current_period(line: Line) -> BundlePeriod | None:
+    now = clock.now()
+    return (
+        line.periods.select_related("product")
+        .filter(status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED], starts_at__lte=now, ends_at__gt=now)
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def queued_periods(line: Line) -> list[BundlePeriod]:
+    now = clock.now()
+    return list(
+        line.periods.select_related("product")
+        .filter(status__in=[PeriodStatus.QUEUED, PeriodStatus.ACTIVE], starts_at__gt=now)
+        .order_by("starts_at")
+    )

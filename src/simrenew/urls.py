@@ -1,0 +1,24 @@
+"""Top-level URLs: language-prefixed pages, the API, webhooks and the payment sandbox."""
+
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from simrenew.api.urls import api
+from simrenew.web import webhooks
+
+urlpatterns = [
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("payments/webhooks/mollie/", webhooks.mollie_webhook, name="mollie_webhook"),
+    path("api/", api.urls),
+]
+if settings.PAYMENT_SANDBOX:
+    urlpatterns.append(path("sandbox/mollie/", include("simrenew.sandbox.urls")))
+
+urlpatterns += i18n_patterns(
+    path("admin/", admin.site.urls),
+    path("", include("simrenew.web.portal.urls")),
+    prefix_default_language=True,
+)
