@@ -21,6 +21,7 @@ class AccountKind(models.TextChoices):
     PROMOTION_EXPENSE = "promotion_expense"
     COMMISSION_EXPENSE = "commission_expense"
     BREAKAGE = "breakage"
+    OPENING_BALANCE = "opening_balance"
 
 
 class Account(models.Model):

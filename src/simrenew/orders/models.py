@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from simrenew.brands.models import PaymentMethod
 from simrenew.kit.phone import mask_msisdn
 
 
@@ -46,7 +47,7 @@ class Order(models.Model):
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=8, choices=OrderKind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
-    method = models.CharField(max_length=16)  # brands.PaymentMethod
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
     # Price breakdown in cents, VAT included. total = list - discount + fee; vat is the VAT part of total.
     list_amount = models.BigIntegerField()
     discount_amount = models.BigIntegerField(default=0)

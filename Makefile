@@ -1,0 +1,58 @@
+# simrenew — `make demo` runs the whole thing locally; `make test` runs every check.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE := simrenew.settings
+
+# Django 6 needs Python >= 3.12: take the first suitable interpreter.
+PYTHON_BIN := $(shell for p in python3.13 python3.12 python3 ; do \
+	  if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then command -v $$p; break; fi; done)
+
+.PHONY: demo test venv install messages static migrate demo-data serve lint typecheck browser-deps clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@if [ -z "$(PYTHON_BIN)" ]; then echo "simrenew needs Python 3.12 or newer (Django 6). Install one and retry."; exit 1; fi
+	@test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+
+static: install
+	$(PY) manage.py collectstatic --noinput -v0
+
+migrate: install
+	$(PY) manage.py migrate --noinput -v0
+
+demo-data: migrate
+	$(PY) manage.py demo_data
+
+demo: messages static demo-data
+	@$(PY) -m simrenew.demo.banner
+	@PAYMENT_SANDBOX=true exec bash scripts/run-demo.sh $(HOST) $(PORT)
+
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	  echo "could not install chromium: browser tests will be skipped"; }
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/lint-imports
+
+typecheck: install
+	$(VENV)/bin/mypy src
+
+test: install browser-deps messages static lint typecheck
+	bash scripts/test.sh
+
+clean:
+	rm -rf $(VENV) var

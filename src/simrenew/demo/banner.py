@@ -1,0 +1,22 @@
+"""Printed by `make demo`: where everything is and how to log in."""
+
+from simrenew.demo.management.commands.demo_data import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_LINE
+
+BASE = "http://127.0.0.1:8000"
+
+print(
+    f"""
+simrenew demo — starting on {BASE}
+  portal (pick a language)   {BASE}/  ->  {BASE}/zh-hans/  {BASE}/en/  {BASE}/nl/  {BASE}/fr/  {BASE}/de/
+  My account                 {BASE}/en/account/
+  dev outbox (e-mail, SMS)   {BASE}/en/dev/outbox/
+  payment sandbox            {BASE}/sandbox/mollie/
+  back office (admin)        {BASE}/en/admin/
+  API docs                   {BASE}/api/docs
+demo logins
+  customer  {DEMO_CUSTOMER[0]} / {DEMO_CUSTOMER[1]}  (line {DEMO_LINE} linked)
+  admin     {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}
+  any other demo line for linking or gift top-ups: e.g. 0485 00 00 02, 0495 00 00 03
+stop with Ctrl-C
+"""
+)

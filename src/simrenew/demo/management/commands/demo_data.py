@@ -1,0 +1,115 @@
+"""`simrenew demo_data`: load the demo brands, catalogue, 1,000+ lines and demo logins. Safe to re-run."""
+
+import random
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from simrenew.brands.models import Brand, PaymentMethodFee
+from simrenew.catalog.models import Product, ProductKind
+from simrenew.customers.models import LineLink, User
+from simrenew.demo import catalogue
+from simrenew.kit import clock
+from simrenew.kit.phone import luhn_check_digit
+from simrenew.ledger import service as ledger
+from simrenew.ledger.models import AccountKind, Journal
+from simrenew.lines import service as lines
+from simrenew.lines.models import Line
+
+DEMO_CUSTOMER = ("demo@simrenew.example", "Renew-Demo-2026")
+DEMO_ADMIN = ("admin@simrenew.example", "Admin-Demo-2026")
+DEMO_LINE = "+32472000001"
+
+
+def demo_msisdn(prefix: str, index: int) -> str:
+    return f"+32{prefix[1:]}{index:06d}"
+
+
+def demo_iccid(brand_index: int, index: int) -> str:
+    payload = f"8932{brand_index:02d}{index:012d}"
+    return payload + luhn_check_digit(payload)
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--lines", type=int, default=1000, help="how many demo lines in all")
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        rng = random.Random(2026)  # noqa: S311 - demo data only
+        now = clock.now()
+        per_brand = max(1, options["lines"] // len(catalogue.BRANDS))
+        created_lines = 0
+        for brand_index, spec in enumerate(catalogue.BRANDS, start=1):
+            fields = {k: v for k, v in spec.items() if k not in ("code", "prefixes")}
+            brand, _ = Brand.objects.update_or_create(code=spec["code"], defaults=fields)
+            for method, (fixed, bp) in catalogue.FEES.items():
+                PaymentMethodFee.objects.update_or_create(
+                    brand=brand, method=method, defaults={"fixed_amount": fixed, "percent_bp": bp, "enabled": True}
+                )
+            for position, (code, price, data, minutes, sms, days) in enumerate(catalogue.BUNDLES[brand.code]):
+                Product.objects.update_or_create(
+                    brand=brand, code=code,
+                    defaults={
+                        "kind": ProductKind.BUNDLE, "names": catalogue.bundle_names(code, data, minutes, days),
+                        "position": position, "price_amount": price, "data_mb": data, "voice_minutes": minutes,
+                        "sms_count": sms, "validity_days": days,
+                    },
+                )
+            Product.objects.update_or_create(
+                brand=brand, code="topup",
+                defaults={"kind": ProductKind.TOPUP, "names": catalogue.TOPUP_NAMES, **catalogue.TOPUP_AMOUNTS[brand.code]},
+            )
+            bundles = list(Product.objects.filter(brand=brand, kind=ProductKind.BUNDLE))
+            opening = ledger.account("platform:opening_balances", AccountKind.OPENING_BALANCE)
+            for index in range(1, per_brand + 1):
+                prefix = spec["prefixes"][index % len(spec["prefixes"])]
+                msisdn = DEMO_LINE if (brand.code == "proximus" and index == 1) else demo_msisdn(prefix, index)
+                line, created = Line.objects.get_or_create(
+                    msisdn=msisdn,
+                    defaults={
+                        "iccid": demo_iccid(brand_index, index), "brand": brand,
+                        "activated_at": now - timedelta(days=rng.randint(30, 900)),
+                        "credit_expires_at": now + timedelta(days=rng.randint(20, 360)),
+                        "identity_status": "identified",
+                    },
+                )
+                if not created:
+                    continue
+                created_lines += 1
+                credit = rng.choice([0, 250, 500, 1250, 2000, 3500]) if index != 1 else 2500
+                key = f"demo:opening:{line.pk}"
+                if credit and not Journal.objects.filter(key=key).exists():
+                    ledger.post_journal(
+                        key=key, kind="opening_balance",
+                        entries=[
+                            ledger.Entry(ledger.account(line.credit_account_code, AccountKind.LINE_CREDIT), credit),
+                            ledger.Entry(opening, -credit),
+                        ],
+                    )
+                if index == 1 or rng.random() < 0.7:
+                    period = lines.add_bundle_period(
+                        line=line, product=rng.choice(bundles) if index != 1 else bundles[1], order_id=None,
+                        at=now - timedelta(days=rng.randint(0, 25)),
+                    )
+                    if period.data_mb_left:
+                        period.data_mb_left = rng.randint(0, period.data_mb_left)
+                        period.save(update_fields=["data_mb_left"])
+                    lines.expire_ended_periods(line=line, at=now)
+        customer = User.objects.filter(email=DEMO_CUSTOMER[0]).first()
+        if customer is None:
+            customer = User.objects.create_user(DEMO_CUSTOMER[0], DEMO_CUSTOMER[1], language="en", full_name="Demo Customer")
+        customer.email_verified_at = customer.email_verified_at or now
+        customer.save(update_fields=["email_verified_at"])
+        demo_line = Line.objects.get(msisdn=DEMO_LINE)
+        LineLink.objects.get_or_create(customer=customer, line=demo_line, defaults={"linked_at": now})
+        if not User.objects.filter(email=DEMO_ADMIN[0]).exists():
+            User.objects.create_superuser(DEMO_ADMIN[0], DEMO_ADMIN[1], email_verified_at=now)
+        self.stdout.write(
+            f"demo data: {Brand.objects.count()} brands, {Product.objects.count()} products, "
+            f"{Line.objects.count()} lines ({created_lines} new)"
+        )

@@ -1,0 +1,64 @@
+"""The ledger entries of a fulfilled order (DESIGN: rules that keep money right)."""
+
+from simrenew.brands.models import PaymentMethod
+from simrenew.kit.money import vat_included
+from simrenew.ledger import service as ledger
+from simrenew.ledger.errors import InsufficientFunds
+from simrenew.ledger.models import Account, AccountKind
+from simrenew.orders.models import Order, OrderKind
+
+
+def line_credit_account(order: Order) -> Account:
+    return ledger.account(order.line.credit_account_code, AccountKind.LINE_CREDIT, order.currency)
+
+
+def line_bonus_account(order: Order) -> Account:
+    return ledger.account(order.line.bonus_account_code, AccountKind.LINE_BONUS, order.currency)
+
+
+def clearing_account(provider: str, currency: str) -> Account:
+    return ledger.account(f"provider:{provider}:clearing", AccountKind.PROVIDER_CLEARING, currency)
+
+
+def fulfilment_entries(*, order: Order, provider: str | None) -> list[ledger.Entry]:
+    """Balanced entries: where the money comes from (the payment or the line's credit) and where
+    it goes (the line's credit for a top-up; revenue and VAT for a bundle; the fee to fee revenue)."""
+    price = order.price_amount
+    entries: list[ledger.Entry] = []
+
+    # Source.
+    if order.method == PaymentMethod.CREDIT:
+        bonus = line_bonus_account(order)
+        credit = line_credit_account(order)
+        # Bonus credit is spent first; the ledger refuses the journal if the rest is not covered.
+        from_bonus = min(bonus.balance_amount, price)
+        if from_bonus:
+            entries.append(ledger.Entry(bonus, -from_bonus))
+        entries.append(ledger.Entry(credit, -(price - from_bonus)))
+    else:
+        if provider is None:
+            raise ValueError("a paid order needs its provider")
+        entries.append(ledger.Entry(clearing_account(provider, order.currency), -order.total_amount))
+
+    # Destination.
+    if order.kind == OrderKind.TOPUP:
+        entries.append(ledger.Entry(line_credit_account(order), price))
+    else:
+        price_vat = vat_included(price)
+        brand_code = order.line.brand.code
+        entries.append(
+            ledger.Entry(ledger.account(f"brand:{brand_code}:revenue", AccountKind.REVENUE, order.currency), price - price_vat)
+        )
+        entries.append(ledger.Entry(ledger.account("platform:vat_payable", AccountKind.VAT_PAYABLE, order.currency), price_vat))
+    if order.fee_amount:
+        fee_vat = vat_included(order.fee_amount)
+        entries.append(
+            ledger.Entry(ledger.account("platform:fee_revenue", AccountKind.FEE_REVENUE, order.currency), order.fee_amount - fee_vat)
+        )
+        entries.append(ledger.Entry(ledger.account("platform:vat_payable", AccountKind.VAT_PAYABLE, order.currency), fee_vat))
+    return entries
+
+
+def check_credit_covers(order: Order) -> None:
+    if line_bonus_account(order).balance_amount + line_credit_account(order).balance_amount < order.price_amount:
+        raise InsufficientFunds()

@@ -1,0 +1,122 @@
+"""What the payment sandbox stores: Mollie-like payments, refunds, idempotency keys and webhook calls.
+
+The sandbox plays the part of an outside provider, so nothing here points at simrenew's own models.
+"""
+
+from django.db import models
+
+
+class SandboxPayment(models.Model):
+    # Mollie's statuses, spelled as Mollie spells them (one "l" in canceled).
+    OPEN = "open"
+    PENDING = "pending"
+    AUTHORIZED = "authorized"
+    PAID = "paid"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+    STATUS_CHOICES = [
+        (OPEN, "Open"),
+        (PENDING, "Pending"),
+        (AUTHORIZED, "Authorized"),
+        (PAID, "Paid"),
+        (FAILED, "Failed"),
+        (CANCELED, "Canceled"),
+        (EXPIRED, "Expired"),
+    ]
+    FINAL = frozenset({PAID, FAILED, CANCELED, EXPIRED})
+
+    # The integer pk gives a stable newest-first order for Mollie's cursor pagination (`from`);
+    # the tr_ id is what the API shows.
+    public_id = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=STATUS_CHOICES, default=OPEN)
+    amount_value = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    description = models.CharField(max_length=255)
+    method = models.CharField(max_length=20, blank=True)
+    metadata = models.JSONField(null=True, blank=True)
+    locale = models.CharField(max_length=8, blank=True)
+    redirect_url = models.CharField(max_length=2000, blank=True)
+    cancel_url = models.CharField(max_length=2000, blank=True)
+    webhook_url = models.CharField(max_length=2000, blank=True)
+    sequence_type = models.CharField(max_length=10, default="oneoff")
+    customer_id = models.CharField(max_length=40, blank=True)
+    mandate_id = models.CharField(max_length=40, blank=True)
+    details = models.JSONField(null=True, blank=True)
+    # Kept in a column of its own so that no two bank transfers share a reference.
+    transfer_reference = models.CharField(max_length=24, unique=True, null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    canceled_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL
+
+
+class SandboxRefund(models.Model):
+    PENDING = "pending"
+    REFUNDED = "refunded"
+    STATUS_CHOICES = [(PENDING, "Pending"), (REFUNDED, "Refunded")]
+
+    public_id = models.CharField(max_length=32, unique=True)
+    payment = models.ForeignKey(SandboxPayment, on_delete=models.CASCADE, related_name="refunds")
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=STATUS_CHOICES, default=PENDING)
+    amount_value = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    description = models.CharField(max_length=255, blank=True)
+    metadata = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class SandboxIdempotencyKey(models.Model):
+    """The first successful answer to a POST/DELETE that carried an Idempotency-Key.
+
+    `scope` hashes the API key with the Idempotency-Key, so that keys are per account as at Mollie
+    and no API key is stored in clear; `fingerprint` hashes method, path and body."""
+
+    scope = models.CharField(max_length=64, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.scope[:12]
+
+
+class SandboxWebhookCall(models.Model):
+    """One attempt at posting a webhook, kept for the sandbox page and for tests."""
+
+    payment = models.ForeignKey(SandboxPayment, on_delete=models.CASCADE, related_name="webhook_calls")
+    url = models.CharField(max_length=2000)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    called_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} → {self.status_code or self.error}"
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

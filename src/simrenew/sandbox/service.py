@@ -1,0 +1,337 @@
+"""The sandbox's rules: create, change, cancel and refund payments the way Mollie's test mode does.
+
+Everything that changes a payment's status goes through `set_status`, which also queues the webhook.
+Errors are `ApiError`s carrying Mollie's HTTP status, message and offending field.
+"""
+
+import json
+import re
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.crypto import get_random_string
+
+from simrenew.kit import clock
+from simrenew.kit.structured_reference import make_structured_reference
+from simrenew.sandbox.models import SandboxPayment, SandboxRefund
+from simrenew.sandbox.tasks import deliver_webhook
+
+METHODS = ("creditcard", "bancontact", "paypal", "banktransfer")
+EURO_ONLY_METHODS = {"bancontact", "banktransfer"}
+LOCALES = {
+    "en_US", "en_GB", "nl_NL", "nl_BE", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_BE", "es_ES", "ca_ES",
+    "pt_PT", "it_IT", "nb_NO", "sv_SE", "fi_FI", "da_DK", "is_IS", "hu_HU", "pl_PL", "lv_LV", "lt_LT",
+}  # fmt: skip
+SEQUENCE_TYPES = ("oneoff", "first", "recurring")
+# How long a payment stays open before Mollie expires it; a bank transfer waits for the money.
+EXPIRY = {
+    "creditcard": timedelta(minutes=30),
+    "bancontact": timedelta(minutes=15),
+    "paypal": timedelta(hours=3),
+    "banktransfer": timedelta(days=12),
+    "": timedelta(minutes=30),
+}
+# Statuses a tester (or a test) may set; "authorized" needs captures, which the sandbox lacks.
+SETTABLE = {"open", "pending", "paid", "failed", "canceled", "expired"}
+# What Mollie's test mode puts in `details` once a payment is paid, per method.
+PAID_DETAILS: dict[str, dict[str, str]] = {
+    "creditcard": {
+        "cardHolder": "T. TEST",
+        "cardNumber": "6787",
+        "cardLabel": "Mastercard",
+        "cardCountryCode": "BE",
+        "cardSecurity": "normal",
+        "cardAudience": "consumer",
+        "feeRegion": "intra-eu",
+    },
+    "bancontact": {
+        "cardNumber": "6787",
+        "consumerName": "T. TEST",
+        "consumerAccount": "BE68539007547034",
+        "consumerBic": "BBRUBEBB",
+    },
+    "paypal": {"consumerName": "T. TEST", "consumerAccount": "test@example.com", "paypalReference": "SANDBOX"},
+    "banktransfer": {"consumerName": "T. TEST", "consumerAccount": "BE68539007547034", "consumerBic": "BBRUBEBB"},
+}
+MAX_METADATA_BYTES = 1024
+AMOUNT_VALUE = re.compile(r"^\d{1,10}\.\d{2}$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+CUSTOMER_ID = re.compile(r"^cst_\w+$", re.ASCII)
+MANDATE_ID = re.compile(r"^mdt_\w+$", re.ASCII)
+
+
+class ApiError(Exception):
+    """A refusal in Mollie's terms: HTTP status, human detail and, for 422, the offending field."""
+
+    TITLES = {
+        400: "Bad Request",
+        401: "Unauthorized Request",
+        404: "Not Found",
+        405: "Method Not Allowed",
+        409: "Conflict",
+        422: "Unprocessable Entity",
+    }
+
+    def __init__(self, status: int, detail: str, *, field: str | None = None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.field = field
+
+    @property
+    def title(self) -> str:
+        return self.TITLES.get(self.status, "Error")
+
+
+def new_id(prefix: str) -> str:
+    return prefix + get_random_string(10)
+
+
+def get_payment(payment_id: str) -> SandboxPayment:
+    """The payment, expired first if its time ran out while nobody looked (Mollie's clock runs on)."""
+    payment = SandboxPayment.objects.filter(public_id=payment_id).first()
+    if payment is None:
+        raise ApiError(404, f"No payment exists with token {payment_id}.")
+    if payment.status == SandboxPayment.OPEN and payment.expires_at and payment.expires_at <= clock.now():
+        payment = set_status(payment.public_id, SandboxPayment.EXPIRED)
+    return payment
+
+
+def expire_overdue() -> None:
+    overdue = SandboxPayment.objects.filter(status=SandboxPayment.OPEN, expires_at__lte=clock.now())
+    for payment_id in list(overdue.values_list("public_id", flat=True)):
+        set_status(payment_id, SandboxPayment.EXPIRED)
+
+
+# --- Creating payments
+
+
+def create_payment(data: dict[str, Any]) -> SandboxPayment:
+    """Validate a POST /v2/payments body as Mollie does and store the new payment."""
+    value, currency = parse_amount(data.get("amount"))
+    description = data.get("description")
+    if not isinstance(description, str) or not description.strip():
+        raise ApiError(422, "The description is invalid", field="description")
+    if len(description) > 255:
+        raise ApiError(422, "The description must not exceed 255 characters", field="description")
+    sequence_type = data.get("sequenceType") or "oneoff"
+    if sequence_type not in SEQUENCE_TYPES:
+        raise ApiError(422, "The sequence type is invalid", field="sequenceType")
+    method = data.get("method") or ""
+    if method not in METHODS:
+        raise ApiError(422, "The payment method is invalid", field="method")
+    if method in EURO_ONLY_METHODS and currency != "EUR":
+        raise ApiError(422, f"The payment method {method} only accepts EUR", field="method")
+    # A recurring payment is charged on a mandate, so the consumer never sees a checkout to return from.
+    redirect_url = _url(data, "redirectUrl", required=sequence_type != "recurring")
+    customer_id = _optional_id(data, "customerId", CUSTOMER_ID)
+    mandate_id = _optional_id(data, "mandateId", MANDATE_ID)
+    if sequence_type != "oneoff" and not customer_id:
+        raise ApiError(422, "A customer is required for first and recurring payments", field="customerId")
+    locale = data.get("locale") or ""
+    if locale and locale not in LOCALES:
+        raise ApiError(422, "The locale is invalid", field="locale")
+    now = clock.now()
+    payment = SandboxPayment(
+        public_id=new_id("tr_"),
+        created_at=now,
+        amount_value=value,
+        currency=currency,
+        description=description,
+        method=method,
+        metadata=_metadata(data),
+        locale=locale,
+        redirect_url=redirect_url,
+        cancel_url=_url(data, "cancelUrl", required=False),
+        webhook_url=_url(data, "webhookUrl", required=False),
+        sequence_type=sequence_type,
+        customer_id=customer_id,
+        mandate_id=mandate_id,
+    )
+    if sequence_type == "recurring":
+        # Mollie charges the mandate straight away; the outcome arrives later by webhook.
+        payment.status = SandboxPayment.PENDING
+        payment.mandate_id = mandate_id or new_id("mdt_")
+    else:
+        payment.expires_at = now + EXPIRY[method]
+    if method == "banktransfer":
+        payment.details, payment.transfer_reference = bank_transfer_details()
+    payment.save()
+    return payment
+
+
+def parse_amount(raw: object, field: str = "amount") -> tuple[Decimal, str]:
+    if not isinstance(raw, dict):
+        raise ApiError(422, "The amount is required", field=field)
+    currency, value = raw.get("currency"), raw.get("value")
+    if not isinstance(currency, str) or not CURRENCY.match(currency):
+        raise ApiError(422, "The currency is invalid", field=f"{field}.currency")
+    # Mollie wants a string with exactly two decimals, never a JSON number.
+    if not isinstance(value, str) or not AMOUNT_VALUE.match(value):
+        raise ApiError(422, "The amount contains an invalid value", field=f"{field}.value")
+    amount = Decimal(value)
+    if amount <= 0:
+        raise ApiError(422, "The amount is lower than the minimum", field=field)
+    return amount, currency
+
+
+def _url(data: dict[str, Any], name: str, *, required: bool) -> str:
+    value = data.get(name)
+    if value in (None, ""):
+        if required:
+            raise ApiError(422, f"The {name} is required", field=name)
+        return ""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.netloc or len(value) > 2000:
+        raise ApiError(422, f"The {name} is invalid", field=name)
+    return str(value)
+
+
+def _optional_id(data: dict[str, Any], name: str, pattern: re.Pattern[str]) -> str:
+    value = data.get(name) or ""
+    if value and (not isinstance(value, str) or not pattern.match(value)):
+        raise ApiError(422, f"The {name} is invalid", field=name)
+    return str(value)
+
+
+def _metadata(data: dict[str, Any]) -> Any:
+    metadata = data.get("metadata")
+    if len(json.dumps(metadata).encode()) > MAX_METADATA_BYTES:
+        raise ApiError(422, "The metadata is too large, it may be at most 1024 bytes", field="metadata")
+    return metadata
+
+
+def bank_transfer_details() -> tuple[dict[str, str], str]:
+    """Where to pay (the configured IBAN/BIC) and a fresh Belgian structured reference."""
+    for _ in range(10):
+        reference = make_structured_reference(secrets.randbelow(10**10))
+        if not SandboxPayment.objects.filter(transfer_reference=reference).exists():
+            break
+    details = {
+        "bankName": getattr(settings, "BANK_TRANSFER_BANK_NAME", "Sandbox Bank"),
+        "bankAccount": settings.BANK_TRANSFER_IBAN.replace(" ", "").upper(),
+        "bankBic": settings.BANK_TRANSFER_BIC,
+        "transferReference": reference,
+    }
+    return details, reference
+
+
+# --- Changing payments
+
+
+def set_status(payment_id: str, status: str) -> SandboxPayment:
+    """Move a payment to `status` and queue its webhook; what the hosted checkout and testers use.
+
+    Setting the status a payment already has changes nothing and sends no webhook."""
+    if status not in SETTABLE:
+        raise ApiError(422, f"The status {status!r} cannot be set", field="status")
+    with transaction.atomic():
+        payment = SandboxPayment.objects.select_for_update().filter(public_id=payment_id).first()
+        if payment is None:
+            raise ApiError(404, f"No payment exists with token {payment_id}.")
+        if payment.status == status:
+            return payment
+        if payment.is_final:
+            raise ApiError(422, f"The payment is already {payment.status}", field="status")
+        now = clock.now()
+        payment.status = status
+        if status == SandboxPayment.PAID:
+            # Mollie always knows how a paid payment was paid.
+            payment.method = payment.method or "creditcard"
+            payment.details = {**(payment.details or {}), **PAID_DETAILS[payment.method]}
+            payment.paid_at = now
+            if payment.sequence_type == "first" and not payment.mandate_id:
+                payment.mandate_id = new_id("mdt_")
+        elif status == SandboxPayment.FAILED:
+            payment.failed_at = now
+        elif status == SandboxPayment.CANCELED:
+            payment.canceled_at = now
+        elif status == SandboxPayment.EXPIRED:
+            payment.expired_at = now
+        payment.save()
+        _queue_webhook(payment)
+    return payment
+
+
+def choose_method(payment_id: str, method: str) -> SandboxPayment:
+    """The consumer picked a method on the hosted checkout of a payment created without one."""
+    if method not in METHODS:
+        raise ApiError(422, "The payment method is invalid", field="method")
+    with transaction.atomic():
+        payment = SandboxPayment.objects.select_for_update().filter(public_id=payment_id).first()
+        if payment is None:
+            raise ApiError(404, f"No payment exists with token {payment_id}.")
+        if payment.method or payment.status != SandboxPayment.OPEN:
+            return payment
+        if method in EURO_ONLY_METHODS and payment.currency != "EUR":
+            raise ApiError(422, f"The payment method {method} only accepts EUR", field="method")
+        payment.method = method
+        payment.expires_at = clock.now() + EXPIRY[method]
+        if method == "banktransfer":
+            payment.details, payment.transfer_reference = bank_transfer_details()
+        payment.save()
+    return payment
+
+
+def is_cancelable(payment: SandboxPayment) -> bool:
+    # At Mollie only methods that wait on the consumer for days, like bank transfer, can be canceled.
+    return payment.status == SandboxPayment.OPEN and payment.method == "banktransfer"
+
+
+def cancel_payment(payment_id: str) -> SandboxPayment:
+    payment = get_payment(payment_id)
+    if not is_cancelable(payment):
+        raise ApiError(422, "The payment cannot be canceled")
+    return set_status(payment_id, SandboxPayment.CANCELED)
+
+
+def _queue_webhook(payment: SandboxPayment) -> None:
+    if payment.webhook_url:
+        payment_id = payment.public_id
+        transaction.on_commit(lambda: deliver_webhook.enqueue(payment_id))
+
+
+# --- Refunds
+
+
+def amount_refunded(payment: SandboxPayment) -> Decimal:
+    total = payment.refunds.aggregate(total=Sum("amount_value"))["total"]
+    return total or Decimal("0.00")
+
+
+def create_refund(payment_id: str, data: dict[str, Any]) -> SandboxRefund:
+    with transaction.atomic():
+        payment = SandboxPayment.objects.select_for_update().filter(public_id=payment_id).first()
+        if payment is None:
+            raise ApiError(404, f"No payment exists with token {payment_id}.")
+        if payment.status != SandboxPayment.PAID:
+            raise ApiError(422, "The payment cannot be refunded because it has not been paid")
+        value, currency = parse_amount(data.get("amount"))
+        if currency != payment.currency:
+            raise ApiError(422, "The currency must match the payment's currency", field="amount.currency")
+        if value > payment.amount_value - amount_refunded(payment):
+            raise ApiError(422, "The amount is higher than the amount that can still be refunded", field="amount")
+        description = data.get("description") or ""
+        if not isinstance(description, str) or len(description) > 140:
+            raise ApiError(422, "The description is invalid", field="description")
+        return SandboxRefund.objects.create(
+            public_id=new_id("re_"),
+            payment=payment,
+            created_at=clock.now(),
+            amount_value=value,
+            currency=currency,
+            description=description,
+            metadata=_metadata(data),
+        )
+
+
+def settle_refunds(payment: SandboxPayment) -> None:
+    """Test-mode refunds are processed at once: created "pending" (as Mollie answers), "refunded" when
+    next read."""
+    payment.refunds.filter(status=SandboxRefund.PENDING).update(status=SandboxRefund.REFUNDED)

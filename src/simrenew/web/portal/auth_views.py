@@ -1,0 +1,86 @@
+"""Registration, e-mail verification, login/logout and password reset for customers."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from simrenew.customers import service as customers
+from simrenew.kit.errors import DomainError
+from simrenew.web.portal.forms import LoginForm, RegisterForm
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("portal:account")
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = customers.register(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                language=get_language() or "en",
+            )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! We sent you an e-mail: open the link in it to verify your address."))
+        return redirect("portal:account")
+    return render(request, "portal/register.html", {"form": form})
+
+
+def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    try:
+        with transaction.atomic():
+            customers.verify_email(uidb64=uidb64, token=token)
+    except DomainError as error:
+        return render(request, "portal/error.html", {"error": error}, status=error.status)
+    messages.success(request, _("Your e-mail address is verified."))
+    return redirect("portal:account" if request.user.is_authenticated else "portal:login")
+
+
+@login_required
+@require_POST
+def resend_verification(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.email_verified:  # type: ignore[union-attr]
+        with transaction.atomic():
+            customers.send_verification_email(user=user)  # type: ignore[arg-type]
+        messages.info(request, _("We sent the verification e-mail again."))
+    return redirect("portal:account")
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "portal/password_reset.html"
+    email_template_name = "notifications/email/password_reset.txt"
+    html_email_template_name = "notifications/email/password_reset.html"
+    subject_template_name = "notifications/email/password_reset.subject.txt"
+    success_url = reverse_lazy("portal:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "portal/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "portal/password_reset_confirm.html"
+    success_url = reverse_lazy("portal:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "portal/password_reset_complete.html"

@@ -1,0 +1,121 @@
+"""Portal forms. Every field has a label; errors come back in the user's language next to the field."""
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from simrenew.brands.models import PaymentMethod
+from simrenew.customers.models import User
+from simrenew.kit.errors import DomainError
+from simrenew.kit.phone import normalize_msisdn
+
+METHOD_CHOICES = [
+    (PaymentMethod.BANCONTACT.value, PaymentMethod.BANCONTACT.label),
+    (PaymentMethod.CARD.value, PaymentMethod.CARD.label),
+    (PaymentMethod.PAYPAL.value, PaymentMethod.PAYPAL.label),
+    (PaymentMethod.BANK_TRANSFER.value, PaymentMethod.BANK_TRANSFER.label),
+]
+
+
+class RegisterForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+    password_again = forms.CharField(
+        label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
+    accept_terms = forms.BooleanField(label=_("I accept the terms and the privacy notice"))
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError(_("An account with this e-mail address already exists. Log in instead."))
+        return email
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        password, again = data.get("password"), data.get("password_again")
+        if password and again and password != again:
+            self.add_error("password_again", _("The two passwords are not the same."))
+        elif password:
+            try:
+                password_validation.validate_password(password, User(email=data.get("email", "")))
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return data
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    error_messages = {
+        "invalid_login": _("That e-mail address and password do not match. Check them and try again."),
+        "inactive": _("This account is inactive."),
+    }
+
+
+class MsisdnField(forms.CharField):
+    """A Belgian mobile number in any usual form, cleaned to E.164."""
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("label", _("Mobile number"))
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", _("For example 0470 12 34 56 or +32 470 12 34 56"))
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
+
+    def clean(self, value: object) -> str:
+        text = super().clean(value)
+        try:
+            return normalize_msisdn(text)
+        except DomainError as error:
+            raise forms.ValidationError(str(error.message)) from error
+
+
+class LinkLineForm(forms.Form):
+    number = MsisdnField()
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("6-digit code from the SMS"),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(self.cleaned_data["code"].split())
+        if not code.isdigit():
+            raise forms.ValidationError(_("The code has 6 digits."))
+        return code
+
+
+class RenewForm(forms.Form):
+    product = forms.ChoiceField(label=_("Bundle"), widget=forms.RadioSelect)
+    method = forms.ChoiceField(label=_("Payment method"), widget=forms.RadioSelect)
+
+    def __init__(self, *args: object, products: list, credit_allowed: bool, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["product"].choices = [(str(p.pk), p.name) for p in products]
+        methods = list(METHOD_CHOICES)
+        if credit_allowed:
+            methods.insert(0, (PaymentMethod.CREDIT.value, PaymentMethod.CREDIT.label))
+        self.fields["method"].choices = methods
+
+
+class TopupNumberForm(forms.Form):
+    number = MsisdnField()
+
+
+class TopupForm(forms.Form):
+    amount = forms.TypedChoiceField(label=_("Amount"), widget=forms.RadioSelect, coerce=int)
+    method = forms.ChoiceField(label=_("Payment method"), widget=forms.RadioSelect, choices=METHOD_CHOICES)
+
+    def __init__(self, *args: object, amounts: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["amount"].choices = amounts  # type: ignore[attr-defined]
+
+
+class VerifyReceiptForm(forms.Form):
+    number = forms.CharField(label=_("Receipt number"), max_length=20)
+    code = forms.CharField(label=_("Verification code"), max_length=12)

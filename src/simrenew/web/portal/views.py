@@ -1,0 +1,293 @@
+"""Customer portal pages: home, My account, linking lines, renewals, top-ups, orders and receipts."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from simrenew.brands.models import Brand, PaymentMethod
+from simrenew.catalog import queries as catalog
+from simrenew.customers import service as customers
+from simrenew.customers.models import LinkChallenge, User
+from simrenew.kit.errors import DomainError, Forbidden
+from simrenew.kit.money import format_money
+from simrenew.lines import queries as line_queries
+from simrenew.lines.models import Line
+from simrenew.notifications.models import OutboxMessage
+from simrenew.orders import queries as order_queries
+from simrenew.orders import receipts
+from simrenew.orders import service as orders
+from simrenew.orders.models import Order, OrderStatus
+from simrenew.orders.quotes import quote_order
+from simrenew.web.portal.forms import CodeForm, LinkLineForm, RenewForm, TopupForm, TopupNumberForm, VerifyReceiptForm
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    brands = Brand.objects.all()
+    return render(request, "portal/home.html", {"brands": brands})
+
+
+def _customer(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _require_verified(request: HttpRequest) -> HttpResponse | None:
+    if not _customer(request).email_verified:
+        messages.warning(request, _("Please verify your e-mail address first: open the link we e-mailed you."))
+        return redirect("portal:account")
+    return None
+
+
+def _own_line(request: HttpRequest, line_id: int) -> Line:
+    """A line the logged-in customer has linked; anyone else's is a 404 (not even its existence leaks)."""
+    line = Line.objects.select_related("brand").filter(pk=line_id, links__customer=_customer(request)).first()
+    if line is None:
+        raise Http404()
+    return line
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    customer = _customer(request)
+    lines = [
+        {
+            "line": line,
+            "balances": line_queries.balances(line),
+            "period": line_queries.current_period(line),
+            "queued": line_queries.queued_periods(line),
+        }
+        for line in customers.lines_of(customer)
+    ]
+    page = Paginator(order_queries.orders_of(customer), 20).get_page(request.GET.get("page"))
+    return render(request, "portal/account.html", {"lines": lines, "orders": page})
+
+
+@login_required
+def link_line(request: HttpRequest) -> HttpResponse:
+    if (response := _require_verified(request)) is not None:
+        return response
+    form = LinkLineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                challenge = customers.start_line_link(customer=_customer(request), raw_number=form.cleaned_data["number"])
+        except DomainError as error:
+            form.add_error("number", str(error))
+        else:
+            return redirect("portal:link_line_code", challenge_id=challenge.pk)
+    return render(request, "portal/link_line.html", {"form": form})
+
+
+@login_required
+def link_line_code(request: HttpRequest, challenge_id: int) -> HttpResponse:
+    challenge = LinkChallenge.objects.select_related("line").filter(pk=challenge_id, customer=_customer(request)).first()
+    if challenge is None:
+        raise Http404()
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # Its own transaction: a wrong code's attempt must stay counted.
+            with transaction.atomic():
+                link = customers.confirm_line_link(
+                    customer=_customer(request), challenge_id=challenge.pk, code=form.cleaned_data["code"]
+                )
+        except DomainError as error:
+            form.add_error("code", str(error))
+        else:
+            messages.success(request, _("The line %(number)s is now linked to your account.") % {"number": link.line.display})
+            return redirect("portal:account")
+    return render(request, "portal/link_line_code.html", {"form": form, "line": challenge.line})
+
+
+def _quote_or_error(form, **kwargs):  # type: ignore[no-untyped-def]
+    try:
+        return quote_order(**kwargs)
+    except DomainError as error:
+        form.add_error(error.field, str(error))
+        return None
+
+
+def _pay(request: HttpRequest, order: Order) -> HttpResponse:
+    """Send the customer to the provider's checkout, or to the order page when nothing is left to pay."""
+    if order.status != OrderStatus.CREATED:
+        return redirect("portal:order", number=order.number)
+    return_url = settings.PUBLIC_URL + reverse("portal:order_return", kwargs={"number": order.number})
+    webhook_url = settings.PUBLIC_URL + reverse("mollie_webhook")
+    payment = orders.start_payment(order=order, redirect_url=return_url, webhook_url=webhook_url)
+    if order.method == PaymentMethod.BANK_TRANSFER or not payment.checkout_url:
+        return redirect("portal:order", number=order.number)
+    return redirect(payment.checkout_url)
+
+
+@login_required
+def renew(request: HttpRequest, line_id: int) -> HttpResponse:
+    if (response := _require_verified(request)) is not None:
+        return response
+    line = _own_line(request, line_id)
+    products = list(catalog.bundles_for(line.brand))
+    current = line_queries.current_period(line)
+    if current is not None:
+        # The current bundle is offered first.
+        products.sort(key=lambda p: p.pk != current.product_id)
+    balances = line_queries.balances(line)
+    data = request.POST if request.method == "POST" else (request.GET if "product" in request.GET else None)
+    form = RenewForm(data, products=products, credit_allowed=True)
+    quote = None
+    if data is not None and form.is_valid():
+        product = next(p for p in products if str(p.pk) == form.cleaned_data["product"])
+        quote = _quote_or_error(form, line=line, product=product, method=form.cleaned_data["method"])
+        if quote is not None and quote.method == PaymentMethod.CREDIT and balances.total_amount < quote.price_amount:
+            form.add_error("method", _("Your credit does not cover this bundle. Choose another payment method."))
+            quote = None
+        if quote is not None and request.method == "POST" and "confirm" in request.POST:
+            try:
+                with transaction.atomic():
+                    order = orders.place_order(
+                        customer=_customer(request),
+                        line=line,
+                        product=product,
+                        method=quote.method,
+                        language=get_language() or "en",
+                    )
+            except DomainError as error:
+                form.add_error(None, str(error))
+                quote = None
+            else:
+                return _pay(request, order)
+    initial_product = str(products[0].pk) if products else None
+    return render(
+        request,
+        "portal/renew.html",
+        {"line": line, "form": form, "quote": quote, "products": products, "balances": balances,
+         "current": current, "initial_product": initial_product},
+    )
+
+
+@login_required
+def topup(request: HttpRequest) -> HttpResponse:
+    if (response := _require_verified(request)) is not None:
+        return response
+    customer = _customer(request)
+    own_lines = customers.lines_of(customer)
+    number_form = TopupNumberForm(request.POST or request.GET or None)
+    line = None
+    if number_form.is_bound and number_form.is_valid():
+        try:
+            line = line_queries.line_by_number(number_form.cleaned_data["number"])
+        except DomainError as error:
+            number_form.add_error("number", str(error))
+    if line is None:
+        return render(request, "portal/topup_number.html", {"form": number_form, "own_lines": own_lines})
+
+    product = catalog.topup_product_for(line.brand)
+    if product is None:
+        number_form.add_error("number", _("Top-ups are not offered for this line."))
+        return render(request, "portal/topup_number.html", {"form": number_form, "own_lines": own_lines})
+    language = get_language() or "en"
+    amounts = [(a, format_money(a, product.currency, language)) for a in product.topup_choices()]
+    stage2 = request.method == "POST" and "amount" in request.POST
+    form = TopupForm(request.POST if stage2 else None, amounts=amounts)
+    quote = None
+    if stage2 and form.is_valid():
+        quote = _quote_or_error(
+            form, line=line, product=product, method=form.cleaned_data["method"], topup_amount=form.cleaned_data["amount"]
+        )
+        if quote is not None and "confirm" in request.POST:
+            try:
+                with transaction.atomic():
+                    order = orders.place_order(
+                        customer=customer, line=line, product=product, method=quote.method,
+                        topup_amount=quote.list_amount, language=language,
+                    )
+            except DomainError as error:
+                form.add_error(None, str(error))
+                quote = None
+            else:
+                return _pay(request, order)
+    gift = not customers.owns_line(customer=customer, line=line)
+    return render(
+        request,
+        "portal/topup.html",
+        {"line": line, "form": form, "quote": quote, "number": line.display, "gift": gift, "product": product},
+    )
+
+
+@login_required
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_queries.order_of(_customer(request), number)
+    payment = order.payments.order_by("-created_at").first()
+    return render(request, "portal/order.html", {"order": order, "payment": payment})
+
+
+@login_required
+def order_return(request: HttpRequest, number: str) -> HttpResponse:
+    """Back from checkout: ask the provider now rather than wait for the webhook."""
+    order = order_queries.order_of(_customer(request), number)
+    payment = order.payments.order_by("-created_at").first()
+    if payment is not None and order.is_open:
+        orders.sync_payment(provider_name=payment.provider, provider_payment_id=payment.provider_payment_id)
+    return redirect("portal:order", number=order.number)
+
+
+@login_required
+def order_retry(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_queries.order_of(_customer(request), number)
+    if order.kind == "bundle":
+        return redirect(reverse("portal:renew", kwargs={"line_id": order.line_id}) + f"?product={order.product_id}&method={order.method}")
+    return redirect("portal:topup")
+
+
+def receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """Anyone with the receipt's verification code (printed on it) may see it; the owner always."""
+    code = request.GET.get("code", "")
+    if not code and request.user.is_authenticated:
+        owned = Order.objects.filter(receipt__number=number, customer=request.user).select_related("receipt").first()
+        if owned is None:
+            raise Forbidden()
+        code = owned.receipt.verification_code
+    found = receipts.verified_receipt(number=number, code=code)
+    if request.GET.get("format") == "pdf":
+        pdf = receipts.receipt_pdf(found, get_language() or "en")
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{found.number}.pdf"'
+        return response
+    return render(request, "portal/receipt_print.html", {"receipt": found, "order": found.order})
+
+
+def verify_receipt(request: HttpRequest) -> HttpResponse:
+    form = VerifyReceiptForm(request.GET or None)
+    found = None
+    if form.is_bound and form.is_valid():
+        try:
+            found = receipts.verified_receipt(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
+        except DomainError:
+            form.add_error(None, _("No receipt matches this number and code. It may not be genuine."))
+    return render(request, "portal/verify_receipt.html", {"form": form, "found": found})
+
+
+def official_channels(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/official.html", {"brands": Brand.objects.all()})
+
+
+def dev_outbox(request: HttpRequest) -> HttpResponse:
+    if not settings.DEV_OUTBOX:
+        raise Http404()
+    messages_list = OutboxMessage.objects.all()[:100]
+    return render(request, "portal/outbox.html", {"outbox": messages_list})
+
+
+def dev_outbox_message(request: HttpRequest, message_id: int) -> HttpResponse:
+    if not settings.DEV_OUTBOX:
+        raise Http404()
+    message = OutboxMessage.objects.filter(pk=message_id).first()
+    if message is None:
+        raise Http404()
+    return render(request, "portal/outbox_message.html", {"message": message})
