@@ -15,7 +15,5 @@ def method_fee(*, brand: Brand, method: str, price_amount: int) -> int:
 
 
 def enabled_online_methods(brand: Brand) -> list[str]:
-    disabled = set(
-        PaymentMethodFee.objects.filter(brand=brand, enabled=False).values_list("method", flat=True)
-    )
+    disabled = set(PaymentMethodFee.objects.filter(brand=brand, enabled=False).values_list("method", flat=True))
     return [m.value for m in ONLINE_METHODS if m.value not in disabled]

@@ -5,5 +5,14 @@ from simrenew.catalog.models import Product
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["brand", "code", "kind", "price_amount", "data_mb", "voice_minutes", "validity_days", "active"]
+    list_display = [
+        "brand",
+        "code",
+        "kind",
+        "price_amount",
+        "data_mb",
+        "voice_minutes",
+        "validity_days",
+        "active",
+    ]
     list_filter = ["brand", "kind", "active"]

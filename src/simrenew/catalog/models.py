@@ -43,8 +43,7 @@ class Product(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["brand", "code"], name="uniq_product_code_per_brand"),
             models.CheckConstraint(
-                condition=~models.Q(kind="bundle")
-                | (models.Q(price_amount__gt=0) & models.Q(validity_days__gt=0)),
+                condition=~models.Q(kind="bundle") | (models.Q(price_amount__gt=0) & models.Q(validity_days__gt=0)),
                 name="bundle_has_price_and_validity",
             ),
         ]

@@ -71,7 +71,9 @@ def verify_email(*, uidb64: str, token: str) -> User:
 def lines_of(customer: User) -> list[Line]:
     return [
         link.line
-        for link in LineLink.objects.filter(customer=customer).select_related("line", "line__brand").order_by("linked_at")
+        for link in LineLink.objects.filter(customer=customer)
+        .select_related("line", "line__brand")
+        .order_by("linked_at")
     ]
 
 
@@ -88,7 +90,10 @@ def start_line_link(*, customer: User, raw_number: str) -> LinkChallenge:
     recent = LinkChallenge.objects.filter(customer=customer, created_at__gte=now - LOCKOUT)
     if recent.filter(attempts__gte=MAX_CODE_ATTEMPTS).exists():
         raise TooManyCodeAttempts()
-    if LinkChallenge.objects.filter(customer=customer, created_at__gte=now - timedelta(hours=1)).count() >= MAX_CODES_PER_HOUR:
+    if (
+        LinkChallenge.objects.filter(customer=customer, created_at__gte=now - timedelta(hours=1)).count()
+        >= MAX_CODES_PER_HOUR
+    ):
         raise TooManyCodeAttempts()
     code = one_time_code()
     challenge = LinkChallenge.objects.create(
@@ -129,5 +134,7 @@ def confirm_line_link(*, customer: User, challenge_id: int, code: str) -> LineLi
         raise WrongCode()
     challenge.used_at = clock.now()
     challenge.save(update_fields=["used_at"])
-    link, _ = LineLink.objects.get_or_create(customer=customer, line=challenge.line, defaults={"linked_at": clock.now()})
+    link, _ = LineLink.objects.get_or_create(
+        customer=customer, line=challenge.line, defaults={"linked_at": clock.now()}
+    )
     return link

@@ -1,41 +1,84 @@
 """Demo catalogue: four Belgian brands with illustrative (not official) bundles and top-ups."""
 
-BRANDS = [
+from typing import Any
+
+BundleSpec = tuple[str, int, int | None, int | None, int | None, int]
+
+BRANDS: list[dict[str, Any]] = [
     {
-        "code": "proximus", "name": "Proximus", "primary_colour": "#5c2d91", "accent_colour": "#00b2a9",
-        "support_phone": "6000", "official_domains": "www.proximus.be\nmy.proximus.be",
-        "credit_validity_days": 365, "grace_days": 30, "prefixes": ["0472", "0475", "0476"],
+        "code": "proximus",
+        "name": "Proximus",
+        "primary_colour": "#5c2d91",
+        "accent_colour": "#00b2a9",
+        "support_phone": "6000",
+        "official_domains": "www.proximus.be\nmy.proximus.be",
+        "credit_validity_days": 365,
+        "grace_days": 30,
+        "prefixes": ["0472", "0475", "0476"],
     },
     {
-        "code": "base", "name": "BASE", "primary_colour": "#00855f", "accent_colour": "#b5d334",
-        "support_phone": "1922", "official_domains": "www.base.be",
-        "credit_validity_days": 365, "grace_days": 30, "prefixes": ["0485", "0486", "0487"],
+        "code": "base",
+        "name": "BASE",
+        "primary_colour": "#00855f",
+        "accent_colour": "#b5d334",
+        "support_phone": "1922",
+        "official_domains": "www.base.be",
+        "credit_validity_days": 365,
+        "grace_days": 30,
+        "prefixes": ["0485", "0486", "0487"],
     },
     {
-        "code": "telenet", "name": "Telenet", "primary_colour": "#1a1a1a", "accent_colour": "#ffc421",
-        "support_phone": "0800 66 000", "official_domains": "www2.telenet.be",
-        "credit_validity_days": 365, "grace_days": 30, "prefixes": ["0468", "0467"],
+        "code": "telenet",
+        "name": "Telenet",
+        "primary_colour": "#1a1a1a",
+        "accent_colour": "#ffc421",
+        "support_phone": "0800 66 000",
+        "official_domains": "www2.telenet.be",
+        "credit_validity_days": 365,
+        "grace_days": 30,
+        "prefixes": ["0468", "0467"],
     },
     {
-        "code": "orange", "name": "Orange Belgium", "primary_colour": "#ff7900", "accent_colour": "#000000",
-        "support_phone": "5000", "official_domains": "www.orange.be",
-        "credit_validity_days": 365, "grace_days": 30, "prefixes": ["0495", "0496", "0497"],
+        "code": "orange",
+        "name": "Orange Belgium",
+        "primary_colour": "#ff7900",
+        "accent_colour": "#000000",
+        "support_phone": "5000",
+        "official_domains": "www.orange.be",
+        "credit_validity_days": 365,
+        "grace_days": 30,
+        "prefixes": ["0495", "0496", "0497"],
     },
 ]
 
 # (code, price cents, data MB or None, minutes or None, sms or None, validity days)
-BUNDLES = {
-    "proximus": [("pay-go-s", 1000, 3072, 120, None, 30), ("pay-go-m", 1500, 8192, 300, None, 30),
-                 ("pay-go-l", 2000, 20480, None, None, 30), ("pay-go-xl", 3000, 51200, None, None, 30)],
-    "base": [("base-10", 1000, 4096, 100, 100, 30), ("base-15", 1500, 10240, None, None, 30),
-             ("base-25", 2500, 30720, None, None, 30)],
-    "telenet": [("prepaid-10", 1000, 5120, 150, None, 30), ("prepaid-20", 2000, 15360, None, None, 30),
-                ("prepaid-30", 3000, 40960, None, None, 30), ("data-only-7", 700, 6144, 0, 0, 30)],
-    "orange": [("go-light", 1000, 4096, 120, None, 30), ("go-plus", 1500, 10240, None, None, 30),
-               ("go-extreme", 2500, 35840, None, None, 30), ("go-weekly", 500, 2048, 30, None, 7)],
+BUNDLES: dict[str, list[BundleSpec]] = {
+    "proximus": [
+        ("pay-go-s", 1000, 3072, 120, None, 30),
+        ("pay-go-m", 1500, 8192, 300, None, 30),
+        ("pay-go-l", 2000, 20480, None, None, 30),
+        ("pay-go-xl", 3000, 51200, None, None, 30),
+    ],
+    "base": [
+        ("base-10", 1000, 4096, 100, 100, 30),
+        ("base-15", 1500, 10240, None, None, 30),
+        ("base-25", 2500, 30720, None, None, 30),
+    ],
+    "telenet": [
+        ("prepaid-10", 1000, 5120, 150, None, 30),
+        ("prepaid-20", 2000, 15360, None, None, 30),
+        ("prepaid-30", 3000, 40960, None, None, 30),
+        ("data-only-7", 700, 6144, 0, 0, 30),
+    ],
+    "orange": [
+        ("go-light", 1000, 4096, 120, None, 30),
+        ("go-plus", 1500, 10240, None, None, 30),
+        ("go-extreme", 2500, 35840, None, None, 30),
+        ("go-weekly", 500, 2048, 30, None, 7),
+    ],
 }
 
-TOPUP_AMOUNTS = {
+TOPUP_AMOUNTS: dict[str, dict[str, Any]] = {
     "proximus": {"topup_amounts": [1000, 1500, 2000, 2500, 5000]},
     "base": {"topup_amounts": [1000, 1500, 2500, 5000]},
     "telenet": {"topup_min_amount": 500, "topup_max_amount": 10000, "topup_step_amount": 500},
@@ -48,16 +91,31 @@ FEES = {"creditcard": (25, 0), "bancontact": (0, 0), "paypal": (35, 190), "bankt
 
 def bundle_names(code: str, data_mb: int | None, minutes: int | None, days: int) -> dict[str, str]:
     data = "∞" if data_mb is None else (f"{data_mb // 1024} GB" if data_mb >= 1024 else f"{data_mb} MB")
-    calls = {"en": "unlimited calls", "nl": "onbeperkt bellen", "fr": "appels illimités", "de": "unbegrenzt telefonieren",
-             "zh-hans": "无限通话"}
-    mins = {"en": f"{minutes} min", "nl": f"{minutes} min", "fr": f"{minutes} min", "de": f"{minutes} Min.",
-            "zh-hans": f"{minutes} 分钟"}
+    calls = {
+        "en": "unlimited calls",
+        "nl": "onbeperkt bellen",
+        "fr": "appels illimités",
+        "de": "unbegrenzt telefonieren",
+        "zh-hans": "无限通话",
+    }
+    mins = {
+        "en": f"{minutes} min",
+        "nl": f"{minutes} min",
+        "fr": f"{minutes} min",
+        "de": f"{minutes} Min.",
+        "zh-hans": f"{minutes} 分钟",
+    }
     title = code.replace("-", " ").title()
     names = {}
     for lang in ("en", "nl", "fr", "de", "zh-hans"):
         voice = calls[lang] if minutes is None else (mins[lang] if minutes else "")
-        period = {"en": f"{days} days", "nl": f"{days} dagen", "fr": f"{days} jours", "de": f"{days} Tage",
-                  "zh-hans": f"{days} 天"}[lang]
+        period = {
+            "en": f"{days} days",
+            "nl": f"{days} dagen",
+            "fr": f"{days} jours",
+            "de": f"{days} Tage",
+            "zh-hans": f"{days} 天",
+        }[lang]
         parts = [f"{data}", voice, period]
         names[lang] = f"{title} — " + " · ".join(p for p in parts if p)
     return names

@@ -18,7 +18,9 @@ def ensure_usable(line: Line) -> None:
         raise LineNotUsable()
 
 
-def add_bundle_period(*, line: Line, product: Product, order_id: int | None, at: datetime | None = None) -> BundlePeriod:
+def add_bundle_period(
+    *, line: Line, product: Product, order_id: int | None, at: datetime | None = None
+) -> BundlePeriod:
     """Start a bundle now, or queue it after the last period when the current one is still in use.
 
     A current period that is exhausted ends now, so the new one starts at once; one that

@@ -66,10 +66,15 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["customer", "-created_at"]), models.Index(fields=["line", "-created_at"])]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"]),
+            models.Index(fields=["line", "-created_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(total_amount=models.F("list_amount") - models.F("discount_amount") + models.F("fee_amount")),
+                condition=models.Q(
+                    total_amount=models.F("list_amount") - models.F("discount_amount") + models.F("fee_amount")
+                ),
                 name="order_total_adds_up",
             ),
             models.CheckConstraint(condition=models.Q(total_amount__gte=0), name="order_total_not_negative"),

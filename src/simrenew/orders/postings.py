@@ -47,15 +47,25 @@ def fulfilment_entries(*, order: Order, provider: str | None) -> list[ledger.Ent
         price_vat = vat_included(price)
         brand_code = order.line.brand.code
         entries.append(
-            ledger.Entry(ledger.account(f"brand:{brand_code}:revenue", AccountKind.REVENUE, order.currency), price - price_vat)
+            ledger.Entry(
+                ledger.account(f"brand:{brand_code}:revenue", AccountKind.REVENUE, order.currency),
+                price - price_vat,
+            )
         )
-        entries.append(ledger.Entry(ledger.account("platform:vat_payable", AccountKind.VAT_PAYABLE, order.currency), price_vat))
+        entries.append(
+            ledger.Entry(ledger.account("platform:vat_payable", AccountKind.VAT_PAYABLE, order.currency), price_vat)
+        )
     if order.fee_amount:
         fee_vat = vat_included(order.fee_amount)
         entries.append(
-            ledger.Entry(ledger.account("platform:fee_revenue", AccountKind.FEE_REVENUE, order.currency), order.fee_amount - fee_vat)
+            ledger.Entry(
+                ledger.account("platform:fee_revenue", AccountKind.FEE_REVENUE, order.currency),
+                order.fee_amount - fee_vat,
+            )
         )
-        entries.append(ledger.Entry(ledger.account("platform:vat_payable", AccountKind.VAT_PAYABLE, order.currency), fee_vat))
+        entries.append(
+            ledger.Entry(ledger.account("platform:vat_payable", AccountKind.VAT_PAYABLE, order.currency), fee_vat)
+        )
     return entries
 
 

@@ -30,9 +30,11 @@ def confirmation_context(order: Order) -> dict[str, Any]:
 
 def verified_receipt(*, number: str, code: str) -> Receipt:
     """A receipt shown to anyone holding its number and verification code."""
-    receipt = Receipt.objects.select_related("order", "order__line", "order__line__brand", "order__product").filter(
-        number=number.strip().upper()
-    ).first()
+    receipt = (
+        Receipt.objects.select_related("order", "order__line", "order__line__brand", "order__product")
+        .filter(number=number.strip().upper())
+        .first()
+    )
     if receipt is None or not constant_time_equal(receipt.verification_code, (code or "").strip().upper()):
         raise NotFound()
     return receipt

@@ -66,7 +66,5 @@ class PaymentEvent(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["provider", "provider_payment_id", "status"], name="uniq_payment_event"
-            )
+            models.UniqueConstraint(fields=["provider", "provider_payment_id", "status"], name="uniq_payment_event")
         ]

@@ -56,8 +56,16 @@ PAID_DETAILS: dict[str, dict[str, str]] = {
         "consumerAccount": "BE68539007547034",
         "consumerBic": "BBRUBEBB",
     },
-    "paypal": {"consumerName": "T. TEST", "consumerAccount": "test@example.com", "paypalReference": "SANDBOX"},
-    "banktransfer": {"consumerName": "T. TEST", "consumerAccount": "BE68539007547034", "consumerBic": "BBRUBEBB"},
+    "paypal": {
+        "consumerName": "T. TEST",
+        "consumerAccount": "test@example.com",
+        "paypalReference": "SANDBOX",
+    },
+    "banktransfer": {
+        "consumerName": "T. TEST",
+        "consumerAccount": "BE68539007547034",
+        "consumerBic": "BBRUBEBB",
+    },
 }
 MAX_METADATA_BYTES = 1024
 AMOUNT_VALUE = re.compile(r"^\d{1,10}\.\d{2}$")

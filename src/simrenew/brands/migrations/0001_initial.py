@@ -5,45 +5,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Brand',
+            name="Brand",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True)),
-                ('name', models.CharField(max_length=80)),
-                ('primary_colour', models.CharField(default='#1f3a93', max_length=7)),
-                ('accent_colour', models.CharField(default='#f5a623', max_length=7)),
-                ('support_phone', models.CharField(blank=True, max_length=32)),
-                ('support_email', models.EmailField(blank=True, max_length=254)),
-                ('official_domains', models.TextField(blank=True)),
-                ('credit_validity_days', models.PositiveIntegerField(default=365)),
-                ('grace_days', models.PositiveIntegerField(default=30)),
-                ('reminder_days', models.CharField(default='7,1', max_length=32)),
-                ('currency', models.CharField(default='EUR', max_length=3)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("code", models.SlugField(max_length=32, unique=True)),
+                ("name", models.CharField(max_length=80)),
+                ("primary_colour", models.CharField(default="#1f3a93", max_length=7)),
+                ("accent_colour", models.CharField(default="#f5a623", max_length=7)),
+                ("support_phone", models.CharField(blank=True, max_length=32)),
+                ("support_email", models.EmailField(blank=True, max_length=254)),
+                ("official_domains", models.TextField(blank=True)),
+                ("credit_validity_days", models.PositiveIntegerField(default=365)),
+                ("grace_days", models.PositiveIntegerField(default=30)),
+                ("reminder_days", models.CharField(default="7,1", max_length=32)),
+                ("currency", models.CharField(default="EUR", max_length=3)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='PaymentMethodFee',
+            name="PaymentMethodFee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(choices=[('creditcard', 'Card (Visa, Mastercard)'), ('bancontact', 'Bancontact'), ('paypal', 'PayPal'), ('banktransfer', 'Bank transfer'), ('credit', 'Line credit')], max_length=16)),
-                ('fixed_amount', models.BigIntegerField(default=0)),
-                ('percent_bp', models.PositiveIntegerField(default=0)),
-                ('enabled', models.BooleanField(default=True)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fees', to='brands.brand')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("creditcard", "Card (Visa, Mastercard)"),
+                            ("bancontact", "Bancontact"),
+                            ("paypal", "PayPal"),
+                            ("banktransfer", "Bank transfer"),
+                            ("credit", "Line credit"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("fixed_amount", models.BigIntegerField(default=0)),
+                ("percent_bp", models.PositiveIntegerField(default=0)),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="fees", to="brands.brand"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('brand', 'method'), name='uniq_brand_method_fee')],
+                "constraints": [models.UniqueConstraint(fields=("brand", "method"), name="uniq_brand_method_fee")],
             },
         ),
     ]

@@ -5,40 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('brands', '0001_initial'),
+        ("brands", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Product',
+            name="Product",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=48)),
-                ('kind', models.CharField(choices=[('bundle', 'Bundle'), ('topup', 'Top-up')], max_length=8)),
-                ('names', models.JSONField(default=dict)),
-                ('descriptions', models.JSONField(blank=True, default=dict)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('active', models.BooleanField(default=True)),
-                ('price_amount', models.BigIntegerField(blank=True, null=True)),
-                ('data_mb', models.PositiveIntegerField(blank=True, null=True)),
-                ('voice_minutes', models.PositiveIntegerField(blank=True, null=True)),
-                ('sms_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('validity_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('auto_renewable', models.BooleanField(default=True)),
-                ('topup_amounts', models.JSONField(blank=True, default=list)),
-                ('topup_min_amount', models.BigIntegerField(blank=True, null=True)),
-                ('topup_max_amount', models.BigIntegerField(blank=True, null=True)),
-                ('topup_step_amount', models.BigIntegerField(blank=True, null=True)),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='brands.brand')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("code", models.SlugField(max_length=48)),
+                ("kind", models.CharField(choices=[("bundle", "Bundle"), ("topup", "Top-up")], max_length=8)),
+                ("names", models.JSONField(default=dict)),
+                ("descriptions", models.JSONField(blank=True, default=dict)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("active", models.BooleanField(default=True)),
+                ("price_amount", models.BigIntegerField(blank=True, null=True)),
+                ("data_mb", models.PositiveIntegerField(blank=True, null=True)),
+                ("voice_minutes", models.PositiveIntegerField(blank=True, null=True)),
+                ("sms_count", models.PositiveIntegerField(blank=True, null=True)),
+                ("validity_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("auto_renewable", models.BooleanField(default=True)),
+                ("topup_amounts", models.JSONField(blank=True, default=list)),
+                ("topup_min_amount", models.BigIntegerField(blank=True, null=True)),
+                ("topup_max_amount", models.BigIntegerField(blank=True, null=True)),
+                ("topup_step_amount", models.BigIntegerField(blank=True, null=True)),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="products",
+                        to="brands.brand",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['brand', 'kind', 'position', 'price_amount'],
-                'constraints': [models.UniqueConstraint(fields=('brand', 'code'), name='uniq_product_code_per_brand'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'bundle'), _negated=True), models.Q(('price_amount__gt', 0), ('validity_days__gt', 0)), _connector='OR'), name='bundle_has_price_and_validity')],
+                "ordering": ["brand", "kind", "position", "price_amount"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("brand", "code"), name="uniq_product_code_per_brand"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "bundle"), _negated=True),
+                            models.Q(("price_amount__gt", 0), ("validity_days__gt", 0)),
+                            _connector="OR",
+                        ),
+                        name="bundle_has_price_and_validity",
+                    ),
+                ],
             },
         ),
     ]

@@ -6,32 +6,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('customers', '0001_initial'),
-        ('lines', '0001_initial'),
+        ("customers", "0001_initial"),
+        ("lines", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='linelink',
-            name='line',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='links', to='lines.line'),
+            model_name="linelink",
+            name="line",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="links", to="lines.line"),
         ),
         migrations.AddField(
-            model_name='linkchallenge',
-            name='customer',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='link_challenges', to=settings.AUTH_USER_MODEL),
+            model_name="linkchallenge",
+            name="customer",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="link_challenges",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='linkchallenge',
-            name='line',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='lines.line'),
+            model_name="linkchallenge",
+            name="line",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="lines.line"),
         ),
         migrations.AddConstraint(
-            model_name='linelink',
-            constraint=models.UniqueConstraint(fields=('customer', 'line'), name='uniq_customer_line'),
+            model_name="linelink",
+            constraint=models.UniqueConstraint(fields=("customer", "line"), name="uniq_customer_line"),
         ),
     ]

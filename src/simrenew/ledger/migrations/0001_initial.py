@@ -5,49 +5,94 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Journal',
+            name="Journal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=128, unique=True)),
-                ('kind', models.CharField(max_length=32)),
-                ('memo', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("key", models.CharField(max_length=128, unique=True)),
+                ("kind", models.CharField(max_length=32)),
+                ("memo", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField()),
             ],
         ),
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=96, unique=True)),
-                ('kind', models.CharField(choices=[('line_credit', 'Line Credit'), ('line_bonus', 'Line Bonus'), ('retailer_float', 'Retailer Float'), ('provider_clearing', 'Provider Clearing'), ('shop_cash', 'Shop Cash'), ('revenue', 'Revenue'), ('fee_revenue', 'Fee Revenue'), ('vat_payable', 'Vat Payable'), ('promotion_expense', 'Promotion Expense'), ('commission_expense', 'Commission Expense'), ('breakage', 'Breakage'), ('opening_balance', 'Opening Balance')], max_length=24)),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('guarded', models.BooleanField(default=False)),
-                ('balance_amount', models.BigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("code", models.CharField(max_length=96, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("line_credit", "Line Credit"),
+                            ("line_bonus", "Line Bonus"),
+                            ("retailer_float", "Retailer Float"),
+                            ("provider_clearing", "Provider Clearing"),
+                            ("shop_cash", "Shop Cash"),
+                            ("revenue", "Revenue"),
+                            ("fee_revenue", "Fee Revenue"),
+                            ("vat_payable", "Vat Payable"),
+                            ("promotion_expense", "Promotion Expense"),
+                            ("commission_expense", "Commission Expense"),
+                            ("breakage", "Breakage"),
+                            ("opening_balance", "Opening Balance"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                ("guarded", models.BooleanField(default=False)),
+                ("balance_amount", models.BigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('guarded', False), ('balance_amount__gte', 0), _connector='OR'), name='guarded_account_not_negative')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("guarded", False), ("balance_amount__gte", 0), _connector="OR"),
+                        name="guarded_account_not_negative",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Posting',
+            name="Posting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.BigIntegerField()),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='ledger.account')),
-                ('journal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='postings', to='ledger.journal')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("amount", models.BigIntegerField()),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="ledger.account",
+                    ),
+                ),
+                (
+                    "journal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="postings",
+                        to="ledger.journal",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['account', 'journal'], name='ledger_post_account_cfba71_idx')],
+                "indexes": [models.Index(fields=["account", "journal"], name="ledger_post_account_cfba71_idx")],
             },
         ),
     ]

@@ -5,55 +5,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('brands', '0001_initial'),
-        ('catalog', '0001_initial'),
+        ("brands", "0001_initial"),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Line',
+            name="Line",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('msisdn', models.CharField(max_length=16, unique=True)),
-                ('iccid', models.CharField(max_length=20, unique=True)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('grace', 'Grace period (receive only)'), ('suspended', 'Suspended'), ('terminated', 'Terminated')], default='active', max_length=12)),
-                ('identity_status', models.CharField(choices=[('unidentified', 'Not identified'), ('identified', 'Identified')], default='unidentified', max_length=16)),
-                ('activated_at', models.DateTimeField()),
-                ('credit_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('auto_renew', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('brand', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='brands.brand')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("msisdn", models.CharField(max_length=16, unique=True)),
+                ("iccid", models.CharField(max_length=20, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("grace", "Grace period (receive only)"),
+                            ("suspended", "Suspended"),
+                            ("terminated", "Terminated"),
+                        ],
+                        default="active",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "identity_status",
+                    models.CharField(
+                        choices=[("unidentified", "Not identified"), ("identified", "Identified")],
+                        default="unidentified",
+                        max_length=16,
+                    ),
+                ),
+                ("activated_at", models.DateTimeField()),
+                ("credit_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("auto_renew", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "brand",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="lines", to="brands.brand"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='BundlePeriod',
+            name="BundlePeriod",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_id', models.BigIntegerField(blank=True, null=True, unique=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('active', 'Active'), ('expired', 'Expired')], max_length=8)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('data_mb_left', models.PositiveIntegerField(blank=True, null=True)),
-                ('voice_minutes_left', models.PositiveIntegerField(blank=True, null=True)),
-                ('sms_left', models.PositiveIntegerField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='periods', to='lines.line')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("order_id", models.BigIntegerField(blank=True, null=True, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("queued", "Queued"), ("active", "Active"), ("expired", "Expired")],
+                        max_length=8,
+                    ),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                ("data_mb_left", models.PositiveIntegerField(blank=True, null=True)),
+                ("voice_minutes_left", models.PositiveIntegerField(blank=True, null=True)),
+                ("sms_left", models.PositiveIntegerField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.product"
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="periods", to="lines.line"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'id'],
+                "ordering": ["starts_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='line',
-            index=models.Index(fields=['brand', 'status'], name='lines_line_brand_i_1b23a8_idx'),
+            model_name="line",
+            index=models.Index(fields=["brand", "status"], name="lines_line_brand_i_1b23a8_idx"),
         ),
         migrations.AddIndex(
-            model_name='bundleperiod',
-            index=models.Index(fields=['line', 'status', 'ends_at'], name='lines_bundl_line_id_4e7cb6_idx'),
+            model_name="bundleperiod",
+            index=models.Index(fields=["line", "status", "ends_at"], name="lines_bundl_line_id_4e7cb6_idx"),
         ),
     ]

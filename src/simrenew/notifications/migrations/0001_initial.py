@@ -4,26 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='OutboxMessage',
+            name="OutboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('email', 'E-mail'), ('sms', 'SMS')], max_length=8)),
-                ('recipient', models.CharField(max_length=254)),
-                ('subject', models.CharField(blank=True, max_length=255)),
-                ('body', models.TextField()),
-                ('html_body', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("kind", models.CharField(choices=[("email", "E-mail"), ("sms", "SMS")], max_length=8)),
+                ("recipient", models.CharField(max_length=254)),
+                ("subject", models.CharField(blank=True, max_length=255)),
+                ("body", models.TextField()),
+                ("html_body", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
     ]

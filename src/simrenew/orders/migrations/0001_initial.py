@@ -7,70 +7,160 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
-        ('lines', '0001_initial'),
+        ("catalog", "0001_initial"),
+        ("lines", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=16, unique=True)),
-                ('kind', models.CharField(choices=[('bundle', 'Bundle renewal'), ('topup', 'Top-up')], max_length=8)),
-                ('channel', models.CharField(choices=[('web', 'Web portal'), ('shop', 'Shop'), ('pos', 'Point of sale'), ('kiosk', 'Kiosk'), ('voucher', 'Voucher'), ('auto', 'Auto-renew'), ('api', 'API')], max_length=8)),
-                ('method', models.CharField(choices=[('creditcard', 'Card (Visa, Mastercard)'), ('bancontact', 'Bancontact'), ('paypal', 'PayPal'), ('banktransfer', 'Bank transfer'), ('credit', 'Line credit')], max_length=16)),
-                ('list_amount', models.BigIntegerField()),
-                ('discount_amount', models.BigIntegerField(default=0)),
-                ('fee_amount', models.BigIntegerField(default=0)),
-                ('total_amount', models.BigIntegerField()),
-                ('vat_amount', models.BigIntegerField()),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('status', models.CharField(choices=[('created', 'Created'), ('awaiting_payment', 'Awaiting payment'), ('paid', 'Paid'), ('fulfilled', 'Completed'), ('cancelled', 'Cancelled'), ('expired', 'Expired'), ('failed', 'Payment failed'), ('refunded', 'Refunded')], default='created', max_length=20)),
-                ('language', models.CharField(default='en', max_length=8)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('created_at', models.DateTimeField()),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('fulfilled_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('confirmation_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('customer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='orders', to=settings.AUTH_USER_MODEL)),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='lines.line')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.product')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("number", models.CharField(max_length=16, unique=True)),
+                (
+                    "kind",
+                    models.CharField(choices=[("bundle", "Bundle renewal"), ("topup", "Top-up")], max_length=8),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("web", "Web portal"),
+                            ("shop", "Shop"),
+                            ("pos", "Point of sale"),
+                            ("kiosk", "Kiosk"),
+                            ("voucher", "Voucher"),
+                            ("auto", "Auto-renew"),
+                            ("api", "API"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("creditcard", "Card (Visa, Mastercard)"),
+                            ("bancontact", "Bancontact"),
+                            ("paypal", "PayPal"),
+                            ("banktransfer", "Bank transfer"),
+                            ("credit", "Line credit"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("list_amount", models.BigIntegerField()),
+                ("discount_amount", models.BigIntegerField(default=0)),
+                ("fee_amount", models.BigIntegerField(default=0)),
+                ("total_amount", models.BigIntegerField()),
+                ("vat_amount", models.BigIntegerField()),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("awaiting_payment", "Awaiting payment"),
+                            ("paid", "Paid"),
+                            ("fulfilled", "Completed"),
+                            ("cancelled", "Cancelled"),
+                            ("expired", "Expired"),
+                            ("failed", "Payment failed"),
+                            ("refunded", "Refunded"),
+                        ],
+                        default="created",
+                        max_length=20,
+                    ),
+                ),
+                ("language", models.CharField(default="en", max_length=8)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("created_at", models.DateTimeField()),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("fulfilled_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("confirmation_sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="orders",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="orders", to="lines.line"
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="catalog.product"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Receipt',
+            name="Receipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, unique=True)),
-                ('verification_code', models.CharField(max_length=12)),
-                ('issued_at', models.DateTimeField()),
-                ('order', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='receipt', to='orders.order')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("number", models.CharField(max_length=20, unique=True)),
+                ("verification_code", models.CharField(max_length=12)),
+                ("issued_at", models.DateTimeField()),
+                (
+                    "order",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="receipt", to="orders.order"
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['customer', '-created_at'], name='orders_orde_custome_413d7d_idx'),
+            model_name="order",
+            index=models.Index(fields=["customer", "-created_at"], name="orders_orde_custome_413d7d_idx"),
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['line', '-created_at'], name='orders_orde_line_id_1333d2_idx'),
+            model_name="order",
+            index=models.Index(fields=["line", "-created_at"], name="orders_orde_line_id_1333d2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('total_amount', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('list_amount'), '-', models.F('discount_amount')), '+', models.F('fee_amount')))), name='order_total_adds_up'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "total_amount",
+                        django.db.models.expressions.CombinedExpression(
+                            django.db.models.expressions.CombinedExpression(
+                                models.F("list_amount"), "-", models.F("discount_amount")
+                            ),
+                            "+",
+                            models.F("fee_amount"),
+                        ),
+                    )
+                ),
+                name="order_total_adds_up",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.CheckConstraint(condition=models.Q(('total_amount__gte', 0)), name='order_total_not_negative'),
+            model_name="order",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("total_amount__gte", 0)), name="order_total_not_negative"
+            ),
         ),
     ]

@@ -5,61 +5,104 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0001_initial'),
+        ("orders", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PaymentEvent',
+            name="PaymentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=16)),
-                ('provider_payment_id', models.CharField(max_length=64)),
-                ('status', models.CharField(max_length=12)),
-                ('recorded_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("provider", models.CharField(max_length=16)),
+                ("provider_payment_id", models.CharField(max_length=64)),
+                ("status", models.CharField(max_length=12)),
+                ("recorded_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('provider', 'provider_payment_id', 'status'), name='uniq_payment_event')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("provider", "provider_payment_id", "status"), name="uniq_payment_event"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='WebhookInbox',
+            name="WebhookInbox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=16)),
-                ('provider_payment_id', models.CharField(max_length=64)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('outcome', models.CharField(blank=True, max_length=32)),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("provider", models.CharField(max_length=16)),
+                ("provider_payment_id", models.CharField(max_length=64)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                ("outcome", models.CharField(blank=True, max_length=32)),
             ],
             options={
-                'indexes': [models.Index(fields=['provider', 'provider_payment_id'], name='payments_we_provide_0c8ce0_idx')],
+                "indexes": [
+                    models.Index(fields=["provider", "provider_payment_id"], name="payments_we_provide_0c8ce0_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=16)),
-                ('provider_payment_id', models.CharField(blank=True, max_length=64)),
-                ('method', models.CharField(max_length=16)),
-                ('amount', models.BigIntegerField()),
-                ('fee_amount', models.BigIntegerField(default=0)),
-                ('currency', models.CharField(default='EUR', max_length=3)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('pending', 'Pending'), ('authorized', 'Authorized'), ('paid', 'Paid'), ('failed', 'Failed'), ('canceled', 'Cancelled'), ('expired', 'Expired'), ('refunded', 'Refunded')], default='open', max_length=12)),
-                ('checkout_url', models.URLField(blank=True, max_length=500)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='orders.order')),
+                (
+                    "id",
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
+                ),
+                ("provider", models.CharField(max_length=16)),
+                ("provider_payment_id", models.CharField(blank=True, max_length=64)),
+                ("method", models.CharField(max_length=16)),
+                ("amount", models.BigIntegerField()),
+                ("fee_amount", models.BigIntegerField(default=0)),
+                ("currency", models.CharField(default="EUR", max_length=3)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("pending", "Pending"),
+                            ("authorized", "Authorized"),
+                            ("paid", "Paid"),
+                            ("failed", "Failed"),
+                            ("canceled", "Cancelled"),
+                            ("expired", "Expired"),
+                            ("refunded", "Refunded"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("checkout_url", models.URLField(blank=True, max_length=500)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="orders.order",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(condition=models.Q(('provider_payment_id', ''), _negated=True), fields=('provider', 'provider_payment_id'), name='uniq_provider_payment')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("provider_payment_id", ""), _negated=True),
+                        fields=("provider", "provider_payment_id"),
+                        name="uniq_provider_payment",
+                    )
+                ],
             },
         ),
     ]

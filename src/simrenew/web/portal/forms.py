@@ -18,11 +18,21 @@ METHOD_CHOICES = [
 ]
 
 
+def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 class RegisterForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+    )
     password_again = forms.CharField(
-        label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
+        label=_("Password again"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
     )
     accept_terms = forms.BooleanField(label=_("I accept the terms and the privacy notice"))
 
@@ -46,7 +56,9 @@ class RegisterForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    username = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
     error_messages = {
         "invalid_login": _("That e-mail address and password do not match. Check them and try again."),
         "inactive": _("This account is inactive."),
@@ -96,11 +108,11 @@ class RenewForm(forms.Form):
 
     def __init__(self, *args: object, products: list, credit_allowed: bool, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["product"].choices = [(str(p.pk), p.name) for p in products]
+        choice_field(self, "product").choices = [(str(p.pk), p.name) for p in products]
         methods = list(METHOD_CHOICES)
         if credit_allowed:
             methods.insert(0, (PaymentMethod.CREDIT.value, PaymentMethod.CREDIT.label))
-        self.fields["method"].choices = methods
+        choice_field(self, "method").choices = methods
 
 
 class TopupNumberForm(forms.Form):
@@ -113,7 +125,7 @@ class TopupForm(forms.Form):
 
     def __init__(self, *args: object, amounts: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["amount"].choices = amounts  # type: ignore[attr-defined]
+        choice_field(self, "amount").choices = amounts
 
 
 class VerifyReceiptForm(forms.Form):

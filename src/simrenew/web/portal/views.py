@@ -1,5 +1,8 @@
 """Customer portal pages: home, My account, linking lines, renewals, top-ups, orders and receipts."""
 
+from typing import Any
+
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,8 +27,15 @@ from simrenew.orders import queries as order_queries
 from simrenew.orders import receipts
 from simrenew.orders import service as orders
 from simrenew.orders.models import Order, OrderStatus
-from simrenew.orders.quotes import quote_order
-from simrenew.web.portal.forms import CodeForm, LinkLineForm, RenewForm, TopupForm, TopupNumberForm, VerifyReceiptForm
+from simrenew.orders.quotes import Quote, quote_order
+from simrenew.web.portal.forms import (
+    CodeForm,
+    LinkLineForm,
+    RenewForm,
+    TopupForm,
+    TopupNumberForm,
+    VerifyReceiptForm,
+)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -78,7 +88,9 @@ def link_line(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
-                challenge = customers.start_line_link(customer=_customer(request), raw_number=form.cleaned_data["number"])
+                challenge = customers.start_line_link(
+                    customer=_customer(request), raw_number=form.cleaned_data["number"]
+                )
         except DomainError as error:
             form.add_error("number", str(error))
         else:
@@ -88,7 +100,9 @@ def link_line(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def link_line_code(request: HttpRequest, challenge_id: int) -> HttpResponse:
-    challenge = LinkChallenge.objects.select_related("line").filter(pk=challenge_id, customer=_customer(request)).first()
+    challenge = (
+        LinkChallenge.objects.select_related("line").filter(pk=challenge_id, customer=_customer(request)).first()
+    )
     if challenge is None:
         raise Http404()
     form = CodeForm(request.POST or None)
@@ -102,12 +116,16 @@ def link_line_code(request: HttpRequest, challenge_id: int) -> HttpResponse:
         except DomainError as error:
             form.add_error("code", str(error))
         else:
-            messages.success(request, _("The line %(number)s is now linked to your account.") % {"number": link.line.display})
+            messages.success(
+                request,
+                _("The line %(number)s is now linked to your account.") % {"number": link.line.display},
+            )
             return redirect("portal:account")
     return render(request, "portal/link_line_code.html", {"form": form, "line": challenge.line})
 
 
-def _quote_or_error(form, **kwargs):  # type: ignore[no-untyped-def]
+def _quote_or_error(form: forms.Form, **kwargs: Any) -> Quote | None:
+    """The quote, or None with the reason shown on the form."""
     try:
         return quote_order(**kwargs)
     except DomainError as error:
@@ -166,8 +184,15 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
     return render(
         request,
         "portal/renew.html",
-        {"line": line, "form": form, "quote": quote, "products": products, "balances": balances,
-         "current": current, "initial_product": initial_product},
+        {
+            "line": line,
+            "form": form,
+            "quote": quote,
+            "products": products,
+            "balances": balances,
+            "current": current,
+            "initial_product": initial_product,
+        },
     )
 
 
@@ -198,14 +223,22 @@ def topup(request: HttpRequest) -> HttpResponse:
     quote = None
     if stage2 and form.is_valid():
         quote = _quote_or_error(
-            form, line=line, product=product, method=form.cleaned_data["method"], topup_amount=form.cleaned_data["amount"]
+            form,
+            line=line,
+            product=product,
+            method=form.cleaned_data["method"],
+            topup_amount=form.cleaned_data["amount"],
         )
         if quote is not None and "confirm" in request.POST:
             try:
                 with transaction.atomic():
                     order = orders.place_order(
-                        customer=customer, line=line, product=product, method=quote.method,
-                        topup_amount=quote.list_amount, language=language,
+                        customer=customer,
+                        line=line,
+                        product=product,
+                        method=quote.method,
+                        topup_amount=quote.list_amount,
+                        language=language,
                     )
             except DomainError as error:
                 form.add_error(None, str(error))
@@ -216,7 +249,14 @@ def topup(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/topup.html",
-        {"line": line, "form": form, "quote": quote, "number": line.display, "gift": gift, "product": product},
+        {
+            "line": line,
+            "form": form,
+            "quote": quote,
+            "number": line.display,
+            "gift": gift,
+            "product": product,
+        },
     )
 
 
@@ -241,7 +281,10 @@ def order_return(request: HttpRequest, number: str) -> HttpResponse:
 def order_retry(request: HttpRequest, number: str) -> HttpResponse:
     order = order_queries.order_of(_customer(request), number)
     if order.kind == "bundle":
-        return redirect(reverse("portal:renew", kwargs={"line_id": order.line_id}) + f"?product={order.product_id}&method={order.method}")
+        return redirect(
+            reverse("portal:renew", kwargs={"line_id": order.line_id})
+            + f"?product={order.product_id}&method={order.method}"
+        )
     return redirect("portal:topup")
 
 

@@ -40,7 +40,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
-        rng = random.Random(2026)  # noqa: S311 - demo data only
+        rng = random.Random(2026)
         now = clock.now()
         per_brand = max(1, options["lines"] // len(catalogue.BRANDS))
         created_lines = 0
@@ -49,20 +49,33 @@ class Command(BaseCommand):
             brand, _ = Brand.objects.update_or_create(code=spec["code"], defaults=fields)
             for method, (fixed, bp) in catalogue.FEES.items():
                 PaymentMethodFee.objects.update_or_create(
-                    brand=brand, method=method, defaults={"fixed_amount": fixed, "percent_bp": bp, "enabled": True}
+                    brand=brand,
+                    method=method,
+                    defaults={"fixed_amount": fixed, "percent_bp": bp, "enabled": True},
                 )
             for position, (code, price, data, minutes, sms, days) in enumerate(catalogue.BUNDLES[brand.code]):
                 Product.objects.update_or_create(
-                    brand=brand, code=code,
+                    brand=brand,
+                    code=code,
                     defaults={
-                        "kind": ProductKind.BUNDLE, "names": catalogue.bundle_names(code, data, minutes, days),
-                        "position": position, "price_amount": price, "data_mb": data, "voice_minutes": minutes,
-                        "sms_count": sms, "validity_days": days,
+                        "kind": ProductKind.BUNDLE,
+                        "names": catalogue.bundle_names(code, data, minutes, days),
+                        "position": position,
+                        "price_amount": price,
+                        "data_mb": data,
+                        "voice_minutes": minutes,
+                        "sms_count": sms,
+                        "validity_days": days,
                     },
                 )
             Product.objects.update_or_create(
-                brand=brand, code="topup",
-                defaults={"kind": ProductKind.TOPUP, "names": catalogue.TOPUP_NAMES, **catalogue.TOPUP_AMOUNTS[brand.code]},
+                brand=brand,
+                code="topup",
+                defaults={
+                    "kind": ProductKind.TOPUP,
+                    "names": catalogue.TOPUP_NAMES,
+                    **catalogue.TOPUP_AMOUNTS[brand.code],
+                },
             )
             bundles = list(Product.objects.filter(brand=brand, kind=ProductKind.BUNDLE))
             opening = ledger.account("platform:opening_balances", AccountKind.OPENING_BALANCE)
@@ -72,7 +85,8 @@ class Command(BaseCommand):
                 line, created = Line.objects.get_or_create(
                     msisdn=msisdn,
                     defaults={
-                        "iccid": demo_iccid(brand_index, index), "brand": brand,
+                        "iccid": demo_iccid(brand_index, index),
+                        "brand": brand,
                         "activated_at": now - timedelta(days=rng.randint(30, 900)),
                         "credit_expires_at": now + timedelta(days=rng.randint(20, 360)),
                         "identity_status": "identified",
@@ -85,7 +99,8 @@ class Command(BaseCommand):
                 key = f"demo:opening:{line.pk}"
                 if credit and not Journal.objects.filter(key=key).exists():
                     ledger.post_journal(
-                        key=key, kind="opening_balance",
+                        key=key,
+                        kind="opening_balance",
                         entries=[
                             ledger.Entry(ledger.account(line.credit_account_code, AccountKind.LINE_CREDIT), credit),
                             ledger.Entry(opening, -credit),
@@ -93,7 +108,9 @@ class Command(BaseCommand):
                     )
                 if index == 1 or rng.random() < 0.7:
                     period = lines.add_bundle_period(
-                        line=line, product=rng.choice(bundles) if index != 1 else bundles[1], order_id=None,
+                        line=line,
+                        product=rng.choice(bundles) if index != 1 else bundles[1],
+                        order_id=None,
                         at=now - timedelta(days=rng.randint(0, 25)),
                     )
                     if period.data_mb_left:
@@ -102,7 +119,9 @@ class Command(BaseCommand):
                     lines.expire_ended_periods(line=line, at=now)
         customer = User.objects.filter(email=DEMO_CUSTOMER[0]).first()
         if customer is None:
-            customer = User.objects.create_user(DEMO_CUSTOMER[0], DEMO_CUSTOMER[1], language="en", full_name="Demo Customer")
+            customer = User.objects.create_user(
+                DEMO_CUSTOMER[0], DEMO_CUSTOMER[1], language="en", full_name="Demo Customer"
+            )
         customer.email_verified_at = customer.email_verified_at or now
         customer.save(update_fields=["email_verified_at"])
         demo_line = Line.objects.get(msisdn=DEMO_LINE)

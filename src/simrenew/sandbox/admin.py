@@ -1,0 +1,32 @@
+"""Admin views of the sandbox's records, for looking around while testing."""
+
+from django.contrib import admin
+
+from simrenew.sandbox.models import SandboxPayment, SandboxRefund, SandboxWebhookCall
+
+
+class RefundInline(admin.TabularInline):
+    model = SandboxRefund
+    extra = 0
+    fields = readonly_fields = ("public_id", "created_at", "status", "amount_value", "currency", "description")
+
+
+class WebhookCallInline(admin.TabularInline):
+    model = SandboxWebhookCall
+    extra = 0
+    fields = readonly_fields = ("called_at", "url", "attempt", "status_code", "error")
+
+
+@admin.register(SandboxPayment)
+class SandboxPaymentAdmin(admin.ModelAdmin):
+    list_display = ["public_id", "created_at", "description", "amount_value", "currency", "method", "status"]
+    list_filter = ["status", "method", "sequence_type"]
+    search_fields = ["public_id", "description", "transfer_reference"]
+    readonly_fields = ["public_id", "created_at", "transfer_reference"]
+    inlines = [RefundInline, WebhookCallInline]
+
+
+@admin.register(SandboxWebhookCall)
+class SandboxWebhookCallAdmin(admin.ModelAdmin):
+    list_display = ["payment", "called_at", "attempt", "status_code", "error"]
+    list_select_related = ["payment"]
