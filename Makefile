@@ -38,10 +38,12 @@ demo: messages static demo-data
 	@$(PY) -m simrenew.demo.banner
 	@PAYMENT_SANDBOX=true exec bash scripts/run-demo.sh $(HOST) $(PORT)
 
+# Debian's chromium for browser tests, and a CJK font so Chinese pages and PDF receipts render.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { echo "installing Debian's chromium for the browser tests"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
-	  echo "could not install chromium: browser tests will be skipped"; }
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
+	  echo "installing Debian's chromium and fonts-wqy-microhei"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) || \
+	  echo "could not install chromium: browser tests need it (make browser-deps)"; fi
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench
