@@ -12,3 +12,5 @@ def _test_settings(settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AXES_ENABLED = True
+    # pytest-django swaps in locmem; tests read the dev outbox, as a person using the demo would.
+    settings.MAILERS = {"default": {"BACKEND": "simrenew.notifications.outbox.OutboxEmailBackend"}}

@@ -171,21 +171,34 @@ TASKS = {
 
 # --- E-mail: the dev outbox stores messages in the database and shows them at /dev/outbox/.
 EMAIL_URL = os.environ.get("EMAIL_URL", "outbox://")
-if EMAIL_URL.startswith("outbox:"):
-    EMAIL_BACKEND = "simrenew.notifications.outbox.OutboxEmailBackend"
-else:
+
+
+def mailer_from_url(url: str) -> dict[str, object]:
+    """`outbox://`, `smtp://user:pass@host:587?tls=1`, `smtp+tls://…` or `smtps://…:465` → a MAILERS entry."""
+    if url.startswith("outbox:"):
+        return {"BACKEND": "simrenew.notifications.outbox.OutboxEmailBackend"}
     from urllib.parse import parse_qs, unquote, urlsplit
 
-    _mail = urlsplit(EMAIL_URL)
-    _params = parse_qs(_mail.query)
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _mail.hostname or "localhost"
-    EMAIL_PORT = _mail.port or (465 if _mail.scheme == "smtps" else 25)
-    EMAIL_HOST_USER = unquote(_mail.username or "")
-    EMAIL_HOST_PASSWORD = unquote(_mail.password or "")
-    EMAIL_USE_SSL = _mail.scheme == "smtps"
-    EMAIL_USE_TLS = _mail.scheme == "smtp+tls" or _params.get("tls", ["0"])[0] in {"1", "true"}
-    EMAIL_TIMEOUT = 15
+    parts = urlsplit(url)
+    if parts.scheme not in {"smtp", "smtps", "smtp+tls"}:
+        raise RuntimeError(f"EMAIL_URL: unsupported scheme {parts.scheme!r}")
+    params = parse_qs(parts.query)
+    use_ssl = parts.scheme == "smtps"
+    return {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": parts.hostname or "localhost",
+            "port": parts.port or (465 if use_ssl else 25),
+            "username": unquote(parts.username or ""),
+            "password": unquote(parts.password or ""),
+            "use_ssl": use_ssl,
+            "use_tls": parts.scheme == "smtp+tls" or params.get("tls", ["0"])[0] in {"1", "true"},
+            "timeout": 15,
+        },
+    }
+
+
+MAILERS = {"default": mailer_from_url(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "simrenew <no-reply@simrenew.example>")
 SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "outbox")
 DEV_OUTBOX = env_bool("DEV_OUTBOX", EMAIL_URL.startswith("outbox:"))

@@ -1,8 +1,6 @@
 """A Django e-mail backend that stores messages in the dev outbox (embedded default)."""
 
 from collections.abc import Sequence
-from typing import Any
-
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage, EmailMultiAlternatives
 
@@ -28,6 +26,3 @@ class OutboxEmailBackend(BaseEmailBackend):
                 )
                 sent += 1
         return sent
-
-    def __init__(self, fail_silently: bool = False, **kwargs: Any) -> None:
-        super().__init__(fail_silently=fail_silently, **kwargs)
