@@ -19,7 +19,8 @@ class InvalidIccid(DomainError):
 def normalize_msisdn(raw: str) -> str:
     """Return the E.164 form (+32470123456) of a Belgian mobile number typed in any usual way."""
     text = (raw or "").strip()
-    if not text or len(text) > 32:
+    # Letters would be read as a phone keypad (0470 AB CD EF -> 0470 22 23 33): another person's number.
+    if not text or len(text) > 32 or any(char.isalpha() for char in text):
         raise InvalidMsisdn()
     if text.startswith("00"):
         text = "+" + text[2:]

@@ -4,7 +4,9 @@ from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from simrenew.kit.money import format_money
+from babel.numbers import format_decimal
+
+from simrenew.kit.money import babel_locale, format_money
 
 register = template.Library()
 
@@ -23,10 +25,22 @@ def data_mb(value: int | None) -> str:
     if value >= 1024 and value % 1024 == 0:
         return _("%(count)s GB") % {"count": value // 1024}
     if value >= 1024:
-        return _("%(count)s GB") % {"count": f"{value / 1024:.1f}"}
+        size = format_decimal(round(value / 1024, 1), format="#,##0.#", locale=babel_locale(get_language() or "en"))
+        return _("%(count)s GB") % {"count": size}
     return _("%(count)s MB") % {"count": value}
 
 
 @register.filter
 def allowance(value: int | None) -> str:
     return _("Unlimited") if value is None else str(value)
+
+
+@register.filter
+def minutes(value: int | None) -> str:
+    """A bundle's voice allowance as a phrase: "120 min" or "unlimited calls"."""
+    return _("unlimited calls") if value is None else _("%(count)s min") % {"count": value}
+
+
+@register.filter
+def sms(value: int | None) -> str:
+    return _("unlimited SMS") if value is None else _("%(count)s SMS") % {"count": value}
