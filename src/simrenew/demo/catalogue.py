@@ -89,36 +89,30 @@ TOPUP_AMOUNTS: dict[str, dict[str, Any]] = {
 FEES = {"creditcard": (25, 0), "bancontact": (0, 0), "paypal": (35, 190), "banktransfer": (0, 0)}
 
 
-def bundle_names(code: str, data_mb: int | None, minutes: int | None, days: int) -> dict[str, str]:
+def bundle_title(code: str) -> str:
+    """pay-go-xl → Pay Go XL: the bundle's brand name, the same in every language."""
+    return " ".join(word.upper() if word in {"s", "m", "l", "xl"} else word.capitalize() for word in code.split("-"))
+
+
+def bundle_names(code: str) -> dict[str, str]:
+    title = bundle_title(code)
+    return {lang: title for lang in ("en", "nl", "fr", "de", "zh-hans")}
+
+
+def bundle_descriptions(data_mb: int | None, minutes: int | None, days: int) -> dict[str, str]:
     data = "∞" if data_mb is None else (f"{data_mb // 1024} GB" if data_mb >= 1024 else f"{data_mb} MB")
-    calls = {
-        "en": "unlimited calls",
-        "nl": "onbeperkt bellen",
-        "fr": "appels illimités",
-        "de": "unbegrenzt telefonieren",
-        "zh-hans": "无限通话",
+    phrases = {
+        "en": ("mobile data", "unlimited calls", f"{minutes} minutes of calls", f"valid {days} days"),
+        "nl": ("mobiele data", "onbeperkt bellen", f"{minutes} belminuten", f"{days} dagen geldig"),
+        "fr": ("données mobiles", "appels illimités", f"{minutes} minutes d'appel", f"valable {days} jours"),
+        "de": ("mobile Daten", "unbegrenzt telefonieren", f"{minutes} Gesprächsminuten", f"{days} Tage gültig"),
+        "zh-hans": ("移动数据", "无限通话", f"{minutes} 分钟通话", f"有效期 {days} 天"),
     }
-    mins = {
-        "en": f"{minutes} min",
-        "nl": f"{minutes} min",
-        "fr": f"{minutes} min",
-        "de": f"{minutes} Min.",
-        "zh-hans": f"{minutes} 分钟",
-    }
-    title = code.replace("-", " ").title()
-    names = {}
-    for lang in ("en", "nl", "fr", "de", "zh-hans"):
-        voice = calls[lang] if minutes is None else (mins[lang] if minutes else "")
-        period = {
-            "en": f"{days} days",
-            "nl": f"{days} dagen",
-            "fr": f"{days} jours",
-            "de": f"{days} Tage",
-            "zh-hans": f"{days} 天",
-        }[lang]
-        parts = [f"{data}", voice, period]
-        names[lang] = f"{title} — " + " · ".join(p for p in parts if p)
-    return names
+    result = {}
+    for lang, (data_word, unlimited, limited, valid) in phrases.items():
+        voice = unlimited if minutes is None else (limited if minutes else "")
+        result[lang] = ", ".join(part for part in (f"{data} {data_word}", voice, valid) if part)
+    return result
 
 
 TOPUP_NAMES = {"en": "Top-up", "nl": "Herladen", "fr": "Recharge", "de": "Aufladen", "zh-hans": "充值"}

@@ -59,7 +59,8 @@ class Command(BaseCommand):
                     code=code,
                     defaults={
                         "kind": ProductKind.BUNDLE,
-                        "names": catalogue.bundle_names(code, data, minutes, days),
+                        "names": catalogue.bundle_names(code),
+                        "descriptions": catalogue.bundle_descriptions(data, minutes, days),
                         "position": position,
                         "price_amount": price,
                         "data_mb": data,
