@@ -10,6 +10,15 @@ class PaymentMethod(models.TextChoices):
     PAYPAL = "paypal", _("PayPal")
     BANK_TRANSFER = "banktransfer", _("Bank transfer")
     CREDIT = "credit", _("Line credit")
+    # Settled at once by the channel itself (offline channels):
+    CASH = "cash", _("Cash")
+    TERMINAL_CARD = "terminal_card", _("Card at the terminal")
+    RETAILER_FLOAT = "retailer_float", _("Retailer float")
+    VOUCHER = "voucher", _("Voucher")
+
+
+# Methods whose money is already in hand when the order is placed: the caller passes a Funding.
+SETTLED_AT_ONCE = {PaymentMethod.CASH, PaymentMethod.TERMINAL_CARD, PaymentMethod.RETAILER_FLOAT, PaymentMethod.VOUCHER}
 
 
 ONLINE_METHODS = [

@@ -35,7 +35,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS = []  # noqa: RUF012
+    REQUIRED_FIELDS = []
 
     def __str__(self) -> str:
         return self.email

@@ -1,6 +1,7 @@
 """A Django e-mail backend that stores messages in the dev outbox (embedded default)."""
 
 from collections.abc import Sequence
+
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.message import EmailMessage, EmailMultiAlternatives
 

@@ -1,5 +1,7 @@
 """The ledger entries of a fulfilled order (DESIGN: rules that keep money right)."""
 
+from dataclasses import dataclass
+
 from simrenew.brands.models import PaymentMethod
 from simrenew.kit.money import vat_included
 from simrenew.ledger import service as ledger
@@ -20,14 +22,33 @@ def clearing_account(provider: str, currency: str) -> Account:
     return ledger.account(f"provider:{provider}:clearing", AccountKind.PROVIDER_CLEARING, currency)
 
 
-def fulfilment_entries(*, order: Order, provider: str | None) -> list[ledger.Entry]:
-    """Balanced entries: where the money comes from (the payment or the line's credit) and where
-    it goes (the line's credit for a top-up; revenue and VAT for a bundle; the fee to fee revenue)."""
+@dataclass(frozen=True)
+class Funding:
+    """Money an offline channel already holds for an order: a shop's till, a kiosk's cash box,
+    a card terminal's clearing account, a retailer's float or a voucher's liability.
+
+    A retailer keeps `commission_amount` of the sale: its float pays the total less the
+    commission, and the commission is an expense of ours.
+    """
+
+    account: Account
+    commission_amount: int = 0
+
+
+def fulfilment_entries(*, order: Order, provider: str | None, funding: Funding | None = None) -> list[ledger.Entry]:
+    """Balanced entries: where the money comes from (the payment, the channel's funding or the
+    line's credit) and where it goes (the line's credit for a top-up; revenue and VAT for a
+    bundle; the fee to fee revenue)."""
     price = order.price_amount
     entries: list[ledger.Entry] = []
 
     # Source.
-    if order.method == PaymentMethod.CREDIT:
+    if funding is not None:
+        entries.append(ledger.Entry(funding.account, -(order.total_amount - funding.commission_amount)))
+        if funding.commission_amount:
+            commission = ledger.account("platform:commission_expense", AccountKind.COMMISSION_EXPENSE, order.currency)
+            entries.append(ledger.Entry(commission, -funding.commission_amount))
+    elif order.method == PaymentMethod.CREDIT:
         bonus = line_bonus_account(order)
         credit = line_credit_account(order)
         # Bonus credit is spent first; the ledger refuses the journal if the rest is not covered.

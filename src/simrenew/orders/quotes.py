@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from simrenew.brands.models import PaymentMethod
+from simrenew.brands.models import SETTLED_AT_ONCE, PaymentMethod
 from simrenew.brands.queries import enabled_online_methods, method_fee
 from simrenew.catalog.models import Product
 from simrenew.kit.money import vat_included
@@ -62,7 +62,7 @@ def quote_order(*, line: Line, product: Product, method: str, topup_amount: int 
     if method == PaymentMethod.CREDIT:
         if kind == OrderKind.TOPUP:
             raise CreditNotForTopup()
-    elif method not in enabled_online_methods(line.brand):
+    elif method not in SETTLED_AT_ONCE and method not in enabled_online_methods(line.brand):
         raise MethodNotAvailable()
     discount = 0
     fee = method_fee(brand=line.brand, method=method, price_amount=list_amount - discount)

@@ -4,7 +4,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 
-from simrenew.brands.models import PaymentMethod
+from simrenew.brands.models import SETTLED_AT_ONCE, PaymentMethod
 from simrenew.catalog.models import Product
 from simrenew.customers.models import User
 from simrenew.kit import clock
@@ -50,11 +50,19 @@ def place_order(
     topup_amount: int | None = None,
     language: str = "en",
     email: str = "",
+    funding: postings.Funding | None = None,
 ) -> Order:
-    """Create an order at the quoted price. Paid from credit, it is fulfilled at once (same
-    transaction); otherwise it waits for `start_payment`."""
+    """Create an order at the quoted price.
+
+    Paid from credit, or with money the channel already holds (`funding`: cash, a card
+    terminal, a retailer's float, a voucher), it is fulfilled at once in the caller's
+    transaction; otherwise it waits for `start_payment`.
+    """
+    if (method in SETTLED_AT_ONCE) != (funding is not None):
+        raise ValueError(f"method {method} and funding {funding} do not go together")
     quote = quote_order(line=line, product=product, method=method, topup_amount=topup_amount)
-    if method == PaymentMethod.CREDIT:
+    settles_now = method == PaymentMethod.CREDIT or funding is not None
+    if settles_now:
         # Lock the line before anything reads its balance (lock order: line → order).
         line = lines.lock_line(line.pk)
     order = Order.objects.create(
@@ -75,12 +83,13 @@ def place_order(
         email=email or (customer.email if customer else ""),
         created_at=clock.now(),
     )
-    if method == PaymentMethod.CREDIT:
-        postings.check_credit_covers(order)
+    if settles_now:
+        if method == PaymentMethod.CREDIT:
+            postings.check_credit_covers(order)
         order.status = OrderStatus.PAID
         order.paid_at = clock.now()
         order.save(update_fields=["status", "paid_at"])
-        _fulfil_locked(order=order, provider=None)
+        _fulfil_locked(order=order, provider=None, funding=funding)
     return order
 
 
@@ -172,7 +181,7 @@ def sync_payment(*, provider_name: str, provider_payment_id: str) -> Order | Non
     return order
 
 
-def _fulfil_locked(*, order: Order, provider: str | None) -> None:
+def _fulfil_locked(*, order: Order, provider: str | None, funding: postings.Funding | None = None) -> None:
     """Deliver what was bought. The caller holds the line and order locks; the unique journal
     key `order:{id}:fulfil` makes a second fulfilment impossible."""
     key = f"order:{order.pk}:fulfil"
@@ -182,7 +191,7 @@ def _fulfil_locked(*, order: Order, provider: str | None) -> None:
     ledger.post_journal(
         key=key,
         kind=f"{order.kind}_sale",
-        entries=postings.fulfilment_entries(order=order, provider=provider),
+        entries=postings.fulfilment_entries(order=order, provider=provider, funding=funding),
         memo=order.number,
     )
     if order.kind == OrderKind.BUNDLE:

@@ -1,10 +1,9 @@
 """Template filters: money and allowances in the active language."""
 
+from babel.numbers import format_decimal
 from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-
-from babel.numbers import format_decimal
 
 from simrenew.kit.money import babel_locale, format_money
 
