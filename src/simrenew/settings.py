@@ -54,6 +54,15 @@ INSTALLED_APPS = [
     "simrenew.payments",
     "simrenew.notifications",
     "simrenew.orders",
+    "simrenew.terminals",
+    "simrenew.audit",
+    "simrenew.identity",
+    "simrenew.promotions",
+    "simrenew.vouchers",
+    "simrenew.retail",
+    "simrenew.shops",
+    "simrenew.kiosks",
+    "simrenew.renewals",
     "simrenew.sandbox",
     "simrenew.web",
     "simrenew.demo",
@@ -131,6 +140,9 @@ LOGOUT_REDIRECT_URL = "portal:home"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The login form posts the e-mail address as `username` (axes would look for USERNAME_FIELD, "email",
+# find nothing and lock by address alone, letting the right password through a lockout).
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password"]

@@ -19,6 +19,10 @@ if settings.PAYMENT_SANDBOX:
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("shop/", include("simrenew.web.shop.urls")),
+    path("pos/", include("simrenew.web.pos.urls")),
+    path("kiosk/", include("simrenew.web.kiosk.urls")),
+    path("backoffice/", include("simrenew.web.backoffice.urls")),
     path("", include("simrenew.web.portal.urls")),
     prefix_default_language=True,
 )

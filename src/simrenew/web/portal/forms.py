@@ -64,6 +64,10 @@ class LoginForm(AuthenticationForm):
         "inactive": _("This account is inactive."),
     }
 
+    def clean_username(self) -> str:
+        # Addresses are stored in lower case at registration; match them (and the lockout key) so.
+        return str(self.cleaned_data["username"]).strip().lower()
+
 
 class MsisdnField(forms.CharField):
     """A Belgian mobile number in any usual form, cleaned to E.164."""

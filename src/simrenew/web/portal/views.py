@@ -107,14 +107,18 @@ def link_line_code(request: HttpRequest, challenge_id: int) -> HttpResponse:
         raise Http404()
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            # Its own transaction: a wrong code's attempt must stay counted.
-            with transaction.atomic():
+        refused: DomainError | None = None
+        # Its own transaction, committed even when the code is wrong: the attempt must stay counted
+        # (an exception leaving the atomic block would roll the counter back).
+        with transaction.atomic():
+            try:
                 link = customers.confirm_line_link(
                     customer=_customer(request), challenge_id=challenge.pk, code=form.cleaned_data["code"]
                 )
-        except DomainError as error:
-            form.add_error("code", str(error))
+            except DomainError as error:
+                refused = error
+        if refused is not None:
+            form.add_error("code", str(refused))
         else:
             messages.success(
                 request,

@@ -1,0 +1,5 @@
+"""kiosk API router."""
+
+from ninja import Router
+
+router = Router(tags=["kiosk"])

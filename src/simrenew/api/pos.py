@@ -1,0 +1,5 @@
+"""pos API router."""
+
+from ninja import Router
+
+router = Router(tags=["pos"])

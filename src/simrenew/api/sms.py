@@ -1,0 +1,5 @@
+"""sms API router."""
+
+from ninja import Router
+
+router = Router(tags=["sms"])

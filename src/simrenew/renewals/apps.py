@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RenewalsConfig(AppConfig):
+    name = "simrenew.renewals"
+    label = "renewals"

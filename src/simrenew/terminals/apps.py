@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TerminalsConfig(AppConfig):
+    name = "simrenew.terminals"
+    label = "terminals"
