@@ -256,3 +256,69 @@ LOGGING = {
 }
 
 BRAND_NAME = _("simrenew")
+
+# --- Retail and vouchers
+# Terminal (POS, kiosk, SMS gateway) HMAC secrets are stored encrypted (Fernet). The first key
+# encrypts; every key listed decrypts, so a new key can be put first and the secrets re-sealed
+# (`simrenew terminals reseal`) before the old key is dropped. The default derives one from SECRET_KEY.
+TERMINAL_SECRET_KEYS = env_list("TERMINAL_SECRET_KEYS")
+# A signed request whose X-Timestamp is further than this from our clock is refused as stale.
+TERMINAL_MAX_SKEW_SECONDS = int(os.environ.get("TERMINAL_MAX_SKEW_SECONDS", "300"))
+# A POS sale may be voided this long after it was made, and only while unused.
+RETAIL_VOID_WINDOW_MINUTES = int(os.environ.get("RETAIL_VOID_WINDOW_MINUTES", "10"))
+# E-voucher PINs: digits (13–15, the last a Luhn check digit), validity, and the guessing throttle.
+VOUCHER_PIN_DIGITS = int(os.environ.get("VOUCHER_PIN_DIGITS", "15"))
+VOUCHER_VALIDITY_DAYS = int(os.environ.get("VOUCHER_VALIDITY_DAYS", "365"))
+VOUCHER_MAX_FAILURES = int(os.environ.get("VOUCHER_MAX_FAILURES", "5"))
+VOUCHER_FAILURE_WINDOW_MINUTES = int(os.environ.get("VOUCHER_FAILURE_WINDOW_MINUTES", "15"))
+
+# --- Shops and kiosks
+# Field-level encryption of personal data at rest (identity document numbers): Fernet keys, newest
+# first (comma-separated). Rotate: put the new key first, run `simrenew rotate_encryption_keys`,
+# then remove the old key. Make a key: python -c 'from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())'.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+# Keys the lookup hashes of encrypted values (never rotated with the encryption keys).
+FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", "")
+if not FIELD_ENCRYPTION_KEYS or not FIELD_HASH_KEY:
+    if PRODUCTION:
+        raise RuntimeError("FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set in production")
+    import base64
+    import hashlib
+
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [
+        base64.urlsafe_b64encode(hashlib.sha256(f"field-encryption:{SECRET_KEY}".encode()).digest()).decode()
+    ]
+    FIELD_HASH_KEY = FIELD_HASH_KEY or f"field-hash:{SECRET_KEY}"
+# Card terminals at the shop counter and in kiosks: "sandbox" (the tester picks approve/decline) or
+# empty for none (card at the counter is then unavailable).
+PAYMENT_TERMINAL = os.environ.get("PAYMENT_TERMINAL", "sandbox" if PAYMENT_SANDBOX else "")
+# Kiosk cash acceptors: "sandbox" shows "insert €5 note" buttons on the kiosk page; empty for none
+# (kiosks with their own UI report inserted cash through the kiosk API).
+CASH_ACCEPTOR = os.environ.get("CASH_ACCEPTOR", "sandbox" if PAYMENT_SANDBOX else "")
+# A kiosk goes back to its start screen after this many seconds without a touch.
+KIOSK_IDLE_SECONDS = int(os.environ.get("KIOSK_IDLE_SECONDS", "60"))
+# The most cash one kiosk visit takes (it gives no change, so it stops taking notes past this).
+KIOSK_MAX_CASH_AMOUNT = int(os.environ.get("KIOSK_MAX_CASH_AMOUNT", "15000"))
+# The short number customers text `TOPUP <PIN>` to (printed on PIN receipts); its gateway posts to /api/sms/inbound.
+VOUCHER_SMS_NUMBER = os.environ.get("VOUCHER_SMS_NUMBER", "1914")
+
+# --- Lifecycle, notifications and promotions
+# The demo clock (`simrenew demo_clock advance 8d`) moves time for every process through a file under
+# VAR_DIR; it is on only where DEMO_CLOCK=true (scripts/run-demo.sh) and never in production.
+DEMO_CLOCK = env_bool("DEMO_CLOCK", False)
+if DEMO_CLOCK and PRODUCTION:
+    raise RuntimeError("DEMO_CLOCK must not be on in production")
+DEMO_CLOCK_FILE = os.environ.get("DEMO_CLOCK_FILE", str(VAR_DIR / "demo-clock.json"))
+# Auto-renew: renew this long before a period ends (no gap), retry a failed charge this many days
+# after the first failure, and still renew a period that ended this long ago (after downtime).
+AUTO_RENEW_LEAD_MINUTES = int(os.environ.get("AUTO_RENEW_LEAD_MINUTES", "60"))
+AUTO_RENEW_RETRY_DAYS = [int(d) for d in env_list("AUTO_RENEW_RETRY_DAYS", "1,3")]
+AUTO_RENEW_CATCH_UP_DAYS = int(os.environ.get("AUTO_RENEW_CATCH_UP_DAYS", "7"))
+# Notices: credit validity reminders (days before), the low-credit threshold (cents), and the night
+# (Brussels time, from-to hours) during which SMS are held until morning.
+CREDIT_VALIDITY_REMINDER_DAYS = os.environ.get("CREDIT_VALIDITY_REMINDER_DAYS", "30,7")
+LOW_CREDIT_AMOUNT = int(os.environ.get("LOW_CREDIT_AMOUNT", "300"))
+SMS_QUIET_HOURS = (21, 8)
+# Sender shown on SMS (SMPP source address: up to 11 letters, or a number).
+SMS_SENDER = os.environ.get("SMS_SENDER", "simrenew")

@@ -29,6 +29,9 @@ class Product(models.Model):
     sms_count = models.PositiveIntegerField(null=True, blank=True)
     validity_days = models.PositiveIntegerField(null=True, blank=True)
     auto_renewable = models.BooleanField(default=True)
+    # Unused allowances move to the next period when it follows straight on (a renewal in time);
+    # otherwise they lapse when the period ends.
+    allowances_roll_over = models.BooleanField(default=False)
 
     # Top-up: either a list of fixed amounts in cents, or a range with a step.
     topup_amounts = models.JSONField(default=list, blank=True)

@@ -23,6 +23,12 @@ class AlreadyLinked(DomainError):
     default_message = _("This line is already linked to your account.")
 
 
+class EmailTaken(DomainError):
+    status = 409
+    code = "email_taken"
+    default_message = _("An account with this e-mail address already exists. Log in instead.")
+
+
 class InvalidVerificationLink(DomainError):
     code = "invalid_link"
     default_message = _("This link is invalid or has expired.")

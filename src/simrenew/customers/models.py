@@ -65,4 +65,6 @@ class LinkChallenge(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set by the wrong try that used up the attempts; the 15-minute wait counts from here.
+    locked_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 from simrenew.customers.errors import (
     AlreadyLinked,
     CodeExpired,
+    EmailTaken,
     InvalidVerificationLink,
     TooManyCodeAttempts,
     WrongCode,
@@ -34,6 +35,8 @@ MAX_CODES_PER_HOUR = 5
 def register(*, email: str, password: str, language: str, full_name: str = "") -> User:
     """Create an unverified customer and e-mail them a verification link (after commit)."""
     user = User(email=email.strip().lower(), full_name=full_name.strip(), language=language)
+    if User.objects.filter(email=user.email).exists():
+        raise EmailTaken()
     validate_password(password, user)
     user.set_password(password)
     user.save()
@@ -87,8 +90,7 @@ def start_line_link(*, customer: User, raw_number: str) -> LinkChallenge:
     if LineLink.objects.filter(customer=customer, line=line).exists():
         raise AlreadyLinked()
     now = clock.now()
-    recent = LinkChallenge.objects.filter(customer=customer, created_at__gte=now - LOCKOUT)
-    if recent.filter(attempts__gte=MAX_CODE_ATTEMPTS).exists():
+    if LinkChallenge.objects.filter(customer=customer, locked_at__gte=now - LOCKOUT).exists():
         raise TooManyCodeAttempts()
     if (
         LinkChallenge.objects.filter(customer=customer, created_at__gte=now - timedelta(hours=1)).count()
@@ -128,7 +130,9 @@ def confirm_line_link(*, customer: User, challenge_id: int, code: str) -> LineLi
     cleaned = "".join((code or "").split())
     if not (cleaned.isdigit() and constant_time_equal(keyed_hash(cleaned, purpose="line-link"), challenge.code_hash)):
         challenge.attempts += 1
-        challenge.save(update_fields=["attempts"])
+        if challenge.attempts >= MAX_CODE_ATTEMPTS:
+            challenge.locked_at = clock.now()
+        challenge.save(update_fields=["attempts", "locked_at"])
         if challenge.attempts >= MAX_CODE_ATTEMPTS:
             raise TooManyCodeAttempts()
         raise WrongCode()

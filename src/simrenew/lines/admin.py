@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from simrenew.lines.models import BundlePeriod, Line
+from simrenew.lines.models import BonusGrant, BundlePeriod, Line
 
 
 @admin.register(Line)
@@ -14,3 +14,10 @@ class LineAdmin(admin.ModelAdmin):
 class BundlePeriodAdmin(admin.ModelAdmin):
     list_display = ["line", "product", "status", "starts_at", "ends_at", "data_mb_left"]
     list_filter = ["status"]
+
+
+@admin.register(BonusGrant)
+class BonusGrantAdmin(admin.ModelAdmin):
+    list_display = ["line", "amount", "remaining_amount", "granted_at", "expires_at", "expired_at"]
+    search_fields = ["line__msisdn", "source_key"]
+    readonly_fields = [f.name for f in BonusGrant._meta.fields]

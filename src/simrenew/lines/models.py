@@ -29,8 +29,12 @@ class Line(models.Model):
         max_length=16, choices=IdentityStatus.choices, default=IdentityStatus.UNIDENTIFIED
     )
     activated_at = models.DateTimeField()
-    # Paid credit may be used until this moment; a top-up pushes it to now + the brand's validity.
+    # Paid credit may be used until this moment; a top-up or a renewal pushes it to now + the brand's
+    # validity. When it passes, the line goes into grace (receive only), then is suspended.
     credit_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the status last changed (grace started, suspended, reactivated).
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    # The customer's switch; renewals decides how (credit, then a saved payment method).
     auto_renew = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -75,6 +79,11 @@ class BundlePeriod(models.Model):
     data_mb_left = models.PositiveIntegerField(null=True, blank=True)
     voice_minutes_left = models.PositiveIntegerField(null=True, blank=True)
     sms_left = models.PositiveIntegerField(null=True, blank=True)
+    # Data carried over from the previous period (products whose allowances roll over); the
+    # period's data allowance is the product's plus this.
+    rollover_data_mb = models.PositiveIntegerField(default=0)
+    # The highest data-use warning already given for this period: 0, 80 or 100 (% used).
+    data_alert_level = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,9 +94,48 @@ class BundlePeriod(models.Model):
         return f"{self.line_id} {self.product_id} {self.starts_at:%Y-%m-%d}→{self.ends_at:%Y-%m-%d}"
 
     @property
+    def data_mb_granted(self) -> int | None:
+        """The period's whole data allowance (None: unlimited)."""
+        if self.product.data_mb is None:
+            return None
+        return self.product.data_mb + self.rollover_data_mb
+
+    @property
     def is_exhausted(self) -> bool:
         """Used up: the data allowance is gone, or every limited allowance is."""
         if self.data_mb_left == 0:
             return True
         limited = [v for v in (self.data_mb_left, self.voice_minutes_left, self.sms_left) if v is not None]
         return bool(limited) and all(v == 0 for v in limited)
+
+
+class BonusGrant(models.Model):
+    """One grant of bonus credit (a promotion) with its own expiry.
+
+    The line's bonus account in the ledger holds the money; these rows say when which part of it
+    expires. Bonus is spent before paid credit, oldest expiry first; what is left at expiry goes to
+    breakage. Bonus credit is never refunded.
+    """
+
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="bonus_grants")
+    amount = models.BigIntegerField()
+    remaining_amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="EUR")
+    granted_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # The journal that credited it (e.g. `order:{id}:fulfil`): one grant per journal.
+    source_key = models.CharField(max_length=128, unique=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["expires_at", "id"]
+        indexes = [models.Index(fields=["expires_at", "remaining_amount"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(remaining_amount__gte=0) & models.Q(remaining_amount__lte=models.F("amount")),
+                name="bonus_grant_remaining_within_amount",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line_id} {self.remaining_amount}/{self.amount} until {self.expires_at:%Y-%m-%d}"

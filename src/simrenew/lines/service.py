@@ -5,12 +5,13 @@ from datetime import datetime, timedelta
 from simrenew.catalog.models import Product
 from simrenew.kit import clock
 from simrenew.lines.errors import LineNotUsable, WrongBrandProduct
-from simrenew.lines.models import BundlePeriod, Line, LineStatus, PeriodStatus
+from simrenew.lines.models import BundlePeriod, IdentityStatus, Line, LineStatus, PeriodStatus
 
 
 def lock_line(line_id: int) -> Line:
     """The line row, locked for this transaction. Lock order: line → order → payment."""
-    return Line.objects.select_for_update().select_related("brand").get(pk=line_id)
+    # of=("self",): lock the line only, not its brand's row (which every sale of the brand would wait on).
+    return Line.objects.select_for_update(of=("self",)).select_related("brand").get(pk=line_id)
 
 
 def ensure_usable(line: Line) -> None:
@@ -52,17 +53,46 @@ def add_bundle_period(
     )
 
 
-def expire_ended_periods(*, line: Line, at: datetime) -> None:
-    """Bring a line's periods up to `at`: ended ones expire, due queued ones become active."""
-    line.periods.filter(status=PeriodStatus.ACTIVE, ends_at__lte=at).update(status=PeriodStatus.EXPIRED)
-    line.periods.filter(status=PeriodStatus.QUEUED, starts_at__lte=at, ends_at__gt=at).update(
-        status=PeriodStatus.ACTIVE
+def expire_ended_periods(*, line: Line, at: datetime) -> list[BundlePeriod]:
+    """Bring a line's periods up to `at`, in time order: ended ones expire, due queued ones become
+    active. A period whose product rolls allowances over hands what is left to the period that
+    follows straight on (one period's worth at most). Returns the periods that expired."""
+    periods = list(
+        line.periods.select_related("product")
+        .filter(status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED])
+        .order_by("starts_at", "id")
     )
-    line.periods.filter(status=PeriodStatus.QUEUED, ends_at__lte=at).update(status=PeriodStatus.EXPIRED)
+    expired: list[BundlePeriod] = []
+    for index, period in enumerate(periods):
+        if period.ends_at <= at:
+            following = periods[index + 1] if index + 1 < len(periods) else None
+            if following is not None and following.starts_at == period.ends_at and period.product.allowances_roll_over:
+                _roll_over(period, following)
+            period.status = PeriodStatus.EXPIRED
+            period.save(update_fields=["status"])
+            expired.append(period)
+        elif period.starts_at <= at and period.status != PeriodStatus.ACTIVE:
+            period.status = PeriodStatus.ACTIVE
+            period.save(update_fields=["status"])
+    return expired
+
+
+def _roll_over(ending: BundlePeriod, following: BundlePeriod) -> None:
+    product = ending.product
+    if ending.data_mb_left is not None and following.data_mb_left is not None:
+        carried = min(ending.data_mb_left, product.data_mb if product.data_mb is not None else ending.data_mb_left)
+        following.data_mb_left += carried
+        following.rollover_data_mb += carried
+    if ending.voice_minutes_left is not None and following.voice_minutes_left is not None:
+        following.voice_minutes_left += min(ending.voice_minutes_left, product.voice_minutes or 0)
+    if ending.sms_left is not None and following.sms_left is not None:
+        following.sms_left += min(ending.sms_left, product.sms_count or 0)
+    following.save(update_fields=["data_mb_left", "rollover_data_mb", "voice_minutes_left", "sms_left"])
 
 
 def extend_credit_validity(*, line: Line, at: datetime | None = None) -> datetime:
-    """A top-up makes the whole credit valid for the brand's validity from now (never shortens it)."""
+    """A top-up or a renewal makes the whole credit valid for the brand's validity from now (never
+    shortens it) and reactivates a line in grace or suspended."""
     now = at or clock.now()
     new_expiry = now + timedelta(days=line.brand.credit_validity_days)
     if line.credit_expires_at is None or line.credit_expires_at < new_expiry:
@@ -70,6 +100,54 @@ def extend_credit_validity(*, line: Line, at: datetime | None = None) -> datetim
     update_fields = ["credit_expires_at"]
     if line.status in (LineStatus.GRACE, LineStatus.SUSPENDED):
         line.status = LineStatus.ACTIVE
-        update_fields.append("status")
+        line.status_changed_at = now
+        update_fields += ["status", "status_changed_at"]
     line.save(update_fields=update_fields)
     return line.credit_expires_at
+
+
+def set_auto_renew(*, line: Line, enabled: bool) -> Line:
+    """The line's auto-renew switch (renewals decides how a renewal is paid)."""
+    if line.auto_renew != enabled:
+        line.auto_renew = enabled
+        line.save(update_fields=["auto_renew"])
+    return line
+
+
+def withdraw_unused_period(*, line: Line, order_id: int, at: datetime | None = None) -> bool:
+    """Take back the bundle period an order bought while none of it is used (a sale voided at the till).
+
+    Returns False, changing nothing, when the period has started being used (an allowance went below
+    what the product gives). The withdrawn period ends (a queued one without ever starting) and periods
+    queued after it move up by the time it would have run. The caller holds the line lock.
+    """
+    now = at or clock.now()
+    period = line.periods.select_related("product").filter(order_id=order_id).first()
+    if period is None or period.status == PeriodStatus.EXPIRED:
+        return period is None
+    product = period.product
+    given = (
+        (period.data_mb_left, (product.data_mb or 0) + (getattr(period, "rollover_data_mb", 0) or 0)),
+        (period.voice_minutes_left, product.voice_minutes or 0),
+        (period.sms_left, product.sms_count or 0),
+    )
+    used = any(left is not None and left < full for left, full in given)
+    if period.status == PeriodStatus.ACTIVE and used:
+        return False
+    gap_start = max(period.starts_at, now)
+    shift = period.ends_at - gap_start
+    BundlePeriod.objects.filter(pk=period.pk).update(status=PeriodStatus.EXPIRED, ends_at=gap_start)
+    for later in line.periods.filter(status=PeriodStatus.QUEUED, starts_at__gte=period.ends_at).order_by("starts_at"):
+        BundlePeriod.objects.filter(pk=later.pk).update(
+            starts_at=later.starts_at - shift, ends_at=later.ends_at - shift
+        )
+    expire_ended_periods(line=line, at=now)
+    return True
+
+
+def mark_identified(*, line: Line, at: datetime | None = None) -> None:
+    """Record that the line's holder was identified (Belgian law: every prepaid card is). `at` is
+    kept by the identification record itself (identity.Identification); the line carries the status."""
+    if line.identity_status != IdentityStatus.IDENTIFIED:
+        line.identity_status = IdentityStatus.IDENTIFIED
+        line.save(update_fields=["identity_status"])

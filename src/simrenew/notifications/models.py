@@ -1,6 +1,9 @@
-"""The dev outbox: e-mails and SMS captured in the database instead of leaving the machine."""
+"""The dev outbox (e-mails and SMS captured in the database instead of leaving the machine), and the
+notifications sent to customers with their channel preferences and marketing consent."""
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OutboxKind(models.TextChoices):
@@ -21,3 +24,90 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient}"
+
+
+class NotificationKind(models.TextChoices):
+    EXPIRING_SOON = "expiring_soon", _("Bundle ending soon")
+    EXPIRED = "expired", _("Bundle ended")
+    RENEWED = "renewed", _("Bundle renewed")
+    AUTO_RENEW_FAILED = "auto_renew_failed", _("Automatic renewal failed")
+    LOW_CREDIT = "low_credit", _("Low credit")
+    DATA_80 = "data_80", _("80 % of the data used")
+    DATA_100 = "data_100", _("All data used")
+    CREDIT_ENDING = "credit_ending", _("Credit validity ending")
+    LINE_GRACE = "line_grace", _("Credit validity ended (receive only)")
+    LINE_SUSPENDED = "line_suspended", _("Line suspended")
+    MARKETING = "marketing", _("Offers and promotions")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    # The process died while sending: not sent again (better one message lost than two sent).
+    UNKNOWN = "unknown", _("Outcome unknown")
+
+
+class Notification(models.Model):
+    """One message about one event to one recipient on one channel, sent at most once.
+
+    `key` is unique: the same event (`event_key`, e.g. `expiring:{period}:7`) notified twice makes no
+    second row, so whatever job runs twice, a customer hears about it once.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    event_key = models.CharField(max_length=160, db_index=True)
+    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    recipient = models.CharField(max_length=254)  # an e-mail address or an E.164 number
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+    )
+    line = models.ForeignKey("lines.Line", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    language = models.CharField(max_length=8, default="en")
+    subject = models.CharField(max_length=255, blank=True)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
+    # SMS are held until 08:00 Brussels time when the event comes at night.
+    send_after = models.DateTimeField()
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)  # when a sender took it (stuck detection)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=500, blank=True)
+    gateway_reference = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "send_after"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.channel} to {self.recipient}"
+
+
+class NotificationPreference(models.Model):
+    """A customer's choice of channels for one kind of message (defaults apply without a row)."""
+
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
+    email = models.BooleanField()
+    sms = models.BooleanField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "kind"], name="uniq_preference_kind")]
+
+
+class MarketingConsent(models.Model):
+    """Consent to offers by e-mail or SMS: separate from service messages and off until given."""
+
+    customer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    email = models.BooleanField(default=False)
+    sms = models.BooleanField(default=False)
+    updated_at = models.DateTimeField()

@@ -22,4 +22,8 @@ class OutboxSmsGateway:
 def get_gateway() -> SmsGateway:
     if settings.SMS_GATEWAY == "outbox":
         return OutboxSmsGateway()
+    if settings.SMS_GATEWAY.startswith(("smpp://", "smpps://")):
+        from simrenew.notifications.smpp import SmppSmsGateway
+
+        return SmppSmsGateway(settings.SMS_GATEWAY)
     raise RuntimeError(f"unknown SMS_GATEWAY {settings.SMS_GATEWAY!r}")

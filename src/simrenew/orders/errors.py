@@ -28,3 +28,9 @@ class PaymentUnavailable(DomainError):
     status = 503
     code = "payment_unavailable"
     default_message = _("The payment service cannot be reached right now. Nothing was charged; please try again.")
+
+
+class OrderNotVoidable(DomainError):
+    status = 409
+    code = "order_not_voidable"
+    default_message = _("This sale can no longer be voided: what it bought has been used, or it was already voided.")

@@ -63,6 +63,10 @@ class Order(models.Model):
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    # The promotion applied (in the order's language) and the bonus credit it gives with the order.
+    promotion_label = models.CharField(max_length=200, blank=True)
+    bonus_amount = models.BigIntegerField(default=0)
+    bonus_expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

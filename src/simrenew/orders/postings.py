@@ -18,6 +18,12 @@ def line_bonus_account(order: Order) -> Account:
     return ledger.account(order.line.bonus_account_code, AccountKind.LINE_BONUS, order.currency)
 
 
+def promotion_expense_account(order: Order) -> Account:
+    return ledger.account(
+        f"brand:{order.line.brand.code}:promotion_expense", AccountKind.PROMOTION_EXPENSE, order.currency
+    )
+
+
 def clearing_account(provider: str, currency: str) -> Account:
     return ledger.account(f"provider:{provider}:clearing", AccountKind.PROVIDER_CLEARING, currency)
 
@@ -65,17 +71,25 @@ def fulfilment_entries(*, order: Order, provider: str | None, funding: Funding |
     if order.kind == OrderKind.TOPUP:
         entries.append(ledger.Entry(line_credit_account(order), price))
     else:
+        # VAT is due on what the customer pays; a promotion's discount is revenue given away,
+        # booked as promotion expense so that revenue shows the list price.
         price_vat = vat_included(price)
         brand_code = order.line.brand.code
         entries.append(
             ledger.Entry(
                 ledger.account(f"brand:{brand_code}:revenue", AccountKind.REVENUE, order.currency),
-                price - price_vat,
+                price - price_vat + order.discount_amount,
             )
         )
         entries.append(
             ledger.Entry(ledger.account("platform:vat_payable", AccountKind.VAT_PAYABLE, order.currency), price_vat)
         )
+        if order.discount_amount:
+            entries.append(ledger.Entry(promotion_expense_account(order), -order.discount_amount))
+    if order.bonus_amount:
+        # Bonus credit from a promotion: kept apart from paid credit, a cost of the promotion.
+        entries.append(ledger.Entry(line_bonus_account(order), order.bonus_amount))
+        entries.append(ledger.Entry(promotion_expense_account(order), -order.bonus_amount))
     if order.fee_amount:
         fee_vat = vat_included(order.fee_amount)
         entries.append(

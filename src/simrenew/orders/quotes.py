@@ -1,16 +1,19 @@
 """Prices before anyone pays: list price, discount, the payment method's fee, total and VAT."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from simrenew.brands.models import SETTLED_AT_ONCE, PaymentMethod
 from simrenew.brands.queries import enabled_online_methods, method_fee
 from simrenew.catalog.models import Product
+from simrenew.kit import clock
 from simrenew.kit.money import vat_included
 from simrenew.lines.errors import WrongBrandProduct
-from simrenew.lines.models import Line
+from simrenew.lines.models import BundlePeriod, Line
 from simrenew.lines.service import ensure_usable
 from simrenew.orders.errors import CreditNotForTopup, InvalidTopupAmount, MethodNotAvailable
-from simrenew.orders.models import OrderKind
+from simrenew.orders.models import Channel, Order, OrderKind, OrderStatus
+from simrenew.promotions import service as promotions
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,16 @@ class Quote:
     fee_amount: int
     currency: str
     discount_label: str = ""
+    # Bonus credit a promotion adds to a top-up (kept apart from paid credit, with its own expiry).
+    bonus_amount: int = 0
+    bonus_expires_at: datetime | None = None
+    offer: promotions.Offer | None = None
+    purchase: promotions.Purchase | None = None
+
+    @property
+    def promotion_label(self) -> str:
+        """What the applied offer is, in the active language (for the quote and the receipt)."""
+        return self.offer.label() if self.offer is not None else ""
 
     @property
     def price_amount(self) -> int:
@@ -47,8 +60,26 @@ class Quote:
         return self.price_vat_amount + self.fee_vat_amount
 
 
-def quote_order(*, line: Line, product: Product, method: str, topup_amount: int | None = None) -> Quote:
-    """Price a renewal (bundle product) or a top-up (top-up product + amount) paid with `method`."""
+def quote_order(
+    *,
+    line: Line,
+    product: Product,
+    method: str,
+    topup_amount: int | None = None,
+    any_topup_amount: bool = False,
+    channel: str = Channel.WEB,
+    customer_id: int | None = None,
+    promo_code: str = "",
+) -> Quote:
+    """Price a renewal (bundle product) or a top-up (top-up product + amount) paid with `method`.
+
+    `any_topup_amount`: cash a kiosk has already taken (it gives no change) is credited whole,
+    whatever amounts the top-up product lists.
+
+    The best eligible promotion (for this channel, customer and promo code) is applied: a
+    discount on a bundle, or bonus credit on a top-up. A bundle that becomes free needs no
+    payment: its quote is settled as "nothing to pay" (method credit, no fee).
+    """
     ensure_usable(line)
     if product.brand_id != line.brand_id or not product.active:
         raise WrongBrandProduct()
@@ -56,7 +87,7 @@ def quote_order(*, line: Line, product: Product, method: str, topup_amount: int 
         assert product.price_amount is not None
         kind, list_amount = OrderKind.BUNDLE, product.price_amount
     else:
-        if topup_amount is None or not product.accepts_topup(topup_amount):
+        if topup_amount is None or not (product.accepts_topup(topup_amount) or (any_topup_amount and topup_amount > 0)):
             raise InvalidTopupAmount()
         kind, list_amount = OrderKind.TOPUP, topup_amount
     if method == PaymentMethod.CREDIT:
@@ -64,7 +95,23 @@ def quote_order(*, line: Line, product: Product, method: str, topup_amount: int 
             raise CreditNotForTopup()
     elif method not in SETTLED_AT_ONCE and method not in enabled_online_methods(line.brand):
         raise MethodNotAvailable()
-    discount = 0
+    now = clock.now()
+    purchase = promotions.Purchase(
+        line=line,
+        product_id=product.pk,
+        is_bundle=kind == OrderKind.BUNDLE,
+        list_amount=list_amount,
+        channel=channel,
+        customer_id=customer_id,
+        at=now,
+        promo_code=promo_code,
+        is_new_line=_is_new_line(line),
+        previous_topup_at=_previous_topup_at(line),
+    )
+    offer = promotions.best_offer(purchase)
+    discount = offer.discount_amount if offer is not None else 0
+    if kind == OrderKind.BUNDLE and list_amount - discount == 0 and method not in SETTLED_AT_ONCE:
+        method = PaymentMethod.CREDIT  # nothing to pay
     fee = method_fee(brand=line.brand, method=method, price_amount=list_amount - discount)
     return Quote(
         kind=kind,
@@ -75,4 +122,28 @@ def quote_order(*, line: Line, product: Product, method: str, topup_amount: int 
         discount_amount=discount,
         fee_amount=fee,
         currency=product.currency,
+        discount_label=offer.label() if offer is not None and discount else "",
+        bonus_amount=offer.bonus_amount if offer is not None else 0,
+        bonus_expires_at=offer.bonus_expires_at(now) if offer is not None else None,
+        offer=offer,
+        purchase=purchase,
     )
+
+
+def _is_new_line(line: Line) -> bool:
+    """No bundle was ever started on the line, nor bought for it."""
+    if BundlePeriod.objects.filter(line=line).exists():
+        return False
+    return not Order.objects.filter(
+        line=line, kind=OrderKind.BUNDLE, status__in=[OrderStatus.PAID, OrderStatus.FULFILLED]
+    ).exists()
+
+
+def _previous_topup_at(line: Line) -> datetime | None:
+    last = (
+        Order.objects.filter(line=line, kind=OrderKind.TOPUP, status=OrderStatus.FULFILLED, fulfilled_at__isnull=False)
+        .order_by("-fulfilled_at")
+        .values_list("fulfilled_at", flat=True)
+        .first()
+    )
+    return last

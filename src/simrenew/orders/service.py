@@ -1,6 +1,7 @@
 """Placing, paying and fulfilling orders. Callers own the transaction; lock order: line → order → payment."""
 
 import logging
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
@@ -10,15 +11,19 @@ from simrenew.customers.models import User
 from simrenew.kit import clock
 from simrenew.kit.codes import readable_code
 from simrenew.ledger import service as ledger
+from simrenew.ledger.errors import InsufficientFunds
 from simrenew.ledger.models import Journal
+from simrenew.lines import bonus as line_bonus
 from simrenew.lines import service as lines
 from simrenew.lines.models import Line
 from simrenew.orders import postings
-from simrenew.orders.errors import OrderNotOpen, PaymentUnavailable
+from simrenew.orders.errors import OrderNotOpen, OrderNotVoidable, PaymentUnavailable
 from simrenew.orders.models import Channel, Order, OrderKind, OrderStatus, Receipt
 from simrenew.orders.quotes import quote_order
 from simrenew.payments import provider as providers
-from simrenew.payments.models import Payment, PaymentEvent, PaymentStatus
+from simrenew.payments import service as saved_payments
+from simrenew.payments.models import Mandate, Payment, PaymentEvent, PaymentStatus
+from simrenew.promotions import service as promotions
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +35,11 @@ FINAL_ORDER_STATUS = {
 
 
 def lock_order(order_id: int) -> Order:
-    return Order.objects.select_for_update().select_related("line", "line__brand", "product").get(pk=order_id)
+    # of=("self",): lock the order row only. Without it PostgreSQL also locks the joined line, brand and
+    # product rows, taking the line after the order (deadlocks with line → order) and serialising a brand.
+    return (
+        Order.objects.select_for_update(of=("self",)).select_related("line", "line__brand", "product").get(pk=order_id)
+    )
 
 
 def _new_number(prefix: str, model: type[Order] | type[Receipt], length: int = 8) -> str:
@@ -51,16 +60,29 @@ def place_order(
     language: str = "en",
     email: str = "",
     funding: postings.Funding | None = None,
+    any_topup_amount: bool = False,
+    promo_code: str = "",
 ) -> Order:
     """Create an order at the quoted price.
 
     Paid from credit, or with money the channel already holds (`funding`: cash, a card
     terminal, a retailer's float, a voucher), it is fulfilled at once in the caller's
-    transaction; otherwise it waits for `start_payment`.
+    transaction; otherwise it waits for `start_payment`. The quote's promotion is reserved
+    for the order (OfferUnavailable if it ran out meanwhile) and given back if it is never paid.
     """
     if (method in SETTLED_AT_ONCE) != (funding is not None):
         raise ValueError(f"method {method} and funding {funding} do not go together")
-    quote = quote_order(line=line, product=product, method=method, topup_amount=topup_amount)
+    quote = quote_order(
+        line=line,
+        product=product,
+        method=method,
+        topup_amount=topup_amount,
+        any_topup_amount=any_topup_amount,
+        channel=channel,
+        customer_id=customer.pk if customer else None,
+        promo_code=promo_code,
+    )
+    method = quote.method  # a bundle that became free has nothing to pay
     settles_now = method == PaymentMethod.CREDIT or funding is not None
     if settles_now:
         # Lock the line before anything reads its balance (lock order: line → order).
@@ -82,9 +104,14 @@ def place_order(
         language=language,
         email=email or (customer.email if customer else ""),
         created_at=clock.now(),
+        promotion_label=quote.offer.label(language) if quote.offer is not None else "",
+        bonus_amount=quote.bonus_amount,
     )
+    if quote.offer is not None and quote.purchase is not None:
+        promotions.reserve(offer=quote.offer, order_id=order.pk, purchase=quote.purchase)
     if settles_now:
         if method == PaymentMethod.CREDIT:
+            line_bonus.expire_due(line=line, at=clock.now())  # expired bonus cannot pay, even if not yet swept
             postings.check_credit_covers(order)
         order.status = OrderStatus.PAID
         order.paid_at = clock.now()
@@ -93,17 +120,27 @@ def place_order(
     return order
 
 
-def start_payment(*, order: Order, redirect_url: str, webhook_url: str) -> Payment:
+def start_payment(*, order: Order, redirect_url: str, webhook_url: str, save_mandate: bool = False) -> Payment:
     """Ask the provider for a payment (outside any transaction: it is an HTTP call), then record it.
 
     The provider's idempotency key is derived from our own ids, so a retried call can never
-    create a second payment for the same attempt.
+    create a second payment for the same attempt. With `save_mandate` (a customer's order) it is
+    a first payment: paying it also saves the payment means for automatic renewals.
     """
     if order.status != OrderStatus.CREATED:
         raise OrderNotOpen()
     provider = providers.get_provider()
     attempt = order.payments.count() + 1
+    sequence: dict[str, str] = {}
     try:
+        if save_mandate and order.customer is not None:
+            customer_id = saved_payments.provider_customer_id(
+                customer_id=order.customer.pk,
+                name=order.customer.full_name or order.customer.email,
+                email=order.customer.email,
+                provider_name=provider.name,
+            )
+            sequence = {"sequence_type": providers.FIRST, "customer_id": customer_id}
         created = provider.create_payment(
             amount=order.total_amount,
             currency=order.currency,
@@ -114,6 +151,7 @@ def start_payment(*, order: Order, redirect_url: str, webhook_url: str) -> Payme
             metadata={"order": order.number},
             idempotency_key=f"order:{order.pk}:payment:{attempt}",
             locale=order.language,
+            **sequence,
         )
     except providers.ProviderError as exc:
         log.warning("payment provider refused order %s: %s", order.number, exc)
@@ -174,10 +212,100 @@ def sync_payment(*, provider_name: str, provider_payment_id: str) -> Order | Non
                 order.save(update_fields=["status", "paid_at"])
             if order.status == OrderStatus.PAID:
                 _fulfil_locked(order=order, provider=provider_name)
+            if remote.sequence_type == providers.FIRST and remote.mandate_id and order.customer_id:
+                saved_payments.record_mandate(
+                    customer_id=order.customer_id, provider_name=provider_name, payment=remote, method=order.method
+                )
         elif remote.status in FINAL_ORDER_STATUS and order.is_open:
-            order.status = FINAL_ORDER_STATUS[remote.status]
-            order.closed_at = clock.now()
-            order.save(update_fields=["status", "closed_at"])
+            _close_unpaid(order, FINAL_ORDER_STATUS[remote.status])
+    return order
+
+
+def _close_unpaid(order: Order, status: str) -> None:
+    """The order will never be paid: close it and give back the promotion it reserved."""
+    order.status = status
+    order.closed_at = clock.now()
+    order.save(update_fields=["status", "closed_at"])
+    promotions.release(order_id=order.pk)
+
+
+def charge_mandate(*, order: Order, mandate: Mandate, webhook_url: str, idempotency_key: str) -> Payment:
+    """Charge a customer's saved mandate for an order (auto-renew), once, and record the payment.
+
+    Call outside any transaction (HTTP calls). A charge whose answer was lost (the process died
+    after the provider took it) is found again among the customer's payments by its key before
+    anything new is created, and the provider's idempotency key covers concurrent callers: one
+    key, one charge. Raises ProviderRefused (e.g. the mandate is no longer valid) or ProviderError.
+    """
+    known = order.payments.exclude(provider_payment_id="").first()
+    if known is not None:
+        return known
+    provider = providers.get_provider(mandate.provider)
+    found = [
+        payment
+        for payment in provider.list_customer_payments(customer_id=mandate.provider_customer_id)
+        if payment.metadata.get("charge") == idempotency_key
+    ]
+    remote = (
+        found[0]
+        if found
+        else provider.create_recurring_payment(
+            customer_id=mandate.provider_customer_id,
+            mandate_id=mandate.provider_mandate_id,
+            amount=order.total_amount,
+            currency=order.currency,
+            description=f"{order.number} {order.product.name_in(order.language)}",
+            webhook_url=webhook_url,
+            metadata={"order": order.number, "charge": idempotency_key},
+            idempotency_key=idempotency_key,
+        )
+    )
+    with transaction.atomic():
+        locked = lock_order(order.pk)
+        payment, _ = Payment.objects.get_or_create(
+            provider=provider.name,
+            provider_payment_id=remote.id,
+            defaults={
+                "order": locked,
+                "method": order.method,
+                "amount": remote.amount,
+                "fee_amount": order.fee_amount,
+                "currency": remote.currency,
+                "status": remote.status,
+                "details": remote.details,
+            },
+        )
+        if locked.status == OrderStatus.CREATED:
+            locked.status = OrderStatus.AWAITING_PAYMENT
+            locked.save(update_fields=["status"])
+    return payment
+
+
+def expire_abandoned_orders(*, before: datetime) -> int:
+    """Orders created before `before` and never sent to payment (the provider was down, the
+    customer left) expire and give back what promotions they reserved. Auto-renew orders are
+    left to renewals, which charges them itself."""
+    count = 0
+    abandoned = (
+        Order.objects.filter(status=OrderStatus.CREATED, created_at__lt=before, payments__isnull=True)
+        .exclude(channel=Channel.AUTO)
+        .values_list("pk", "line_id")
+    )
+    for order_id, line_id in list(abandoned[:500]):
+        with transaction.atomic():
+            lines.lock_line(line_id)
+            order = lock_order(order_id)
+            if order.status == OrderStatus.CREATED and not order.payments.exists():
+                _close_unpaid(order, OrderStatus.EXPIRED)
+                count += 1
+    return count
+
+
+def fail_unpaid_order(*, order_id: int) -> Order:
+    """Close an order no payment will come for (its charge was refused). Caller owns the transaction."""
+    order = lock_order(order_id)
+    if order.is_open:
+        _close_unpaid(order, OrderStatus.FAILED)
     return order
 
 
@@ -188,19 +316,30 @@ def _fulfil_locked(*, order: Order, provider: str | None, funding: postings.Fund
     if order.status == OrderStatus.FULFILLED or Journal.objects.filter(key=key).exists():
         return
     now = clock.now()
-    ledger.post_journal(
-        key=key,
-        kind=f"{order.kind}_sale",
-        entries=postings.fulfilment_entries(order=order, provider=provider, funding=funding),
-        memo=order.number,
-    )
+    entries = postings.fulfilment_entries(order=order, provider=provider, funding=funding)
+    ledger.post_journal(key=key, kind=f"{order.kind}_sale", entries=entries, memo=order.number)
+    bonus_spent = -sum(e.amount for e in entries if e.account.code == order.line.bonus_account_code and e.amount < 0)
+    if bonus_spent:
+        line_bonus.consume(line=order.line, amount=bonus_spent)
+    update_fields = ["status", "fulfilled_at"]
+    for redemption in promotions.redeem(order_id=order.pk):
+        if redemption.bonus_amount:
+            grant = line_bonus.record_grant(
+                line=order.line,
+                amount=redemption.bonus_amount,
+                expires_at=now + timedelta(days=redemption.promotion.bonus_validity_days),
+                source_key=f"{key}:{redemption.pk}",
+                at=now,
+            )
+            order.bonus_expires_at = min(filter(None, [order.bonus_expires_at, grant.expires_at]))
+            update_fields.append("bonus_expires_at")
     if order.kind == OrderKind.BUNDLE:
         lines.add_bundle_period(line=order.line, product=order.product, order_id=order.pk, at=now)
-    else:
-        lines.extend_credit_validity(line=order.line, at=now)
+    # A top-up or a renewal keeps the credit valid (and reactivates a line in grace or suspended).
+    lines.extend_credit_validity(line=order.line, at=now)
     order.status = OrderStatus.FULFILLED
     order.fulfilled_at = now
-    order.save(update_fields=["status", "fulfilled_at"])
+    order.save(update_fields=list(dict.fromkeys(update_fields)))
     Receipt.objects.create(
         number=_new_number("R", Receipt, 10), order=order, verification_code=readable_code(8), issued_at=now
     )
@@ -208,3 +347,30 @@ def _fulfil_locked(*, order: Order, provider: str | None, funding: postings.Fund
 
     order_id = order.pk
     transaction.on_commit(lambda: send_confirmation.enqueue(order_id))
+
+
+def void_order(*, order_id: int) -> Order:
+    """Reverse a fulfilled order while what it bought is unused (a sale voided at the till).
+
+    Posts the exact reverse of the fulfilment journal (key `order:{id}:void`; postings are never
+    edited), withdraws the bundle period, and marks the order refunded. OrderNotVoidable when the
+    order is not fulfilled, its bundle started being used, or its top-up credit is no longer there
+    (the ledger refuses to take the line's credit below zero). The credit validity a top-up extended
+    stays extended. Caller owns the transaction; lock order line → order.
+    """
+    line = lines.lock_line(Order.objects.only("line_id").get(pk=order_id).line_id)
+    order = lock_order(order_id)
+    if order.status != OrderStatus.FULFILLED:
+        raise OrderNotVoidable()
+    fulfilment = Journal.objects.get(key=f"order:{order.pk}:fulfil")
+    entries = [ledger.Entry(p.account, -p.amount) for p in fulfilment.postings.select_related("account")]
+    if order.kind == OrderKind.BUNDLE and not lines.withdraw_unused_period(line=line, order_id=order.pk):
+        raise OrderNotVoidable()
+    try:
+        ledger.post_journal(key=f"order:{order.pk}:void", kind=f"{order.kind}_void", entries=entries, memo=order.number)
+    except InsufficientFunds as exc:
+        raise OrderNotVoidable() from exc
+    order.status = OrderStatus.REFUNDED
+    order.closed_at = clock.now()
+    order.save(update_fields=["status", "closed_at"])
+    return order

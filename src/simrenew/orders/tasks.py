@@ -8,6 +8,7 @@ from django.tasks import task
 from simrenew.kit import clock
 from simrenew.notifications import service as notifications
 from simrenew.orders import service
+from simrenew.orders.models import Channel
 from simrenew.orders.receipts import confirmation_context
 from simrenew.payments.models import WebhookInbox
 
@@ -33,6 +34,8 @@ def send_confirmation(order_id: int) -> bool:
         order = service.lock_order(order_id)
         if order.confirmation_sent_at is not None or not order.email:
             return False
+        if order.channel == Channel.AUTO:
+            return False  # auto-renew's own notice (renewals) carries the receipt
         notifications.send_email_now(
             to=order.email,
             template="order_confirmation",

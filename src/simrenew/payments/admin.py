@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from simrenew.payments.models import Payment, PaymentEvent, WebhookInbox
+from simrenew.payments.models import Mandate, Payment, PaymentEvent, ProviderCustomer, WebhookInbox
 
 
 @admin.register(Payment)
@@ -17,3 +17,17 @@ class WebhookInboxAdmin(admin.ModelAdmin):
 @admin.register(PaymentEvent)
 class PaymentEventAdmin(admin.ModelAdmin):
     list_display = ["provider", "provider_payment_id", "status", "recorded_at"]
+
+
+@admin.register(Mandate)
+class MandateAdmin(admin.ModelAdmin):
+    list_display = ["label", "customer", "provider_mandate_id", "method", "status", "created_at"]
+    list_filter = ["provider", "method", "status"]
+    search_fields = ["provider_mandate_id", "provider_customer_id", "customer__email"]
+    readonly_fields = ["customer", "provider", "provider_customer_id", "provider_mandate_id", "created_at"]
+
+
+@admin.register(ProviderCustomer)
+class ProviderCustomerAdmin(admin.ModelAdmin):
+    list_display = ["customer", "provider", "provider_customer_id", "created_at"]
+    search_fields = ["provider_customer_id", "customer__email"]

@@ -1,5 +1,6 @@
 """Payments taken through a provider, and the inbox of provider webhooks."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -68,3 +69,53 @@ class PaymentEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["provider", "provider_payment_id", "status"], name="uniq_payment_event")
         ]
+
+
+class ProviderCustomer(models.Model):
+    """Our customer's record at a payment provider (Mollie hangs mandates off it)."""
+
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    provider = models.CharField(max_length=16)
+    provider_customer_id = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "provider"], name="uniq_provider_customer"),
+            models.UniqueConstraint(fields=["provider", "provider_customer_id"], name="uniq_provider_customer_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.provider_customer_id}"
+
+
+class MandateStatus(models.TextChoices):
+    VALID = "valid", _("Active")
+    REVOKED = "revoked", _("Removed")
+    INVALID = "invalid", _("No longer valid")
+
+
+class Mandate(models.Model):
+    """A payment means the customer saved for later charges (auto-renew), created by a first
+    payment they completed at the provider. Charges on it are recurring payments."""
+
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mandates")
+    provider = models.CharField(max_length=16)
+    provider_customer_id = models.CharField(max_length=64)
+    provider_mandate_id = models.CharField(max_length=64)
+    # Our payment method of the first payment (card, Bancontact, PayPal): what the customer chose,
+    # used for the fee and shown on orders; the provider may charge it as another method (SEPA).
+    method = models.CharField(max_length=16)
+    label = models.CharField(max_length=80, blank=True)  # "Mastercard •••• 6787"
+    status = models.CharField(max_length=8, choices=MandateStatus.choices, default=MandateStatus.VALID)
+    created_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "provider_mandate_id"], name="uniq_provider_mandate")
+        ]
+
+    def __str__(self) -> str:
+        return self.label or f"{self.provider}:{self.provider_mandate_id}"

@@ -7,11 +7,23 @@ from typing import Any
 from django.conf import settings
 from mollie.api.client import Client
 from mollie.api.error import Error as MollieError
+from mollie.api.error import ResponseError
+from mollie.api.objects.customer import Customer as MollieCustomer
 from mollie.api.objects.payment import Payment as MolliePayment
+from mollie.api.resources.mandates import CustomerMandates
+from mollie.api.resources.payments import CustomerPayments
 from mollie.api.resources.refunds import PaymentRefunds
 
 from simrenew.kit.money import Money
-from simrenew.payments.provider import ProviderError, ProviderPayment, ProviderRefund
+from simrenew.payments.provider import (
+    ONEOFF,
+    RECURRING,
+    ProviderError,
+    ProviderMandate,
+    ProviderPayment,
+    ProviderRefund,
+    ProviderRefused,
+)
 
 # Django language → Mollie checkout locale. Mollie has no Chinese checkout, nor German for Belgium.
 LOCALES = {
@@ -46,6 +58,9 @@ def _payment(payment: Any) -> ProviderPayment:
             ("bank_account", "bankAccount"),
             ("bank_bic", "bankBic"),
             ("transfer_reference", "transferReference"),
+            ("card_label", "cardLabel"),
+            ("card_number", "cardNumber"),
+            ("consumer_account", "consumerAccount"),
         )
         if raw_details.get(mollie_key)
     }
@@ -61,7 +76,21 @@ def _payment(payment: Any) -> ProviderPayment:
         metadata={str(key): str(value) for key, value in metadata.items()},
         mandate_id=payment.mandate_id,
         customer_id=payment.customer_id,
+        sequence_type=payment.sequence_type or ONEOFF,
     )
+
+
+def _error(what: str, exc: MollieError) -> ProviderError:
+    """A 4xx answer is a refusal (retrying will not help); anything else may pass if tried again."""
+    status = getattr(exc, "status", None) if isinstance(exc, ResponseError) else None
+    if isinstance(status, int) and 400 <= status < 500:
+        return ProviderRefused(f"{what}: {exc}")
+    return ProviderError(f"{what}: {exc}")
+
+
+def _customer(client: Client, customer_id: str) -> MollieCustomer:
+    # A stand-in customer with only the id: enough for its sub-resources, and spares a GET.
+    return MollieCustomer({"id": customer_id}, client)
 
 
 class MollieProvider:
@@ -89,6 +118,8 @@ class MollieProvider:
         metadata: dict[str, str],
         idempotency_key: str,
         locale: str,
+        sequence_type: str = ONEOFF,
+        customer_id: str = "",
     ) -> ProviderPayment:
         data: dict[str, Any] = {
             "amount": mollie_amount(amount, currency),
@@ -97,6 +128,9 @@ class MollieProvider:
             "metadata": metadata,
             "locale": mollie_locale(locale),
         }
+        if sequence_type != ONEOFF:
+            data["sequenceType"] = sequence_type
+            data["customerId"] = customer_id
         # No method lets the consumer pick on Mollie's checkout; no webhook means no status pushes.
         if method:
             data["method"] = method
@@ -106,7 +140,7 @@ class MollieProvider:
             # The client sends this as the Idempotency-Key header, so a retried create is not doubled.
             payment = self.client.payments.create(data, idempotency_key=idempotency_key)
         except MollieError as exc:
-            raise ProviderError(f"Mollie refused to create the payment: {exc}") from exc
+            raise _error("Mollie refused to create the payment", exc) from exc
         return _payment(payment)
 
     def get_payment(self, payment_id: str) -> ProviderPayment:
@@ -124,3 +158,65 @@ class MollieProvider:
         except MollieError as exc:
             raise ProviderError(f"Mollie refused to refund payment {payment_id}: {exc}") from exc
         return ProviderRefund(id=refund.id, status=refund.status, amount=cents(refund.amount))
+
+    def create_customer(self, *, name: str, email: str, metadata: dict[str, str], idempotency_key: str) -> str:
+        data = {"name": name, "email": email, "metadata": metadata}
+        try:
+            customer = self.client.customers.create(data, idempotency_key=idempotency_key)
+        except MollieError as exc:
+            raise _error("Mollie refused to create the customer", exc) from exc
+        return str(customer.id)
+
+    def create_recurring_payment(
+        self,
+        *,
+        customer_id: str,
+        mandate_id: str,
+        amount: int,
+        currency: str,
+        description: str,
+        webhook_url: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> ProviderPayment:
+        data: dict[str, Any] = {
+            "amount": mollie_amount(amount, currency),
+            "description": description,
+            "sequenceType": RECURRING,
+            "customerId": customer_id,
+            "mandateId": mandate_id,
+            "metadata": metadata,
+        }
+        if webhook_url:
+            data["webhookUrl"] = webhook_url
+        try:
+            payment = self.client.payments.create(data, idempotency_key=idempotency_key)
+        except MollieError as exc:
+            raise _error("Mollie refused to charge the mandate", exc) from exc
+        return _payment(payment)
+
+    def list_customer_payments(self, *, customer_id: str) -> list[ProviderPayment]:
+        try:
+            found = CustomerPayments(self.client, _customer(self.client, customer_id)).list(limit=50)
+            return [_payment(payment) for payment in found]
+        except MollieError as exc:
+            raise _error(f"Mollie could not list the payments of {customer_id}", exc) from exc
+
+    def get_mandate(self, *, customer_id: str, mandate_id: str) -> ProviderMandate:
+        try:
+            mandate = CustomerMandates(self.client, _customer(self.client, customer_id)).get(mandate_id)
+        except MollieError as exc:
+            raise _error(f"Mollie could not return mandate {mandate_id}", exc) from exc
+        raw = mandate.details or {}
+        details = {
+            key: str(raw[mollie_key])
+            for key, mollie_key in (("label", "cardLabel"), ("last4", "cardNumber"), ("account", "consumerAccount"))
+            if raw.get(mollie_key)
+        }
+        return ProviderMandate(id=mandate.id, status=mandate.status, method=mandate.method, details=details)
+
+    def revoke_mandate(self, *, customer_id: str, mandate_id: str) -> None:
+        try:
+            CustomerMandates(self.client, _customer(self.client, customer_id)).delete(mandate_id)
+        except MollieError as exc:
+            raise _error(f"Mollie could not revoke mandate {mandate_id}", exc) from exc

@@ -15,6 +15,11 @@ FAILED = "failed"
 CANCELED = "canceled"
 EXPIRED = "expired"
 FINAL_UNPAID = {FAILED, CANCELED, EXPIRED}
+# Sequence types: a one-off payment, the first payment of a mandate, a charge on a mandate.
+ONEOFF = "oneoff"
+FIRST = "first"
+RECURRING = "recurring"
+MANDATE_VALID = "valid"
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,17 @@ class ProviderPayment:
     metadata: dict[str, str] = field(default_factory=dict)
     mandate_id: str | None = None
     customer_id: str | None = None
+    # "oneoff", "first" (the consumer pays and a mandate is created) or "recurring" (charged on a mandate).
+    sequence_type: str = ONEOFF
+
+
+@dataclass(frozen=True)
+class ProviderMandate:
+    id: str
+    status: str  # "valid", "pending" or "invalid"
+    method: str  # the provider's mandate method: "creditcard", "directdebit", "paypal"
+    # For showing the customer which means is saved: {"label": "Mastercard", "last4": "6787"}.
+    details: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,11 @@ class ProviderRefund:
 
 class ProviderError(Exception):
     """The provider could not be reached or refused the call (not the customer's fault)."""
+
+
+class ProviderRefused(ProviderError):
+    """The provider answered and said no (a 4xx: e.g. the mandate is no longer valid). Retrying
+    the same call will not help; a network failure or a 5xx is a plain ProviderError."""
 
 
 class PaymentProvider(Protocol):
@@ -58,9 +79,41 @@ class PaymentProvider(Protocol):
         metadata: dict[str, str],
         idempotency_key: str,
         locale: str,
-    ) -> ProviderPayment: ...
+        sequence_type: str = ONEOFF,
+        customer_id: str = "",
+    ) -> ProviderPayment:
+        """A payment the consumer completes at the provider's checkout. With `sequence_type=FIRST`
+        and the provider's `customer_id`, paying it also creates a mandate for later charges."""
+        ...
 
     def get_payment(self, payment_id: str) -> ProviderPayment: ...
+
+    def create_customer(self, *, name: str, email: str, metadata: dict[str, str], idempotency_key: str) -> str:
+        """Create the provider's customer record (mandates hang off it); returns its id."""
+        ...
+
+    def create_recurring_payment(
+        self,
+        *,
+        customer_id: str,
+        mandate_id: str,
+        amount: int,
+        currency: str,
+        description: str,
+        webhook_url: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> ProviderPayment:
+        """Charge a saved mandate, without the consumer; the outcome may come later (webhook)."""
+        ...
+
+    def list_customer_payments(self, *, customer_id: str) -> list[ProviderPayment]:
+        """The customer's recent payments, newest first (to find a charge whose answer was lost)."""
+        ...
+
+    def get_mandate(self, *, customer_id: str, mandate_id: str) -> ProviderMandate: ...
+
+    def revoke_mandate(self, *, customer_id: str, mandate_id: str) -> None: ...
 
     def refund(self, *, payment_id: str, amount: int, currency: str, idempotency_key: str) -> ProviderRefund: ...
 

@@ -14,12 +14,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from simrenew.kit import clock
 from simrenew.sandbox import hal, service
-from simrenew.sandbox.models import SandboxIdempotencyKey, SandboxPayment
+from simrenew.sandbox.models import SandboxCustomer, SandboxIdempotencyKey, SandboxPayment
 from simrenew.sandbox.service import ApiError
 
 TEST_KEY = re.compile(r"^test_\w+$", re.ASCII)
@@ -30,11 +30,11 @@ Result = tuple[int, hal.Json]
 Handler = Callable[..., Result]
 
 
-def api_view(handlers: dict[str, Handler]) -> Callable[..., JsonResponse]:
+def api_view(handlers: dict[str, Handler]) -> Callable[..., HttpResponse]:
     """One URL of the API: authenticate, dispatch on the HTTP method, answer in Mollie's shapes."""
 
     @csrf_exempt
-    def view(request: HttpRequest, **kwargs: str) -> JsonResponse:
+    def view(request: HttpRequest, **kwargs: str) -> HttpResponse:
         try:
             api_key = authenticate(request)
             handler = handlers.get(request.method or "")
@@ -50,7 +50,7 @@ def api_view(handlers: dict[str, Handler]) -> Callable[..., JsonResponse]:
     return view
 
 
-def error_response(error: ApiError) -> JsonResponse:
+def error_response(error: ApiError) -> HttpResponse:
     headers = {"WWW-Authenticate": 'Bearer realm="Mollie sandbox"'} if error.status == 401 else None
     return hal.response(error.status, hal.error_json(error), headers)
 
@@ -67,7 +67,7 @@ def authenticate(request: HttpRequest) -> str:
     return token
 
 
-def idempotent(request: HttpRequest, api_key: str, run: Callable[[], Result]) -> JsonResponse:
+def idempotent(request: HttpRequest, api_key: str, run: Callable[[], Result]) -> HttpResponse:
     key = request.headers["Idempotency-Key"]
     scope = _sha256(f"{api_key}\n{key}")
     fingerprint = _sha256(f"{request.method}\n{request.path}\n{_canonical_body(request)}")
@@ -199,7 +199,57 @@ def get_refund(request: HttpRequest, payment_id: str, refund_id: str) -> Result:
     return 200, hal.refund_json(request, refund)
 
 
+# --- Customers and mandates
+
+
+def list_customers(request: HttpRequest) -> Result:
+    customers = [hal.customer_json(request, c) for c in SandboxCustomer.objects.order_by("-pk")[:MAX_LIMIT]]
+    links = {"self": hal.link(hal.url(request, "api_customers")), "previous": None, "next": None}
+    return 200, hal.list_json("customers", customers, links, "list-customers")
+
+
+def create_customer(request: HttpRequest) -> Result:
+    return 201, hal.customer_json(request, service.create_customer(_body(request)))
+
+
+def get_customer(request: HttpRequest, customer_id: str) -> Result:
+    return 200, hal.customer_json(request, service.get_customer(customer_id))
+
+
+def list_mandates(request: HttpRequest, customer_id: str) -> Result:
+    customer = service.get_customer(customer_id)
+    mandates = [hal.mandate_json(request, m) for m in customer.mandates.order_by("-pk")]
+    links = {"self": hal.link(hal.url(request, "api_mandates", customer_id)), "previous": None, "next": None}
+    return 200, hal.list_json("mandates", mandates, links, "list-mandates")
+
+
+def get_mandate(request: HttpRequest, customer_id: str, mandate_id: str) -> Result:
+    return 200, hal.mandate_json(request, service.get_mandate(customer_id, mandate_id))
+
+
+def revoke_mandate(request: HttpRequest, customer_id: str, mandate_id: str) -> Result:
+    service.revoke_mandate(customer_id, mandate_id)
+    return 204, {}
+
+
+def list_customer_payments(request: HttpRequest, customer_id: str) -> Result:
+    """The customer's payments, newest first (one page of up to `limit`)."""
+    service.get_customer(customer_id)
+    raw_limit = request.GET.get("limit") or "50"
+    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+        raise ApiError(400, f"The limit must be a number between 1 and {MAX_LIMIT}", field="limit")
+    items = SandboxPayment.objects.filter(customer_id=customer_id).order_by("-pk")[: int(raw_limit)]
+    embedded = [hal.payment_json(request, payment) for payment in items]
+    links = {"self": hal.link(hal.url(request, "api_customer_payments", customer_id)), "previous": None, "next": None}
+    return 200, hal.list_json("payments", embedded, links, "list-customer-payments")
+
+
 payments = api_view({"GET": list_payments, "POST": create_payment})
 payment = api_view({"GET": get_payment, "DELETE": cancel_payment})
 refunds = api_view({"GET": list_refunds, "POST": create_refund})
 refund = api_view({"GET": get_refund})
+customers = api_view({"GET": list_customers, "POST": create_customer})
+customer = api_view({"GET": get_customer})
+mandates = api_view({"GET": list_mandates})
+mandate = api_view({"GET": get_mandate, "DELETE": revoke_mandate})
+customer_payments = api_view({"GET": list_customer_payments})

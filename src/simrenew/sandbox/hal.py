@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
 from simrenew.sandbox import service
-from simrenew.sandbox.models import SandboxPayment, SandboxRefund
+from simrenew.sandbox.models import SandboxCustomer, SandboxMandate, SandboxPayment, SandboxRefund
 
 CONTENT_TYPE = "application/hal+json"
 DOCS = "https://docs.mollie.com/reference"
@@ -22,7 +22,9 @@ PROFILE_ID = "pfl_sandbox0001"
 Json = dict[str, Any]
 
 
-def response(status: int, payload: Json, headers: dict[str, str] | None = None) -> JsonResponse:
+def response(status: int, payload: Json, headers: dict[str, str] | None = None) -> HttpResponse:
+    if status == 204:
+        return HttpResponse(status=204, headers=headers)  # no content, as Mollie answers a DELETE
     # Mollie answers with HAL content; the official client decodes it as UTF-8 because of that type.
     return JsonResponse(payload, status=status, content_type=CONTENT_TYPE, headers=headers)
 
@@ -130,4 +132,45 @@ def list_json(name: str, items: list[Json], links: Json, documentation: str) -> 
         "count": len(items),
         "_embedded": {name: items},
         "_links": {**links, "documentation": link(f"{DOCS}/{documentation}", "text/html")},
+    }
+
+
+def customer_json(request: HttpRequest, customer: SandboxCustomer) -> Json:
+    links: Json = {
+        "self": link(url(request, "api_customer", customer.public_id)),
+        "dashboard": link(f"{url(request, 'payments')}#{customer.public_id}", "text/html"),
+        "documentation": link(f"{DOCS}/get-customer", "text/html"),
+    }
+    if customer.mandates.exists():
+        links["mandates"] = link(url(request, "api_mandates", customer.public_id))
+    return {
+        "resource": "customer",
+        "id": customer.public_id,
+        "mode": "test",
+        "name": customer.name or None,
+        "email": customer.email or None,
+        "locale": customer.locale or None,
+        "metadata": customer.metadata,
+        "createdAt": timestamp(customer.created_at),
+        "_links": links,
+    }
+
+
+def mandate_json(request: HttpRequest, mandate: SandboxMandate) -> Json:
+    customer_id = mandate.customer.public_id
+    return {
+        "resource": "mandate",
+        "id": mandate.public_id,
+        "mode": "test",
+        "status": mandate.status,
+        "method": mandate.method,
+        "details": mandate.details or {},
+        "mandateReference": None,
+        "signatureDate": mandate.created_at.date().isoformat(),
+        "createdAt": timestamp(mandate.created_at),
+        "_links": {
+            "self": link(url(request, "api_mandate", customer_id, mandate.public_id)),
+            "customer": link(url(request, "api_customer", customer_id)),
+            "documentation": link(f"{DOCS}/get-mandate", "text/html"),
+        },
     }

@@ -120,3 +120,46 @@ class SandboxWebhookCall(models.Model):
     @property
     def ok(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class SandboxCustomer(models.Model):
+    """A Mollie customer: what first payments and mandates hang off."""
+
+    public_id = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField()
+    name = models.CharField(max_length=255, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    locale = models.CharField(max_length=8, blank=True)
+    metadata = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class SandboxMandate(models.Model):
+    """A mandate, created when a first payment is paid. Charges on it (recurring payments) settle by
+    themselves a moment later with the outcome the tester set for the mandate (paid by default)."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    STATUS_CHOICES = [(VALID, "Valid"), (INVALID, "Invalid")]
+    OUTCOME_CHOICES = [("paid", "Paid"), ("failed", "Failed")]
+
+    public_id = models.CharField(max_length=32, unique=True)
+    customer = models.ForeignKey(SandboxCustomer, on_delete=models.CASCADE, related_name="mandates")
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=STATUS_CHOICES, default=VALID)
+    # Mollie's mandate methods: a Bancontact first payment gives a SEPA direct debit mandate.
+    method = models.CharField(max_length=20)
+    details = models.JSONField(null=True, blank=True)
+    # What the next recurring charges on this mandate end in; the tester switches it.
+    next_charge_outcome = models.CharField(max_length=8, choices=OUTCOME_CHOICES, default="paid")
+
+    class Meta:
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return self.public_id

@@ -20,8 +20,8 @@ from django.utils.crypto import get_random_string
 
 from simrenew.kit import clock
 from simrenew.kit.structured_reference import make_structured_reference
-from simrenew.sandbox.models import SandboxPayment, SandboxRefund
-from simrenew.sandbox.tasks import deliver_webhook
+from simrenew.sandbox.models import SandboxCustomer, SandboxMandate, SandboxPayment, SandboxRefund
+from simrenew.sandbox.tasks import deliver_webhook, settle_recurring
 
 METHODS = ("creditcard", "bancontact", "paypal", "banktransfer")
 EURO_ONLY_METHODS = {"bancontact", "banktransfer"}
@@ -67,6 +67,23 @@ PAID_DETAILS: dict[str, dict[str, str]] = {
         "consumerAccount": "BE68539007547034",
         "consumerBic": "BBRUBEBB",
     },
+    "directdebit": {
+        "consumerName": "T. TEST",
+        "consumerAccount": "BE68539007547034",
+        "consumerBic": "BBRUBEBB",
+    },
+}
+# The mandate a paid first payment leaves behind, as at Mollie: Bancontact gives a SEPA direct debit.
+MANDATE_METHODS = {"creditcard": "creditcard", "bancontact": "directdebit", "paypal": "paypal"}
+MANDATE_DETAILS: dict[str, dict[str, str]] = {
+    "creditcard": {
+        "cardHolder": "T. TEST",
+        "cardNumber": "6787",
+        "cardLabel": "Mastercard",
+        "cardExpiryDate": "2030-12-31",
+    },
+    "directdebit": {"consumerName": "T. TEST", "consumerAccount": "BE68539007547034", "consumerBic": "BBRUBEBB"},
+    "paypal": {"consumerName": "T. TEST", "consumerAccount": "test@example.com"},
 }
 MAX_METADATA_BYTES = 1024
 AMOUNT_VALUE = re.compile(r"^\d{1,10}\.\d{2}$")
@@ -153,6 +170,15 @@ def create_payment(data: dict[str, Any]) -> SandboxPayment:
     locale = data.get("locale") or ""
     if locale and locale not in LOCALES:
         raise ApiError(422, "The locale is invalid", field="locale")
+    # A customer created through the sandbox's customers API gets Mollie's mandate rules; an id the
+    # sandbox never issued is taken on trust, as before that API existed.
+    customer = SandboxCustomer.objects.filter(public_id=customer_id).first() if customer_id else None
+    mandate = None
+    if customer is not None and sequence_type == "first" and method and method not in MANDATE_METHODS:
+        raise ApiError(422, f"The payment method {method} cannot be used for a first payment", field="method")
+    if customer is not None and sequence_type == "recurring":
+        mandate = _chargeable_mandate(customer, mandate_id)
+        mandate_id, method = mandate.public_id, mandate.method
     now = clock.now()
     payment = SandboxPayment(
         public_id=new_id("tr_"),
@@ -179,7 +205,21 @@ def create_payment(data: dict[str, Any]) -> SandboxPayment:
     if method == "banktransfer":
         payment.details, payment.transfer_reference = bank_transfer_details()
     payment.save()
+    if mandate is not None:
+        # Mollie charges the mandate and reports the outcome a moment later, by webhook.
+        payment_id = payment.public_id
+        transaction.on_commit(lambda: settle_recurring.enqueue(payment_id))
     return payment
+
+
+def _chargeable_mandate(customer: SandboxCustomer, mandate_id: str) -> SandboxMandate:
+    mandates = customer.mandates.filter(status=SandboxMandate.VALID)
+    mandate = mandates.filter(public_id=mandate_id).first() if mandate_id else mandates.first()
+    if mandate is None:
+        if mandate_id:
+            raise ApiError(422, "The mandate is invalid or does not belong to this customer", field="mandateId")
+        raise ApiError(422, "No suitable mandates found for customer", field="customerId")
+    return mandate
 
 
 def parse_amount(raw: object, field: str = "amount") -> tuple[Decimal, str]:
@@ -264,6 +304,8 @@ def set_status(payment_id: str, status: str) -> SandboxPayment:
             payment.paid_at = now
             if payment.sequence_type == "first" and not payment.mandate_id:
                 payment.mandate_id = new_id("mdt_")
+            if payment.sequence_type == "first":
+                _create_mandate(payment)
         elif status == SandboxPayment.FAILED:
             payment.failed_at = now
         elif status == SandboxPayment.CANCELED:
@@ -351,3 +393,87 @@ def settle_refunds(payment: SandboxPayment) -> None:
     """Test-mode refunds are processed at once: created "pending" (as Mollie answers), "refunded" when
     next read."""
     payment.refunds.filter(status=SandboxRefund.PENDING).update(status=SandboxRefund.REFUNDED)
+
+
+# --- Customers and mandates
+
+
+def _create_mandate(payment: SandboxPayment) -> None:
+    customer = SandboxCustomer.objects.filter(public_id=payment.customer_id).first()
+    method = MANDATE_METHODS.get(payment.method)
+    if customer is None or method is None:
+        return
+    SandboxMandate.objects.get_or_create(
+        public_id=payment.mandate_id,
+        defaults={
+            "customer": customer,
+            "created_at": clock.now(),
+            "method": method,
+            "details": MANDATE_DETAILS[method],
+        },
+    )
+
+
+def create_customer(data: dict[str, Any]) -> SandboxCustomer:
+    name, email = data.get("name") or "", data.get("email") or ""
+    if not isinstance(name, str) or len(name) > 255:
+        raise ApiError(422, "The name is invalid", field="name")
+    if not isinstance(email, str) or len(email) > 254 or (email and "@" not in email):
+        raise ApiError(422, "The email is invalid", field="email")
+    locale = data.get("locale") or ""
+    if locale and locale not in LOCALES:
+        raise ApiError(422, "The locale is invalid", field="locale")
+    return SandboxCustomer.objects.create(
+        public_id=new_id("cst_"),
+        created_at=clock.now(),
+        name=name,
+        email=email,
+        locale=locale,
+        metadata=_metadata(data),
+    )
+
+
+def get_customer(customer_id: str) -> SandboxCustomer:
+    customer = SandboxCustomer.objects.filter(public_id=customer_id).first()
+    if customer is None:
+        raise ApiError(404, f"No customer exists with token {customer_id}.")
+    return customer
+
+
+def get_mandate(customer_id: str, mandate_id: str) -> SandboxMandate:
+    mandate = get_customer(customer_id).mandates.filter(public_id=mandate_id).first()
+    if mandate is None:
+        raise ApiError(404, f"No mandate exists with token {mandate_id}.")
+    return mandate
+
+
+def revoke_mandate(customer_id: str, mandate_id: str) -> SandboxMandate:
+    mandate = get_mandate(customer_id, mandate_id)
+    if mandate.status != SandboxMandate.INVALID:
+        mandate.status = SandboxMandate.INVALID
+        mandate.save(update_fields=["status"])
+    return mandate
+
+
+def set_next_charge_outcome(mandate_id: str, outcome: str) -> SandboxMandate:
+    """The tester decides how the next recurring charges on a mandate end (paid or failed)."""
+    if outcome not in {value for value, _ in SandboxMandate.OUTCOME_CHOICES}:
+        raise ApiError(422, f"The outcome {outcome!r} cannot be set", field="outcome")
+    mandate = SandboxMandate.objects.filter(public_id=mandate_id).first()
+    if mandate is None:
+        raise ApiError(404, f"No mandate exists with token {mandate_id}.")
+    mandate.next_charge_outcome = outcome
+    mandate.save(update_fields=["next_charge_outcome"])
+    return mandate
+
+
+def settle(payment_id: str) -> SandboxPayment | None:
+    """A pending recurring charge ends as its mandate's next outcome says (what the job runs)."""
+    payment = SandboxPayment.objects.filter(public_id=payment_id).first()
+    if payment is None or payment.status != SandboxPayment.PENDING or payment.sequence_type != "recurring":
+        return payment
+    mandate = SandboxMandate.objects.filter(public_id=payment.mandate_id).first()
+    if mandate is None:
+        return payment  # a mandate the sandbox never issued: a tester marks it paid by hand
+    outcome = mandate.next_charge_outcome if mandate.status == SandboxMandate.VALID else SandboxPayment.FAILED
+    return set_status(payment_id, outcome)

@@ -62,3 +62,12 @@ def _retry(payment_id: str, attempt: int, outcome: object) -> None:
     log.info("Sandbox webhook for %s failed (attempt %s, %s); retrying", payment_id, attempt, outcome)
     run_after = clock.now() + RETRY_DELAYS[attempt - 1]
     deliver_webhook.using(run_after=run_after).enqueue(payment_id, attempt + 1)
+
+
+@task()
+def settle_recurring(payment_id: str) -> str | None:
+    """sandbox.settle_recurring: a recurring charge ends as its mandate's next outcome says."""
+    from simrenew.sandbox import service  # service imports this module for its jobs
+
+    payment = service.settle(payment_id)
+    return payment.status if payment is not None else None

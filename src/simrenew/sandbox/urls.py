@@ -16,4 +16,10 @@ urlpatterns = [
     path("v2/payments/<str:payment_id>", api.payment, name="api_payment"),
     path("v2/payments/<str:payment_id>/refunds", api.refunds, name="api_refunds"),
     path("v2/payments/<str:payment_id>/refunds/<str:refund_id>", api.refund, name="api_refund"),
+    path("v2/customers", api.customers, name="api_customers"),
+    path("v2/customers/<str:customer_id>", api.customer, name="api_customer"),
+    path("v2/customers/<str:customer_id>/mandates", api.mandates, name="api_mandates"),
+    path("v2/customers/<str:customer_id>/mandates/<str:mandate_id>", api.mandate, name="api_mandate"),
+    path("v2/customers/<str:customer_id>/payments", api.customer_payments, name="api_customer_payments"),
+    path("mandates/<str:mandate_id>/next-charge/", views.next_charge, name="next_charge"),
 ]

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from simrenew.kit.money import format_money
 from simrenew.sandbox import service
-from simrenew.sandbox.models import SandboxPayment
+from simrenew.sandbox.models import SandboxMandate, SandboxPayment
 from simrenew.sandbox.service import ApiError
 
 # (status, button label): the labels are the buttons' accessible names, which browser tests use.
@@ -96,7 +96,8 @@ def payment_list(request: HttpRequest) -> HttpResponse:
         }
         for payment in payments
     ]
-    return render(request, "sandbox/payments.html", {"rows": rows})
+    mandates = SandboxMandate.objects.select_related("customer").order_by("-pk")[:LIST_SIZE]
+    return render(request, "sandbox/payments.html", {"rows": rows, "mandates": mandates})
 
 
 @require_POST
@@ -107,3 +108,13 @@ def mark_paid(request: HttpRequest, payment_id: str) -> HttpResponse:
     except ApiError as error:
         return _error_page(error)
     return HttpResponseRedirect(f"{reverse('sandbox:payments')}#{payment_id}")
+
+
+@require_POST
+def next_charge(request: HttpRequest, mandate_id: str) -> HttpResponse:
+    """The tester decides whether the next recurring charges on a mandate are paid or fail."""
+    try:
+        service.set_next_charge_outcome(mandate_id, request.POST.get("outcome", ""))
+    except ApiError as error:
+        return _error_page(error)
+    return HttpResponseRedirect(f"{reverse('sandbox:payments')}#{mandate_id}")

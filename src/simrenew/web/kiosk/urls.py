@@ -1,2 +1,19 @@
+from django.urls import path
+
+from simrenew.web.kiosk import views
+
 app_name = "kiosk"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:kiosk>/", views.start, name="start"),
+    path("<slug:kiosk>/number/<str:action>/", views.number, name="number"),
+    path("<slug:kiosk>/balance/<str:token>/code/", views.balance_code, name="balance_code"),
+    path("<slug:kiosk>/balance/<str:token>/", views.balance, name="balance"),
+    path("<slug:kiosk>/topup/<str:ref>/", views.topup, name="topup"),
+    path("<slug:kiosk>/renew/<str:ref>/", views.renew, name="renew"),
+    path("<slug:kiosk>/card/<str:ref>/", views.card, name="card"),
+    path("<slug:kiosk>/cash/<str:token>/", views.cash, name="cash"),
+    path("<slug:kiosk>/cash/<str:token>/done/", views.cash_done, name="cash_done"),
+    path("<slug:kiosk>/done/<str:number>/", views.done, name="done"),
+    path("<slug:kiosk>/receipt/<str:number>/", views.receipt, name="receipt"),
+    path("<slug:kiosk>/voucher/<str:ref>/", views.voucher, name="voucher"),
+]

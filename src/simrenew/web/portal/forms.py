@@ -109,6 +109,7 @@ class CodeForm(forms.Form):
 class RenewForm(forms.Form):
     product = forms.ChoiceField(label=_("Bundle"), widget=forms.RadioSelect)
     method = forms.ChoiceField(label=_("Payment method"), widget=forms.RadioSelect)
+    promo_code = forms.CharField(label=_("Promo code (optional)"), required=False, max_length=32)
 
     def __init__(self, *args: object, products: list, credit_allowed: bool, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -126,6 +127,7 @@ class TopupNumberForm(forms.Form):
 class TopupForm(forms.Form):
     amount = forms.TypedChoiceField(label=_("Amount"), widget=forms.RadioSelect, coerce=int)
     method = forms.ChoiceField(label=_("Payment method"), widget=forms.RadioSelect, choices=METHOD_CHOICES)
+    promo_code = forms.CharField(label=_("Promo code (optional)"), required=False, max_length=32)
 
     def __init__(self, *args: object, amounts: list[tuple[int, str]], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from simrenew.web.portal import auth_views, views
+from simrenew.web.portal import auth_views, lifecycle_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -22,6 +22,18 @@ urlpatterns = [
     path("account/lines/link/", views.link_line, name="link_line"),
     path("account/lines/link/<int:challenge_id>/", views.link_line_code, name="link_line_code"),
     path("account/lines/<int:line_id>/renew/", views.renew, name="renew"),
+    path("account/lines/<int:line_id>/auto-renew/", lifecycle_views.auto_renew, name="auto_renew"),
+    path(
+        "account/lines/<int:line_id>/auto-renew/save-payment/",
+        lifecycle_views.save_payment_method,
+        name="save_payment_method",
+    ),
+    path(
+        "account/payment-methods/<int:mandate_id>/remove/",
+        lifecycle_views.remove_payment_method,
+        name="remove_payment_method",
+    ),
+    path("account/messages/", lifecycle_views.notification_settings, name="notification_settings"),
     path("topup/", views.topup, name="topup"),
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/return/", views.order_return, name="order_return"),

@@ -165,7 +165,14 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
     quote = None
     if data is not None and form.is_valid():
         product = next(p for p in products if str(p.pk) == form.cleaned_data["product"])
-        quote = _quote_or_error(form, line=line, product=product, method=form.cleaned_data["method"])
+        quote = _quote_or_error(
+            form,
+            line=line,
+            product=product,
+            method=form.cleaned_data["method"],
+            customer_id=_customer(request).pk,
+            promo_code=form.cleaned_data["promo_code"],
+        )
         if quote is not None and quote.method == PaymentMethod.CREDIT and balances.total_amount < quote.price_amount:
             form.add_error("method", _("Your credit does not cover this bundle. Choose another payment method."))
             quote = None
@@ -178,6 +185,7 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
                         product=product,
                         method=quote.method,
                         language=get_language() or "en",
+                        promo_code=form.cleaned_data["promo_code"],
                     )
             except DomainError as error:
                 form.add_error(None, str(error))
@@ -232,6 +240,8 @@ def topup(request: HttpRequest) -> HttpResponse:
             product=product,
             method=form.cleaned_data["method"],
             topup_amount=form.cleaned_data["amount"],
+            customer_id=customer.pk,
+            promo_code=form.cleaned_data["promo_code"],
         )
         if quote is not None and "confirm" in request.POST:
             try:
@@ -243,6 +253,7 @@ def topup(request: HttpRequest) -> HttpResponse:
                         method=quote.method,
                         topup_amount=quote.list_amount,
                         language=language,
+                        promo_code=form.cleaned_data["promo_code"],
                     )
             except DomainError as error:
                 form.add_error(None, str(error))
@@ -296,7 +307,7 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     """Anyone with the receipt's verification code (printed on it) may see it; the owner always."""
     code = request.GET.get("code", "")
     if not code and request.user.is_authenticated:
-        owned = Order.objects.filter(receipt__number=number, customer=request.user).select_related("receipt").first()
+        owned = Order.objects.filter(receipt__number=number.strip().upper(), customer=request.user).select_related("receipt").first()
         if owned is None:
             raise Forbidden()
         code = owned.receipt.verification_code

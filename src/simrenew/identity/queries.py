@@ -1,0 +1,51 @@
+"""Identification reads for the shop desk: the current record, with the document number masked."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from simrenew.identity.documents import document_lookup, normalize_document_number
+from simrenew.identity.models import Identification
+from simrenew.kit import crypto
+from simrenew.lines.models import Line
+
+
+@dataclass(frozen=True)
+class MaskedIdentification:
+    """What staff may see of an identification: never the full document number or birth date."""
+
+    document_type: str
+    document_type_label: str
+    masked_number: str
+    nationality: str
+    birth_year: int
+    checked_by: str
+    checked_at: datetime
+    checked_where: str
+
+
+def current_identification(line: Line) -> Identification | None:
+    return line.identifications.select_related("checked_by").order_by("-checked_at", "-id").first()
+
+
+def masked(identification: Identification) -> MaskedIdentification:
+    number = crypto.decrypt(identification.document_number_encrypted)
+    return MaskedIdentification(
+        document_type=identification.document_type,
+        document_type_label=identification.get_document_type_display(),
+        masked_number=crypto.mask(number),
+        nationality=identification.nationality,
+        birth_year=identification.date_of_birth.year,
+        checked_by=identification.checked_by.get_username(),
+        checked_at=identification.checked_at,
+        checked_where=identification.checked_where,
+    )
+
+
+def lines_identified_with(*, document_type: str, number: str) -> list[int]:
+    """Ids of the lines identified with this document (e.g. to see how many SIMs one person holds)."""
+    normalized = normalize_document_number(document_type, number)
+    return list(
+        Identification.objects.filter(document_lookup=document_lookup(document_type, normalized))
+        .values_list("line_id", flat=True)
+        .distinct()
+    )

@@ -1,0 +1,65 @@
+"""`simrenew demo_kiosks`: the demo kiosks with their kiosk-API credentials (run by `demo_offline`). Safe to re-run."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
+
+from simrenew.kiosks import service as kiosks
+from simrenew.terminals import service as terminals
+from simrenew.terminals.models import Terminal, TerminalKind
+
+# (code, name, location, primary colour, accent colour, start-screen language, API key id, API secret)
+KIOSKS = [
+    (
+        "bru-airport",
+        "Brussels Airport",
+        "Departures hall, level 4, next to check-in row 7",
+        "#003a70",
+        "#ffcd00",
+        "en",
+        "K-BRUAIRPORT",
+        "demo-kiosk-secret-bru-airport-0000000000",
+    ),
+    (
+        "gent-sint-pieters",
+        "Gent-Sint-Pieters",
+        "Station hall, by the ticket machines",
+        "#0b6e4f",
+        "#f2c14e",
+        "nl",
+        "K-GENTSTPIET",
+        "demo-kiosk-secret-gent-sint-pieters-0000",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo kiosks (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        for code, name, location, primary, accent, language, key_id, secret in KIOSKS:
+            kiosk = kiosks.create_kiosk(
+                code=code,
+                name=name,
+                location=location,
+                primary_colour=primary,
+                accent_colour=accent,
+                default_language=language,
+            )
+            if kiosk.terminal is None:
+                terminal = Terminal.objects.filter(key_id=key_id).first()
+                if terminal is None:
+                    terminal, _ = terminals.register_terminal(
+                        kind=TerminalKind.KIOSK, name=f"Kiosk {name}", key_id=key_id, secret=secret
+                    )
+                kiosk.terminal = terminal
+                kiosk.save(update_fields=["terminal"])
+            with translation.override(language):
+                url = settings.SITE_URL + reverse("kiosk:start", kwargs={"kiosk": kiosk.code})
+            self.stdout.write(f"kiosk          {url}  ({kiosk.name}; any language: /zh-hans/, /en/, /nl/, /fr/, /de/)")
+            self.stdout.write(f"  kiosk API    terminal {key_id} / secret {secret}")

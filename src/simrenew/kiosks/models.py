@@ -1,0 +1,124 @@
+"""Self-service kiosks in stations, airports and malls: the kiosk, the cash it takes, its sales,
+and balance checks by SMS code.
+
+A kiosk's cash box is the ledger account `kiosk:{id}:cash` (kind shop_cash); card payments on
+its terminal go to `kiosk:{id}:card`. The kiosk gives no change: every cent inserted in a cash
+session ends up credited to the session's line.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kiosk(models.Model):
+    code = models.SlugField(max_length=48, unique=True)  # in its URL: /<lang>/kiosk/<code>/
+    name = models.CharField(max_length=120)
+    location = models.CharField(max_length=200, blank=True)
+    primary_colour = models.CharField(max_length=7, default="#1f3a93")
+    accent_colour = models.CharField(max_length=7, default="#f5a623")
+    # The language the start screen shows after an idle reset, for the next customer.
+    default_language = models.CharField(max_length=8, default="en")
+    # The API credentials of a kiosk with its own UI (terminals.Terminal of kind kiosk).
+    terminal = models.OneToOneField(
+        "terminals.Terminal", null=True, blank=True, on_delete=models.SET_NULL, related_name="kiosk"
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def cash_account_code(self) -> str:
+        return f"kiosk:{self.pk}:cash"
+
+    @property
+    def card_account_code(self) -> str:
+        return f"kiosk:{self.pk}:card"
+
+
+class Purpose(models.TextChoices):
+    TOPUP = "topup", _("Top-up")
+    BUNDLE = "bundle", _("Bundle renewal")
+
+
+class SessionStatus(models.TextChoices):
+    OPEN = "open", _("Taking cash")
+    SETTLED = "settled", _("Credited")
+    CANCELLED = "cancelled", _("Cancelled before any cash")
+
+
+class CashSession(models.Model):
+    """One customer's cash at the kiosk, for one line. Once any cash is in, the session can only
+    end by crediting it (a customer who walks away is credited too, as a top-up)."""
+
+    token = models.CharField(max_length=32, unique=True)  # the public id in URLs and the API
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.PROTECT, related_name="cash_sessions")
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    # The bundle being bought (purpose bundle); top-ups use the brand's top-up product.
+    product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=SessionStatus.choices, default=SessionStatus.OPEN)
+    inserted_amount = models.BigIntegerField(default=0)  # the sum of its insertions, cents
+    currency = models.CharField(max_length=3, default="EUR")
+    language = models.CharField(max_length=8, default="en")
+    created_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["kiosk", "status"])]
+        constraints = [models.CheckConstraint(condition=models.Q(inserted_amount__gte=0), name="cash_not_negative")]
+
+    def __str__(self) -> str:
+        return self.token
+
+
+class CashInsertion(models.Model):
+    """A note or coin the acceptor took, as it reported it. Append-only."""
+
+    session = models.ForeignKey(CashSession, on_delete=models.PROTECT, related_name="insertions")
+    amount = models.BigIntegerField()
+    kind = models.CharField(max_length=4)  # note or coin
+    created_at = models.DateTimeField()
+
+
+class KioskSale(models.Model):
+    """A renewal or top-up sold by a kiosk, paid by card or from a cash session."""
+
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.PROTECT, related_name="sales")
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="kiosk_sale")
+    method = models.CharField(max_length=16)
+    amount = models.BigIntegerField()
+    cash_session = models.ForeignKey(CashSession, null=True, blank=True, on_delete=models.PROTECT, related_name="sales")
+    terminal_reference = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One charge on the kiosk's card terminal pays for one sale, however often it is reported.
+            models.UniqueConstraint(
+                fields=["kiosk", "terminal_reference"],
+                condition=~models.Q(terminal_reference=""),
+                name="uniq_kiosk_terminal_reference",
+            )
+        ]
+
+
+class BalanceCheck(models.Model):
+    """A balance check: a one-time code sent by SMS to the line (stored as a keyed hash only)."""
+
+    token = models.CharField(max_length=32, unique=True)
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.PROTECT, related_name="balance_checks")
+    line = models.ForeignKey("lines.Line", on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["line", "created_at"]), models.Index(fields=["kiosk", "created_at"])]

@@ -1,0 +1,155 @@
+"""A line's life over time: bundle periods ending and starting, credit validity lapsing into grace
+(receive only) and then suspension with the leftover credit going to breakage, bonus expiry, and data
+use. Every function is safe to run again and catches up on everything due by `at`.
+
+Callers own the transaction and lock the line first (`lines.service.lock_line`).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import F, Q, QuerySet
+
+from simrenew.ledger import service as ledger
+from simrenew.ledger.errors import DuplicateJournal
+from simrenew.ledger.models import AccountKind
+from simrenew.lines import bonus
+from simrenew.lines.models import BonusGrant, BundlePeriod, Line, LineStatus, PeriodStatus
+from simrenew.lines.service import expire_ended_periods
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    line_id: int
+    old: str
+    new: str
+    at: datetime
+    breakage_amount: int = 0
+
+
+# --- Which lines have something due (cheap queries; the work happens per line under its lock)
+
+
+def lines_with_periods_due(at: datetime) -> QuerySet[Line]:
+    due = BundlePeriod.objects.filter(
+        Q(status=PeriodStatus.ACTIVE, ends_at__lte=at) | Q(status=PeriodStatus.QUEUED, starts_at__lte=at)
+    )
+    return Line.objects.filter(pk__in=due.values("line_id"))
+
+
+def lines_with_credit_due(at: datetime) -> QuerySet[Line]:
+    """Active lines whose credit validity passed, and lines in grace (their brand's grace may be over)."""
+    return Line.objects.filter(
+        Q(status=LineStatus.ACTIVE, credit_expires_at__lte=at) | Q(status=LineStatus.GRACE, credit_expires_at__lte=at)
+    )
+
+
+def lines_with_bonus_due(at: datetime) -> QuerySet[Line]:
+    due = BonusGrant.objects.filter(expires_at__lte=at, remaining_amount__gt=0)
+    return Line.objects.filter(pk__in=due.values("line_id"))
+
+
+# --- Per line
+
+
+def advance_periods(*, line: Line, at: datetime) -> list[BundlePeriod]:
+    """Periods end and queued ones start on time (with rollover); returns the periods that ended."""
+    return expire_ended_periods(line=line, at=at)
+
+
+def grace_ends_at(line: Line) -> datetime | None:
+    if line.credit_expires_at is None:
+        return None
+    return line.credit_expires_at + timedelta(days=line.brand.grace_days)
+
+
+def apply_credit_validity(*, line: Line, at: datetime) -> list[StatusChange]:
+    """Credit validity passed → grace; grace over → suspended, the credit left going to breakage
+    (bonus first). A line stopped for longer than its grace goes through both at once."""
+    changes: list[StatusChange] = []
+    if line.credit_expires_at is None or line.credit_expires_at > at:
+        return changes
+    if line.status == LineStatus.ACTIVE:
+        _set_status(line, LineStatus.GRACE, line.credit_expires_at)
+        changes.append(StatusChange(line.pk, LineStatus.ACTIVE, LineStatus.GRACE, line.credit_expires_at))
+    grace_end = grace_ends_at(line)
+    if line.status == LineStatus.GRACE and grace_end is not None and grace_end <= at:
+        amount = forfeit_credit(line=line, at=grace_end)
+        _set_status(line, LineStatus.SUSPENDED, grace_end)
+        changes.append(StatusChange(line.pk, LineStatus.GRACE, LineStatus.SUSPENDED, grace_end, amount))
+    return changes
+
+
+def _set_status(line: Line, status: str, at: datetime) -> None:
+    line.status = status
+    line.status_changed_at = at
+    line.save(update_fields=["status", "status_changed_at"])
+
+
+def forfeit_credit(*, line: Line, at: datetime) -> int:
+    """Move the line's bonus and then its paid credit to the brand's breakage account, once per
+    validity cycle (the journal key names the lapsed validity). Returns the amount."""
+    assert line.credit_expires_at is not None
+    key = f"line:{line.pk}:breakage:{line.credit_expires_at:%Y%m%dT%H%M%S}"
+    bonus_acct = bonus.bonus_account(line)
+    credit_acct = ledger.account(line.credit_account_code, AccountKind.LINE_CREDIT)
+    locked = ledger.lock_accounts([bonus_acct.pk, credit_acct.pk])
+    bonus_amount = locked[bonus_acct.pk].balance_amount
+    credit_amount = locked[credit_acct.pk].balance_amount
+    total = bonus_amount + credit_amount
+    if total > 0:
+        try:
+            ledger.post_journal(
+                key=key,
+                kind="breakage",
+                entries=[
+                    ledger.Entry(bonus_acct, -bonus_amount),
+                    ledger.Entry(credit_acct, -credit_amount),
+                    ledger.Entry(bonus.breakage_account(line), total),
+                ],
+                memo=f"credit of line {line.pk} lapsed",
+            )
+        except DuplicateJournal:
+            total = 0
+    bonus.forfeit_all(line=line, at=at)
+    return total
+
+
+def expire_bonus(*, line: Line, at: datetime) -> int:
+    return bonus.expire_due(line=line, at=at)
+
+
+def record_data_use(*, line: Line, data_mb: int) -> BundlePeriod | None:
+    """The network reports data used (the charging interface to come, and the demo): taken from the
+    current period's allowance, never below zero. Returns the period charged, if any."""
+    period = line.periods.select_related("product").filter(status=PeriodStatus.ACTIVE).order_by("starts_at").first()
+    if period is None or period.data_mb_left is None:
+        return period
+    period.data_mb_left = max(0, period.data_mb_left - data_mb)
+    period.save(update_fields=["data_mb_left"])
+    return period
+
+
+def data_used_percent(period: BundlePeriod) -> int | None:
+    granted = period.data_mb_granted
+    if granted is None or period.data_mb_left is None or granted == 0:
+        return None
+    return (granted - period.data_mb_left) * 100 // granted
+
+
+def periods_to_warn_about_data() -> QuerySet[BundlePeriod]:
+    """Active periods with a data limit whose use crossed a warning level not yet given."""
+    return (
+        BundlePeriod.objects.filter(
+            status=PeriodStatus.ACTIVE, data_mb_left__isnull=False, product__data_mb__gt=0, data_alert_level__lt=100
+        )
+        # At least 80 % used: what is left is at most a fifth of the allowance.
+        .annotate(left_times_5=F("data_mb_left") * 5, granted=F("product__data_mb") + F("rollover_data_mb"))
+        .filter(left_times_5__lte=F("granted"))
+        .select_related("product", "line", "line__brand")
+    )
+
+
+def mark_data_alert(*, period: BundlePeriod, level: int) -> bool:
+    """Record that the `level` % warning was given; False if it (or a higher one) already was."""
+    return bool(BundlePeriod.objects.filter(pk=period.pk, data_alert_level__lt=level).update(data_alert_level=level))

@@ -1,0 +1,17 @@
+"""Background jobs of notifications: named `notifications.<verb>`, taking ids, idempotent."""
+
+from django.tasks import task
+
+from simrenew.notifications import delivery
+
+
+@task()
+def deliver_notification(notification_id: int) -> str:
+    """notifications.deliver_notification: send one due notification (at most once)."""
+    return delivery.deliver(notification_id)
+
+
+@task()
+def send_due_notifications() -> int:
+    """notifications.send_due_notifications: what was held for the morning or waits for a retry."""
+    return delivery.send_due()

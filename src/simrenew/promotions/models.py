@@ -1,0 +1,118 @@
+"""Promotions (discounts on bundles, bonus credit on top-ups, promo codes) and their redemptions."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class PromotionKind(models.TextChoices):
+    FIRST_BUNDLE = "first_bundle", _("A new line's first bundle free or discounted")
+    BUNDLE_DISCOUNT = "bundle_discount", _("Percentage or amount off bundles")
+    TOPUP_BONUS = "topup_bonus", _("Bonus credit on a top-up")
+
+
+class PromotionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    PAUSED = "paused", _("Paused")
+    ENDED = "ended", _("Ended")
+
+
+class Promotion(models.Model):
+    code = models.SlugField(max_length=48, unique=True, help_text=_("Internal name, e.g. welcome-2026"))
+    # What customers read in quotes, receipts and e-mails: {"en": "...", "nl": "...", ...}.
+    names = models.JSONField(default=dict)
+    kind = models.CharField(max_length=16, choices=PromotionKind.choices)
+    status = models.CharField(max_length=8, choices=PromotionStatus.choices, default=PromotionStatus.DRAFT)
+
+    # Eligibility. Empty means "any": every brand, every product of the kind, every channel.
+    brand = models.ForeignKey("brands.Brand", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
+    channels = models.JSONField(default=list, blank=True)
+    # Customers must type this code (stored in capitals); empty: applies without a code.
+    promo_code = models.CharField(max_length=32, blank=True, db_index=True)
+    new_lines_only = models.BooleanField(default=False)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    per_line_limit = models.PositiveIntegerField(null=True, blank=True)
+    per_customer_limit = models.PositiveIntegerField(null=True, blank=True)
+    stackable = models.BooleanField(default=False, help_text=_("May be combined with other stackable offers"))
+
+    # What it gives. Bundles: percent (basis points, 10000 = free) and/or an amount off, VAT included.
+    percent_bp = models.PositiveIntegerField(default=0)
+    amount_off = models.BigIntegerField(default=0)
+    # Top-ups: bonus credit (fixed and/or a percentage of the top-up), valid this many days.
+    bonus_amount = models.BigIntegerField(default=0)
+    bonus_percent_bp = models.PositiveIntegerField(default=0)
+    bonus_validity_days = models.PositiveIntegerField(default=31)
+    min_topup_amount = models.BigIntegerField(null=True, blank=True)
+    # The top-up must come within this many days of the line's previous top-up.
+    within_days_of_previous_topup = models.PositiveIntegerField(null=True, blank=True)
+
+    # Budget: the most all redemptions together may cost (discounts + bonus), and what they cost so
+    # far, reserved when an order is placed and given back if it is never paid. The check
+    # constraint is the last guard: no concurrent orders can take `spent_amount` past the budget.
+    budget_amount = models.BigIntegerField(null=True, blank=True)
+    spent_amount = models.BigIntegerField(default=0)
+    redemptions_count = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3, default="EUR")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(budget_amount__isnull=True) | models.Q(spent_amount__lte=models.F("budget_amount")),
+                name="promotion_within_budget",
+            ),
+            models.CheckConstraint(condition=models.Q(spent_amount__gte=0), name="promotion_spent_not_negative"),
+            models.CheckConstraint(condition=models.Q(percent_bp__lte=10000), name="promotion_percent_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def name_in(self, language: str) -> str:
+        return self.names.get(language) or self.names.get("en") or self.code
+
+    @property
+    def name(self) -> str:
+        return self.name_in((get_language() or "en").lower())
+
+    @property
+    def remaining_budget(self) -> int | None:
+        return None if self.budget_amount is None else self.budget_amount - self.spent_amount
+
+
+class RedemptionStatus(models.TextChoices):
+    RESERVED = "reserved", _("Reserved (order not paid yet)")
+    REDEEMED = "redeemed", _("Redeemed")
+    RELEASED = "released", _("Released (order not paid)")
+
+
+class Redemption(models.Model):
+    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="redemptions")
+    order_id = models.BigIntegerField()  # orders.Order (orders sits above promotions)
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    discount_amount = models.BigIntegerField(default=0)
+    bonus_amount = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=8, choices=RedemptionStatus.choices, default=RedemptionStatus.RESERVED)
+    created_at = models.DateTimeField()
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["promotion", "order_id"], name="uniq_redemption_per_order")]
+        indexes = [models.Index(fields=["order_id"]), models.Index(fields=["promotion", "line", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.promotion_id} order {self.order_id}"
+
+    @property
+    def cost_amount(self) -> int:
+        return self.discount_amount + self.bonus_amount

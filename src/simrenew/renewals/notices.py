@@ -1,0 +1,146 @@
+"""Whom to tell about a line (its linked customers, first-linked first; SMS to the line itself) and
+the notices the lifecycle sends: each keyed by the event, so it goes out once whatever runs twice."""
+
+from datetime import datetime
+from typing import Any
+
+from simrenew.customers.models import LineLink
+from simrenew.lines import queries as line_queries
+from simrenew.lines.models import BundlePeriod, Line
+from simrenew.notifications.delivery import Person, notify
+from simrenew.notifications.models import Notification, NotificationKind
+from simrenew.orders.models import Channel, Order
+
+
+def people_of(line: Line) -> list[Person]:
+    """The line's customers, earliest link first; e-mail only to verified addresses."""
+    links = LineLink.objects.filter(line=line).select_related("customer").order_by("linked_at", "id")
+    return [
+        Person(
+            customer_id=link.customer_id,
+            email=link.customer.email if link.customer.email_verified else "",
+            language=link.customer.language,
+        )
+        for link in links
+        if link.customer.is_active
+    ]
+
+
+def tell(kind: str, event_key: str, line: Line, facts: dict[str, Any], **options: Any) -> list[Notification]:
+    return notify(kind=kind, event_key=event_key, line=line, people=people_of(line), facts=facts, **options)
+
+
+def renewed(order: Order, period: BundlePeriod | None) -> list[Notification]:
+    """A bundle order was fulfilled (by hand or automatically). A hand renewal's buyer already got
+    the receipt by e-mail, so only others hear by e-mail; auto-renew's notice carries the receipt."""
+    receipt = getattr(order, "receipt", None)
+    facts: dict[str, Any] = {
+        "product": order.product,
+        "auto": order.channel == Channel.AUTO,
+        "starts_at": period.starts_at if period else None,
+        "ends_at": period.ends_at if period else None,
+        "total_amount": order.total_amount,
+        "list_amount": order.list_amount,
+        "discount_amount": order.discount_amount,
+        "discount_label": order.promotion_label,
+        "fee_amount": order.fee_amount,
+        "vat_amount": order.vat_amount,
+        "method": order.get_method_display(),
+        "order_number": order.number,
+        "receipt_number": receipt.number if receipt else "",
+        "receipt_code": receipt.verification_code if receipt else "",
+    }
+    skip = frozenset() if order.channel == Channel.AUTO or not order.email else frozenset({order.email.lower()})
+    return tell(NotificationKind.RENEWED, f"renewed:{order.pk}", order.line, facts, skip_emails=skip)
+
+
+def renewal_failed(
+    *, line: Line, event_key: str, period: BundlePeriod, reason: str, price_amount: int, **facts: Any
+) -> list[Notification]:
+    balances = line_queries.balances(line)
+    return tell(
+        NotificationKind.AUTO_RENEW_FAILED,
+        event_key,
+        line,
+        {
+            "product": period.product,
+            "reason": reason,
+            "price_amount": price_amount,
+            "balance_amount": balances.total_amount,
+            "ends_at": period.ends_at,
+            **facts,
+        },
+    )
+
+
+def period_ended(period: BundlePeriod) -> list[Notification]:
+    return tell(
+        NotificationKind.EXPIRED,
+        f"expired:{period.pk}",
+        period.line,
+        {"product": period.product, "ends_at": period.ends_at},
+    )
+
+
+def expiring_soon(period: BundlePeriod, *, days: int, price_amount: int) -> list[Notification]:
+    return tell(
+        NotificationKind.EXPIRING_SOON,
+        f"expiring:{period.pk}:{days}",
+        period.line,
+        {
+            "product": period.product,
+            "ends_at": period.ends_at,
+            "days": days,
+            "auto_renew": period.line.auto_renew,
+            "price_amount": price_amount,
+        },
+    )
+
+
+def credit_ending(line: Line, *, days: int) -> list[Notification]:
+    assert line.credit_expires_at is not None
+    return tell(
+        NotificationKind.CREDIT_ENDING,
+        f"credit_ending:{line.pk}:{line.credit_expires_at:%Y%m%dT%H%M}:{days}",
+        line,
+        {
+            "credit_expires_at": line.credit_expires_at,
+            "balance_amount": line_queries.balances(line).total_amount,
+            "grace_days": line.brand.grace_days,
+            "days": days,
+        },
+    )
+
+
+def grace_started(line: Line, *, grace_ends_at: datetime | None) -> list[Notification]:
+    return tell(
+        NotificationKind.LINE_GRACE,
+        f"grace:{line.pk}:{line.credit_expires_at:%Y%m%dT%H%M}",
+        line,
+        {"credit_expires_at": line.credit_expires_at, "grace_ends_at": grace_ends_at},
+    )
+
+
+def suspended(line: Line, *, breakage_amount: int) -> list[Notification]:
+    return tell(
+        NotificationKind.LINE_SUSPENDED,
+        f"suspended:{line.pk}:{line.credit_expires_at:%Y%m%dT%H%M}",
+        line,
+        {"credit_expires_at": line.credit_expires_at, "breakage_amount": breakage_amount},
+    )
+
+
+def low_credit(line: Line, *, episode: int, balance_amount: int) -> list[Notification]:
+    return tell(
+        NotificationKind.LOW_CREDIT, f"low_credit:{line.pk}:{episode}", line, {"balance_amount": balance_amount}
+    )
+
+
+def data_used(period: BundlePeriod, *, level: int) -> list[Notification]:
+    kind = NotificationKind.DATA_100 if level >= 100 else NotificationKind.DATA_80
+    return tell(
+        kind,
+        f"data{level}:{period.pk}",
+        period.line,
+        {"product": period.product, "ends_at": period.ends_at, "data_left_mb": period.data_mb_left},
+    )

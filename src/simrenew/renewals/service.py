@@ -1,0 +1,402 @@
+"""Auto-renew: at the end of a period the bundle renews from credit when it covers the price, else by
+a recurring charge on the payer's saved mandate (retried after 1 and 3 days, then auto-renew stops),
+else the customer is told and the bundle lapses.
+
+Exactly once: one RenewalAttempt per period (unique), one order per try, and a charge key derived
+from our ids that the provider deduplicates and that finds a charge whose answer was lost. The
+steps commit separately (decide and place the order; charge; apply the outcome), so a job killed
+between any two resumes where it stopped, without charging twice.
+"""
+
+import logging
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.urls import reverse
+
+from simrenew.brands.models import PaymentMethod
+from simrenew.customers.models import LineLink, User
+from simrenew.kit import clock
+from simrenew.kit.errors import DomainError
+from simrenew.lines import queries as line_queries
+from simrenew.lines import service as lines
+from simrenew.lines.models import BundlePeriod, Line, LineStatus, PeriodStatus
+from simrenew.orders import service as orders
+from simrenew.orders.models import UNPAID_FINAL_STATUSES, Channel, Order, OrderStatus
+from simrenew.orders.quotes import quote_order
+from simrenew.payments import provider as providers
+from simrenew.payments import service as saved_payments
+from simrenew.payments.models import MandateStatus
+from simrenew.renewals import notices
+from simrenew.renewals.models import (
+    OPEN_ATTEMPT_STATUSES,
+    AttemptStatus,
+    AutoRenewSetting,
+    RenewalAttempt,
+    RenewalCharge,
+    SpendingCap,
+)
+
+log = logging.getLogger(__name__)
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def lead_time() -> timedelta:
+    """How long before a period ends it is renewed (so the new one follows on without a gap)."""
+    return timedelta(minutes=getattr(settings, "AUTO_RENEW_LEAD_MINUTES", 60))
+
+
+def retry_days() -> list[int]:
+    return [int(days) for days in getattr(settings, "AUTO_RENEW_RETRY_DAYS", [1, 3])]
+
+
+def catch_up_window() -> timedelta:
+    """How late (after a long stop) a period's end is still renewed automatically."""
+    return timedelta(days=getattr(settings, "AUTO_RENEW_CATCH_UP_DAYS", 7))
+
+
+# --- The customer's switches
+
+
+def set_auto_renew(*, line: Line, customer: User, enabled: bool) -> Line:
+    """Switch auto-renew on (with `customer` paying) or off. Caller owns the transaction."""
+    line = lines.lock_line(line.pk)
+    lines.set_auto_renew(line=line, enabled=enabled)
+    if enabled:
+        AutoRenewSetting.objects.update_or_create(line=line, defaults={"customer": customer, "updated_at": clock.now()})
+    else:
+        RenewalAttempt.objects.filter(
+            line=line, status__in=[AttemptStatus.PENDING, AttemptStatus.RETRY_SCHEDULED]
+        ).update(status=AttemptStatus.STOPPED, reason="switched_off", finished_at=clock.now())
+    return line
+
+
+def payer_of(line: Line) -> User | None:
+    setting = AutoRenewSetting.objects.filter(line=line).select_related("customer").first()
+    if setting is not None:
+        return setting.customer
+    link = LineLink.objects.filter(line=line).select_related("customer").order_by("linked_at", "id").first()
+    return link.customer if link is not None else None
+
+
+def set_spending_cap(*, customer: User, monthly_limit_amount: int | None) -> SpendingCap:
+    if monthly_limit_amount is not None and monthly_limit_amount < 0:
+        raise ValueError("a cap is not negative")
+    cap, _ = SpendingCap.objects.update_or_create(
+        customer=customer, defaults={"monthly_limit_amount": monthly_limit_amount, "updated_at": clock.now()}
+    )
+    return cap
+
+
+def spending_cap(customer: User) -> int | None:
+    cap = SpendingCap.objects.filter(customer=customer).first()
+    return cap.monthly_limit_amount if cap is not None else None
+
+
+def month_start(at: datetime) -> datetime:
+    local = at.astimezone(BRUSSELS)
+    return datetime.combine(local.date().replace(day=1), time(0), tzinfo=BRUSSELS)
+
+
+def charged_this_month(customer: User, at: datetime) -> int:
+    """What auto-renew charged (or is charging) to the customer's saved means this calendar month."""
+    total = (
+        Order.objects.filter(customer=customer, channel=Channel.AUTO, created_at__gte=month_start(at))
+        .exclude(method=PaymentMethod.CREDIT)
+        .exclude(status__in=UNPAID_FINAL_STATUSES)
+        .aggregate(total=Sum("total_amount"))["total"]
+    )
+    return int(total or 0)
+
+
+# --- What is due
+
+
+def periods_due(at: datetime) -> QuerySet[BundlePeriod]:
+    """The last period of each auto-renewing line ending within the lead time (or ended recently,
+    after a stop), with no attempt yet."""
+    later = BundlePeriod.objects.filter(line_id=OuterRef("line_id"), starts_at__gte=OuterRef("ends_at")).exclude(
+        pk=OuterRef("pk")
+    )
+    attempted = RenewalAttempt.objects.filter(period_id=OuterRef("pk"))
+    return (
+        BundlePeriod.objects.filter(
+            line__auto_renew=True,
+            line__status__in=[LineStatus.ACTIVE, LineStatus.GRACE],
+            ends_at__lte=at + lead_time(),
+            ends_at__gt=at - catch_up_window(),
+        )
+        .exclude(Exists(later))
+        .exclude(Exists(attempted))
+        .select_related("line", "product")
+        .order_by("ends_at", "id")
+    )
+
+
+def attempts_due(at: datetime) -> QuerySet[RenewalAttempt]:
+    return RenewalAttempt.objects.filter(
+        Q(status__in=[AttemptStatus.PENDING, AttemptStatus.RETRY_SCHEDULED], next_try_at__lte=at)
+        | Q(status__in=[AttemptStatus.CHARGING, AttemptStatus.AWAITING_PAYMENT])
+    ).order_by("next_try_at", "id")
+
+
+def run(*, at: datetime) -> dict[str, int]:
+    """Everything auto-renew has due at `at`: new attempts for ending periods, retries, and
+    charges to finish. Safe to run any number of times, concurrently too."""
+    created = 0
+    for period in periods_due(at):
+        with transaction.atomic():
+            lines.lock_line(period.line_id)
+            _, new = RenewalAttempt.objects.get_or_create(
+                period=period,
+                defaults={
+                    "line_id": period.line_id,
+                    "product_id": period.product_id,
+                    "customer": payer_of(period.line),
+                    "due_at": period.ends_at - lead_time(),
+                    "next_try_at": period.ends_at - lead_time(),
+                    "created_at": clock.now(),
+                },
+            )
+            created += int(new)
+    outcomes: dict[str, int] = {"created": created}
+    for attempt_id in list(attempts_due(at).values_list("pk", flat=True)):
+        try:
+            status = process(attempt_id)
+        except Exception:
+            log.exception("auto-renew attempt %s failed; it is retried on the next run", attempt_id)
+            status = "error"
+        outcomes[status] = outcomes.get(status, 0) + 1
+    return outcomes
+
+
+def process(attempt_id: int) -> str:
+    """Take one attempt as far as it can go now; returns its status."""
+    attempt = RenewalAttempt.objects.get(pk=attempt_id)
+    if attempt.status in (AttemptStatus.PENDING, AttemptStatus.RETRY_SCHEDULED):
+        _try(attempt_id)
+        attempt.refresh_from_db()
+    if attempt.status == AttemptStatus.CHARGING:
+        _charge(attempt)
+        attempt.refresh_from_db()
+    if attempt.status == AttemptStatus.AWAITING_PAYMENT:
+        _reconcile(attempt)
+        attempt.refresh_from_db()
+    return str(attempt.status)
+
+
+# --- The steps
+
+
+def _finish(attempt: RenewalAttempt, status: str, reason: str = "", order: Order | None = None) -> None:
+    attempt.status = status
+    attempt.reason = reason or attempt.reason
+    attempt.finished_at = clock.now()
+    if order is not None:
+        attempt.order = order
+    attempt.save(update_fields=["status", "reason", "finished_at", "order"])
+
+
+def _has_successor(attempt: RenewalAttempt) -> bool:
+    period = attempt.period
+    return (
+        BundlePeriod.objects.filter(line_id=attempt.line_id, starts_at__gte=period.ends_at)
+        .exclude(pk=period.pk)
+        .exists()
+    )
+
+
+def _try(attempt_id: int) -> None:
+    """Decide how to renew, in one transaction: from credit (done at once), or place the order to
+    charge on the mandate (charged in the next step), or tell the customer why not."""
+    now = clock.now()
+    with transaction.atomic():
+        attempt = RenewalAttempt.objects.select_related("period", "product").get(pk=attempt_id)
+        line = lines.lock_line(attempt.line_id)
+        attempt = (
+            RenewalAttempt.objects.select_for_update().select_related("period__product", "product").get(pk=attempt_id)
+        )
+        if attempt.status not in (AttemptStatus.PENDING, AttemptStatus.RETRY_SCHEDULED) or attempt.next_try_at > now:
+            return
+        period = attempt.period
+        if not line.auto_renew:
+            return _finish(attempt, AttemptStatus.STOPPED, "switched_off")
+        if line.status not in (LineStatus.ACTIVE, LineStatus.GRACE):
+            return _finish(attempt, AttemptStatus.STOPPED, "line_not_active")
+        if _has_successor(attempt):
+            return _finish(attempt, AttemptStatus.SUPERSEDED)
+        product, payer = attempt.product, attempt.customer
+        price = product.price_amount or 0
+        if not (product.active and product.auto_renewable):
+            notices.renewal_failed(
+                line=line, event_key=f"renewal:{attempt.pk}:failed", period=period, reason="product_unavailable",
+                price_amount=price,
+            )  # fmt: skip
+            return _finish(attempt, AttemptStatus.FAILED, "product_unavailable")
+        customer_id = payer.pk if payer else None
+        try:
+            credit_quote = quote_order(
+                line=line, product=product, method=PaymentMethod.CREDIT, channel=Channel.AUTO, customer_id=customer_id
+            )
+            price = credit_quote.price_amount
+            if line_queries.balances(line).total_amount >= credit_quote.price_amount:
+                order = orders.place_order(
+                    customer=payer,
+                    line=line,
+                    product=product,
+                    method=PaymentMethod.CREDIT,
+                    channel=Channel.AUTO,
+                    language=payer.language if payer else settings.LANGUAGE_CODE,
+                )
+                attempt.tries += 1
+                attempt.save(update_fields=["tries"])
+                RenewalCharge.objects.create(
+                    attempt=attempt, try_number=attempt.tries, order=order, funding=RenewalCharge.CREDIT,
+                    key=f"renewal:{attempt.pk}:try:{attempt.tries}", created_at=now,
+                )  # fmt: skip
+                _finish(attempt, AttemptStatus.SUCCEEDED, order=order)
+                notices.renewed(order, _period_of(order))
+                return None
+            mandate = saved_payments.valid_mandate(customer_id=payer.pk) if payer else None
+            if mandate is None:
+                notices.renewal_failed(
+                    line=line, event_key=f"renewal:{attempt.pk}:failed", period=period, reason="no_funds",
+                    price_amount=price,
+                )  # fmt: skip
+                return _finish(attempt, AttemptStatus.FAILED, "no_funds")
+            assert payer is not None
+            quote = quote_order(
+                line=line, product=product, method=mandate.method, channel=Channel.AUTO, customer_id=payer.pk
+            )
+            cap = spending_cap(payer)
+            if cap is not None and charged_this_month(payer, now) + quote.total_amount > cap:
+                notices.renewal_failed(
+                    line=line, event_key=f"renewal:{attempt.pk}:failed", period=period, reason="spending_cap",
+                    price_amount=quote.total_amount, cap_amount=cap,
+                )  # fmt: skip
+                return _finish(attempt, AttemptStatus.FAILED, "spending_cap")
+            order = orders.place_order(
+                customer=payer,
+                line=line,
+                product=product,
+                method=mandate.method,
+                channel=Channel.AUTO,
+                language=payer.language,
+            )
+        except DomainError as error:
+            log.info("auto-renew of line %s refused: %s", line.pk, error.code)
+            notices.renewal_failed(
+                line=line, event_key=f"renewal:{attempt.pk}:failed", period=period, reason="other", price_amount=price
+            )
+            return _finish(attempt, AttemptStatus.FAILED, error.code[:32])
+        attempt.tries += 1
+        attempt.status = AttemptStatus.CHARGING
+        attempt.save(update_fields=["tries", "status"])
+        RenewalCharge.objects.create(
+            attempt=attempt, try_number=attempt.tries, order=order, funding=RenewalCharge.MANDATE, mandate=mandate,
+            key=f"renewal:{attempt.pk}:try:{attempt.tries}", created_at=now,
+        )  # fmt: skip
+    return None
+
+
+def _latest_charge(attempt: RenewalAttempt) -> RenewalCharge:
+    return attempt.charges.select_related("order", "order__product", "mandate").order_by("-try_number").first()  # type: ignore[return-value]
+
+
+def _charge(attempt: RenewalAttempt) -> None:
+    """Charge the mandate (outside any transaction), then wait for the outcome."""
+    charge = _latest_charge(attempt)
+    assert charge.mandate is not None
+    webhook_url = settings.PUBLIC_URL + reverse("mollie_webhook")
+    try:
+        orders.charge_mandate(
+            order=charge.order, mandate=charge.mandate, webhook_url=webhook_url, idempotency_key=charge.key
+        )
+    except providers.ProviderRefused as exc:
+        log.info("the provider refused auto-renew charge %s: %s", charge.key, exc)
+        with transaction.atomic():
+            lines.lock_line(attempt.line_id)
+            orders.fail_unpaid_order(order_id=charge.order_id)
+            saved_payments.end_mandate(mandate=charge.mandate, status=MandateStatus.INVALID)
+            locked = RenewalAttempt.objects.select_for_update().get(pk=attempt.pk)
+            if locked.status == AttemptStatus.CHARGING:
+                _after_failure(locked)
+        return
+    except providers.ProviderError as exc:
+        log.warning("auto-renew charge %s could not reach the provider: %s; retried next run", charge.key, exc)
+        return
+    RenewalAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.CHARGING).update(
+        status=AttemptStatus.AWAITING_PAYMENT
+    )
+
+
+def _reconcile(attempt: RenewalAttempt) -> None:
+    """Ask the provider how the charge ended (the webhook may not have come), then act on it."""
+    charge = _latest_charge(attempt)
+    order = charge.order
+    payment = order.payments.exclude(provider_payment_id="").first()
+    if payment is not None and order.is_open:
+        try:
+            orders.sync_payment(provider_name=payment.provider, provider_payment_id=payment.provider_payment_id)
+        except providers.ProviderError as exc:
+            log.warning("auto-renew charge %s: status unknown for now (%s)", charge.key, exc)
+            return
+    with transaction.atomic():
+        lines.lock_line(attempt.line_id)
+        locked = RenewalAttempt.objects.select_for_update().get(pk=attempt.pk)
+        order.refresh_from_db()
+        if locked.status != AttemptStatus.AWAITING_PAYMENT:
+            return
+        if order.status == OrderStatus.FULFILLED:
+            _finish(locked, AttemptStatus.SUCCEEDED, order=order)
+            notices.renewed(order, _period_of(order))
+        elif order.status in UNPAID_FINAL_STATUSES:
+            _after_failure(locked)
+
+
+def _after_failure(attempt: RenewalAttempt) -> None:
+    """A charge failed: retry 1 and 3 days after the first failure, then stop auto-renew and tell."""
+    now = clock.now()
+    attempt.first_failed_at = attempt.first_failed_at or now
+    schedule = retry_days()
+    period = attempt.period
+    price = _latest_charge(attempt).order.total_amount
+    if attempt.tries <= len(schedule):
+        attempt.status = AttemptStatus.RETRY_SCHEDULED
+        attempt.next_try_at = attempt.first_failed_at + timedelta(days=schedule[attempt.tries - 1])
+        attempt.reason = "payment_failed"
+        attempt.save(update_fields=["status", "next_try_at", "first_failed_at", "reason"])
+        notices.renewal_failed(
+            line=attempt.line, event_key=f"renewal:{attempt.pk}:failed:{attempt.tries}", period=period,
+            reason="payment_failed", price_amount=price, retry_at=attempt.next_try_at,
+        )  # fmt: skip
+        return
+    attempt.save(update_fields=["first_failed_at"])
+    _finish(attempt, AttemptStatus.STOPPED, "payment_failed")
+    line = lines.lock_line(attempt.line_id)
+    lines.set_auto_renew(line=line, enabled=False)
+    notices.renewal_failed(
+        line=line, event_key=f"renewal:{attempt.pk}:stopped", period=period, reason="payment_failed", price_amount=price
+    )
+
+
+def _period_of(order: Order) -> BundlePeriod | None:
+    return BundlePeriod.objects.filter(order_id=order.pk).first()
+
+
+# --- For pages
+
+
+def open_attempt(line: Line) -> RenewalAttempt | None:
+    return RenewalAttempt.objects.filter(line=line, status__in=OPEN_ATTEMPT_STATUSES).order_by("-due_at").first()
+
+
+def next_renewal_at(line: Line) -> datetime | None:
+    """When auto-renew will next renew this line (its last period's end), if it is on."""
+    if not line.auto_renew:
+        return None
+    last = line.periods.filter(status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED]).order_by("-ends_at").first()
+    return last.ends_at if last is not None else None

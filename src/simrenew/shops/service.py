@@ -1,0 +1,251 @@
+"""Shop desk writes: shops and their staff, identifying a holder, and sales at the counter.
+
+Every staff action is written to the audit log (audit.service.record) in the same transaction
+as what it did; a refused card payment is audited on its own, since nothing else is written.
+"""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+from simrenew.audit import service as audit
+from simrenew.brands.models import PaymentMethod
+from simrenew.catalog.models import Product
+from simrenew.customers.models import User
+from simrenew.identity import service as identity
+from simrenew.identity.models import Identification
+from simrenew.kit import clock
+from simrenew.kit.errors import DomainError
+from simrenew.ledger import service as ledger
+from simrenew.ledger.models import Account, AccountKind
+from simrenew.lines.models import Line
+from simrenew.orders import service as orders
+from simrenew.orders.models import Channel
+from simrenew.orders.postings import Funding
+from simrenew.orders.quotes import Quote, quote_order
+from simrenew.payments.terminal import CardDeclined, PaymentTerminal
+from simrenew.shops.errors import NotPaidAtCounter, ShopClosed
+from simrenew.shops.models import ASSISTANT_GROUP, MANAGER_GROUP, Shop, ShopSale, StaffProfile
+
+ASSISTANT = "assistant"
+MANAGER = "manager"
+GROUP_PERMISSIONS = {
+    ASSISTANT_GROUP: ["shops.use_shop_desk"],
+    MANAGER_GROUP: ["shops.use_shop_desk", "shops.view_all_tills", "shops.view_shop_audit_log"],
+}
+COUNTER_METHODS = {PaymentMethod.CASH, PaymentMethod.TERMINAL_CARD}
+
+
+def ensure_groups() -> dict[str, Group]:
+    """The two staff groups with their permissions (idempotent; also run after every migrate)."""
+    groups = {}
+    for name, codenames in GROUP_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        permissions = [
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in (perm.split(".") for perm in codenames)
+        ]
+        group.permissions.set(permissions)
+        groups[name] = group
+    return groups
+
+
+def till_account(shop: Shop) -> Account:
+    return ledger.account(shop.till_account_code, AccountKind.SHOP_CASH)
+
+
+def card_account(shop: Shop) -> Account:
+    return ledger.account(shop.card_account_code, AccountKind.PROVIDER_CLEARING)
+
+
+def create_shop(*, code: str, name: str, city: str = "", address: str = "") -> Shop:
+    shop, _ = Shop.objects.update_or_create(code=code, defaults={"name": name, "city": city, "address": address})
+    till_account(shop)
+    card_account(shop)
+    return shop
+
+
+def add_staff(*, shop: Shop, email: str, password: str, role: str, full_name: str = "") -> User:
+    """A staff login for one shop, in the assistant or manager group. Its own account: a customer's
+    login never becomes a staff login (an existing customer e-mail is refused)."""
+    if role not in (ASSISTANT, MANAGER):
+        raise ValueError(f"role must be {ASSISTANT} or {MANAGER}")
+    groups = ensure_groups()
+    email = email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email, password, full_name=full_name, is_staff=True)
+    elif not StaffProfile.objects.filter(user=user).exists():
+        raise ValueError(f"{email} is a customer account; staff accounts are separate")
+    StaffProfile.objects.update_or_create(user=user, defaults={"shop": shop, "active": True})
+    user.groups.remove(*groups.values())
+    user.groups.add(groups[MANAGER_GROUP if role == MANAGER else ASSISTANT_GROUP])
+    return user
+
+
+def line_target(line: Line) -> str:
+    return f"line:{line.pk}"
+
+
+def record_action(
+    *, shop: Shop, staff: User, action: str, line: Line | None = None, ip_address: str | None, **details: object
+) -> None:
+    audit.record(
+        action=action,
+        target=line_target(line) if line is not None else f"shop:{shop.code}",
+        user=staff,
+        ip_address=ip_address,
+        details={"shop": shop.code, **details},
+    )
+
+
+def identify_holder(
+    *,
+    shop: Shop,
+    staff: User,
+    line: Line,
+    document_type: str,
+    document_number: str,
+    nationality: str,
+    date_of_birth: date,
+    ip_address: str | None,
+) -> Identification:
+    """A staff member checked the holder's document in person. The caller owns the transaction."""
+    identification = identity.identify_holder(
+        line=line,
+        document_type=document_type,
+        document_number=document_number,
+        nationality=nationality,
+        date_of_birth=date_of_birth,
+        checked_by=staff,
+        checked_where=f"shop:{shop.code}",
+    )
+    # The audit line says what was checked, never the document number.
+    record_action(
+        shop=shop,
+        staff=staff,
+        action="shop.holder_identified",
+        line=line,
+        ip_address=ip_address,
+        document_type=document_type,
+        identification=identification.pk,
+    )
+    return identification
+
+
+@dataclass(frozen=True)
+class CardPayment:
+    reference: str
+    authorisation_code: str
+    card_label: str
+
+
+def quote_at_counter(*, line: Line, product: Product, method: str, topup_amount: int | None = None) -> Quote:
+    if method not in COUNTER_METHODS:
+        raise NotPaidAtCounter()
+    return quote_order(line=line, product=product, method=method, topup_amount=topup_amount)
+
+
+def sell(
+    *,
+    shop: Shop,
+    staff: User,
+    line: Line,
+    product: Product,
+    method: str,
+    topup_amount: int | None = None,
+    language: str = "en",
+    ip_address: str | None = None,
+    card: CardPayment | None = None,
+) -> ShopSale:
+    """Renew or top up at the counter, paid in cash (to the till) or by card (already charged on the
+    terminal: `card`). Fulfilled at once. The caller owns the transaction."""
+    if not shop.active:
+        raise ShopClosed()
+    if method not in COUNTER_METHODS or (method == PaymentMethod.TERMINAL_CARD) != (card is not None):
+        raise NotPaidAtCounter()
+    account = till_account(shop) if method == PaymentMethod.CASH else card_account(shop)
+    order = orders.place_order(
+        customer=None,
+        line=line,
+        product=product,
+        method=method,
+        channel=Channel.SHOP,
+        topup_amount=topup_amount,
+        language=language,
+        funding=Funding(account=account),
+    )
+    sale = ShopSale.objects.create(
+        shop=shop,
+        staff=staff,
+        order=order,
+        method=method,
+        amount=order.total_amount,
+        currency=order.currency,
+        terminal_reference=card.reference if card else "",
+        authorisation_code=card.authorisation_code if card else "",
+        card_label=card.card_label if card else "",
+        client_address=ip_address,
+        created_at=clock.now(),
+    )
+    record_action(
+        shop=shop,
+        staff=staff,
+        action=f"shop.{order.kind}_sold",
+        line=line,
+        ip_address=ip_address,
+        order=order.number,
+        method=method,
+        amount=order.total_amount,
+    )
+    return sale
+
+
+def sell_by_card(
+    *,
+    shop: Shop,
+    staff: User,
+    line: Line,
+    product: Product,
+    terminal: PaymentTerminal,
+    topup_amount: int | None = None,
+    language: str = "en",
+    ip_address: str | None = None,
+) -> ShopSale:
+    """Charge the card on the counter terminal, then sell. Owns its transactions (like a payment
+    provider call, the charge cannot sit inside one): a decline writes nothing but an audit line;
+    an approved charge whose sale is then refused is voided on the terminal."""
+    quote = quote_at_counter(line=line, product=product, method=PaymentMethod.TERMINAL_CARD, topup_amount=topup_amount)
+    reference = f"shop:{shop.pk}:{secrets.token_hex(8)}"
+    result = terminal.charge(amount=quote.total_amount, currency=quote.currency, reference=reference)
+    if not result.approved:
+        with transaction.atomic():
+            record_action(
+                shop=shop,
+                staff=staff,
+                action="shop.card_declined",
+                line=line,
+                ip_address=ip_address,
+                amount=quote.total_amount,
+                reason=result.decline_reason,
+            )
+        raise CardDeclined()
+    try:
+        with transaction.atomic():
+            return sell(
+                shop=shop,
+                staff=staff,
+                line=line,
+                product=product,
+                method=PaymentMethod.TERMINAL_CARD,
+                topup_amount=topup_amount,
+                language=language,
+                ip_address=ip_address,
+                card=CardPayment(reference, result.authorisation_code, result.card_label),
+            )
+    except DomainError:
+        terminal.void(reference=reference)
+        raise

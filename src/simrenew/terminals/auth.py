@@ -1,0 +1,109 @@
+"""HMAC request signing for terminals, as a Django Ninja auth class.
+
+Use it on a router or an operation; `request.auth` is then the calling `Terminal`::
+
+    from simrenew.terminals.auth import TerminalSignature
+    from simrenew.terminals.models import TerminalKind
+
+    router = Router(tags=["kiosk"], auth=TerminalSignature(TerminalKind.KIOSK))
+
+How to sign is in `terminals.signing` (shared by servers and clients). A request that is unsigned,
+wrongly signed (tampered), stale (X-Timestamp more than TERMINAL_MAX_SKEW_SECONDS away), replayed
+(nonce seen before) or from an unknown, inactive or other-kind terminal is refused with 401 and
+`{"code": "terminal_auth_refused", "detail": …}`; the refusal writes one audit line
+(`terminal.auth_refused`, committed even though nothing else is) and nothing else. The nonce of an
+accepted request is stored at once (a unique constraint), before the operation runs.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from ninja.security import APIKeyHeader
+
+from simrenew.audit import service as audit
+from simrenew.kit import clock
+from simrenew.kit.codes import constant_time_equal
+from simrenew.terminals import service, signing
+from simrenew.terminals.errors import TerminalAuthRefused
+from simrenew.terminals.models import Terminal, UsedNonce
+
+
+class TerminalSignature(APIKeyHeader):
+    """Accepts a request signed by an active terminal of one of `kinds` (see the module docstring)."""
+
+    param_name = "X-Terminal-Id"
+    openapi_description = (
+        "HMAC-signed terminal request. Send X-Terminal-Id, X-Timestamp (Unix seconds), X-Nonce (16-64 of "
+        "A-Z a-z 0-9 _ -, never reused) and X-Signature = hex HMAC-SHA256(secret, METHOD\\nPATH\\nQUERY\\n"
+        "TIMESTAMP\\nNONCE\\nhex SHA-256(body)). Mutating calls also need an Idempotency-Key header."
+    )
+
+    def __init__(self, *kinds: str) -> None:
+        self.kinds = set(kinds)
+        super().__init__()
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Terminal:
+        return authenticate_request(request, kinds=self.kinds)
+
+
+def _refuse(request: HttpRequest, key_id: str, reason: str) -> TerminalAuthRefused:
+    audit.record(
+        action="terminal.auth_refused",
+        terminal=key_id,
+        target=f"terminal:{key_id}" if key_id else "",
+        ip_address=audit.client_ip(request),
+        details={"reason": reason, "method": request.method or "", "path": request.path[:200]},
+    )
+    return TerminalAuthRefused()
+
+
+def authenticate_request(request: HttpRequest, *, kinds: set[str]) -> Terminal:
+    headers = request.headers
+    key_id = (headers.get("X-Terminal-Id") or "").strip()[:40]
+    stamp = (headers.get("X-Timestamp") or "").strip()
+    nonce = (headers.get("X-Nonce") or "").strip()
+    sent = (headers.get("X-Signature") or "").strip().lower()
+    if not (key_id and stamp and nonce and sent):
+        raise _refuse(request, key_id, "missing_headers")
+    terminal = Terminal.objects.filter(key_id=key_id).first()
+    if terminal is None:
+        raise _refuse(request, key_id, "unknown_terminal")
+    if not terminal.active:
+        raise _refuse(request, key_id, "inactive_terminal")
+    if kinds and terminal.kind not in kinds:
+        raise _refuse(request, key_id, "wrong_terminal_kind")
+    if (
+        not stamp.isdigit()
+        or len(stamp) > 12
+        or abs(clock.now().timestamp() - int(stamp)) > settings.TERMINAL_MAX_SKEW_SECONDS
+    ):
+        raise _refuse(request, key_id, "stale")
+    if not signing.NONCE_PATTERN.match(nonce):
+        raise _refuse(request, key_id, "bad_nonce")
+    expected = signing.signature(
+        secret=service.secret_of(terminal),
+        method=request.method or "",
+        path=request.path,
+        query=request.META.get("QUERY_STRING", ""),
+        timestamp=stamp,
+        nonce=nonce,
+        body=request.body,
+    )
+    if not constant_time_equal(expected, sent):
+        raise _refuse(request, key_id, "bad_signature")
+    try:
+        with transaction.atomic():
+            UsedNonce.objects.create(terminal=terminal, nonce=nonce, created_at=clock.now())
+    except IntegrityError:
+        raise _refuse(request, key_id, "replayed") from None
+    return terminal
+
+
+def terminal_of(request: HttpRequest) -> Terminal:
+    """The authenticated terminal of a request that went through TerminalSignature."""
+    terminal: Any = getattr(request, "auth", None)
+    if not isinstance(terminal, Terminal):
+        raise TerminalAuthRefused()
+    return terminal

@@ -1,0 +1,57 @@
+"""Terminals that call our APIs on their own (retail POS, kiosks, the SMS gateway), their used
+request nonces, and the stored answers to their idempotent calls."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TerminalKind(models.TextChoices):
+    POS = "pos", _("Point of sale")
+    KIOSK = "kiosk", _("Kiosk")
+    SMS_GATEWAY = "sms_gateway", _("SMS gateway")
+
+
+class Terminal(models.Model):
+    # The public half of the credentials, sent in X-Terminal-Id (e.g. `T-7KQ2MX9P`).
+    key_id = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=16, choices=TerminalKind.choices)
+    name = models.CharField(max_length=120)
+    # The HMAC secret, encrypted with settings.TERMINAL_SECRET_KEYS (terminals.sealing). HMAC needs
+    # the secret itself to verify a signature, so it cannot be stored as a one-way hash.
+    secret_sealed = models.TextField()
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["key_id"]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} ({self.name})"
+
+
+class UsedNonce(models.Model):
+    """A nonce a terminal has used. The unique constraint is what refuses a replayed request; rows
+    older than twice the allowed clock skew can go (a request that old is refused as stale anyway)."""
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["terminal", "nonce"], name="uniq_terminal_nonce")]
+
+
+class IdempotentCall(models.Model):
+    """The answer to a mutating call, kept so that a replay with the same Idempotency-Key gets the
+    identical answer. The body is sealed: it may hold an e-voucher PIN, which is never stored in clear."""
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    # sha256 of method, path and body: the same key with another request is refused (409).
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body_sealed = models.TextField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["terminal", "key"], name="uniq_terminal_idempotency_key")]

@@ -1,0 +1,86 @@
+"""E-voucher PINs: made on demand at a POS sale (e-PIN) or in batches for printed scratch cards.
+
+A PIN is stored only as a keyed hash plus its last digits. States: issued (a printed card not yet
+sold) → active (sold: the money is in the voucher liability) → redeemed / voided / expired.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class VoucherState(models.TextChoices):
+    ISSUED = "issued", _("Issued (not sold yet)")
+    ACTIVE = "active", _("Active")
+    REDEEMED = "redeemed", _("Redeemed")
+    VOIDED = "voided", _("Voided")
+    EXPIRED = "expired", _("Expired")
+
+
+class VoucherBatch(models.Model):
+    """Scratch cards printed together; their PINs were handed to the printer once, in a file."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    value_amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="EUR")
+    count = models.PositiveIntegerField()
+    expires_at = models.DateTimeField()
+    note = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "voucher batches"
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} · {self.brand_id} · {self.count} x {self.value_amount}"
+
+
+class Voucher(models.Model):
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    value_amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="EUR")
+    # Public: printed on the card and on the receipt, typed in at the till to activate a card.
+    serial = models.CharField(max_length=20, unique=True)
+    # kit.codes.keyed_hash(pin, purpose="voucher-pin"): the PIN itself is never stored.
+    code_hash = models.CharField(max_length=64, unique=True)
+    last_digits = models.CharField(max_length=4)
+    batch = models.ForeignKey(VoucherBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="vouchers")
+    state = models.CharField(max_length=10, choices=VoucherState.choices)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    activated_at = models.DateTimeField(null=True, blank=True)
+    redeemed_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    # Who sold it (e.g. the retail sale number), for the reverse look-up from a receipt.
+    sold_reference = models.CharField(max_length=40, blank=True)
+    redeemed_line = models.ForeignKey("lines.Line", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    redeemed_order = models.OneToOneField(
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="voucher"
+    )
+    redeemed_channel = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(value_amount__gt=0), name="voucher_value_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.serial} (…{self.last_digits})"
+
+    @property
+    def masked(self) -> str:
+        return f"•••• {self.last_digits}"
+
+
+class RedemptionAttempt(models.Model):
+    """A refused guess, counted per line and per source for the throttle."""
+
+    line = models.ForeignKey("lines.Line", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=80)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["source", "created_at"]),
+            models.Index(fields=["line", "created_at"]),
+        ]

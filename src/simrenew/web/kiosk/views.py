@@ -1,0 +1,396 @@
+"""The self-service kiosk: touch-first screens for a balance check (number + SMS code), a top-up
+or a renewal paid by card or cash, voucher redemption, and a receipt for the kiosk's printer.
+
+A kiosk is shared by strangers: no screen shows more than a masked number, the line travels
+between screens as a short-lived signed reference, and after an idle minute the kiosk goes back
+to its start screen, which credits any cash a walked-away customer inserted.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from simrenew.brands.models import PaymentMethod
+from simrenew.catalog import queries as catalog
+from simrenew.catalog.models import Product
+from simrenew.kiosks import queries as kiosk_queries
+from simrenew.kiosks import service as kiosks
+from simrenew.kiosks.errors import CodeExpired
+from simrenew.kiosks.models import CashSession, Kiosk, Purpose, SessionStatus
+from simrenew.kit.codes import constant_time_equal
+from simrenew.kit.errors import DomainError
+from simrenew.lines import queries as line_queries
+from simrenew.lines.models import Line
+from simrenew.orders.quotes import quote_order
+from simrenew.payments import cash_acceptor, terminal
+from simrenew.web.kiosk.forms import CodeForm, NumberForm, VoucherForm
+
+ACTIONS = ("balance", "topup", "renew", "voucher")
+LINE_REF_SALT = "kiosk-line"
+LINE_REF_MAX_AGE = 15 * 60  # seconds a number typed at the kiosk stays usable
+DONE_VISIBLE_FOR = 15 * 60
+
+
+def _kiosk(code: str) -> Kiosk:
+    try:
+        return kiosks.kiosk_by_code(code)
+    except DomainError as exc:
+        raise Http404() from exc
+
+
+def _language() -> str:
+    return get_language() or "en"
+
+
+def _page(
+    request: HttpRequest, kiosk: Kiosk, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    with translation.override(kiosk.default_language):
+        reset_url = reverse("kiosk:start", kwargs={"kiosk": kiosk.code})
+    base = {
+        "kiosk": kiosk,
+        "reset_url": reset_url,
+        "idle_seconds": settings.KIOSK_IDLE_SECONDS,
+        "sandbox": settings.PAYMENT_SANDBOX,
+    }
+    return render(request, template, {**base, **context}, status=status)
+
+
+def line_ref(kiosk: Kiosk, line: Line) -> str:
+    return signing.dumps({"k": kiosk.pk, "l": line.pk}, salt=LINE_REF_SALT, compress=True)
+
+
+def _line_from_ref(kiosk: Kiosk, ref: str) -> Line:
+    try:
+        data = signing.loads(ref, salt=LINE_REF_SALT, max_age=LINE_REF_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise Http404() from exc
+    if data.get("k") != kiosk.pk:
+        raise Http404()
+    line = Line.objects.select_related("brand").filter(pk=data.get("l")).first()
+    if line is None:
+        raise Http404()
+    return line
+
+
+def _error_page(request: HttpRequest, kiosk: Kiosk, error: DomainError | str, status: int = 400) -> HttpResponse:
+    return _page(request, kiosk, "kiosk/error.html", {"error": error}, status=status)
+
+
+# --- Start and number entry ----------------------------------------------------------------------
+
+
+def start(request: HttpRequest, kiosk: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    with transaction.atomic():
+        kiosks.settle_abandoned(kiosk=found)
+    return _page(
+        request,
+        found,
+        "kiosk/start.html",
+        {
+            "is_start": True,
+            "takes_cash": cash_acceptor.acceptor_available(),
+            "takes_card": terminal.terminal_available(),
+        },
+    )
+
+
+def number(request: HttpRequest, kiosk: str, action: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    if action not in ACTIONS:
+        raise Http404()
+    form = NumberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            line = line_queries.line_by_number(form.cleaned_data["number"])
+            if action == "balance":
+                with transaction.atomic():
+                    check = kiosks.start_balance_check(kiosk=found, line=line, language=_language())
+                return redirect("kiosk:balance_code", kiosk=found.code, token=check.token)
+        except DomainError as error:
+            form.add_error("number", str(error))
+        else:
+            return redirect(f"kiosk:{action}", kiosk=found.code, ref=line_ref(found, line))
+    return _page(request, found, "kiosk/number.html", {"form": form, "action": action})
+
+
+# --- Balance check -------------------------------------------------------------------------------
+
+
+def balance_code(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        refused: DomainError | None = None
+        # Its own transaction, committed even for a wrong code: the attempt must stay counted.
+        with transaction.atomic():
+            try:
+                kiosks.confirm_balance_check(kiosk=found, token=token, code=form.cleaned_data["code"])
+            except DomainError as error:
+                refused = error
+        if refused is None:
+            return redirect("kiosk:balance", kiosk=found.code, token=token)
+        if isinstance(refused, CodeExpired):
+            return _error_page(request, found, refused)
+        form.add_error("code", str(refused))
+    return _page(request, found, "kiosk/code.html", {"form": form})
+
+
+def balance(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    try:
+        check = kiosks.verified_check(kiosk=found, token=token)
+    except DomainError as error:
+        return _error_page(request, found, error)
+    view = kiosk_queries.balance_view(check.line)
+    return _page(
+        request,
+        found,
+        "kiosk/balance.html",
+        {"view": view, "line_brand": check.line.brand, "ref": line_ref(found, check.line)},
+    )
+
+
+# --- Top-up and renewal --------------------------------------------------------------------------
+
+
+def _open_cash(request: HttpRequest, found: Kiosk, line: Line, purpose: str, product: Product | None) -> HttpResponse:
+    try:
+        with transaction.atomic():
+            session = kiosks.open_cash_session(
+                kiosk=found, line=line, purpose=purpose, product=product, language=_language()
+            )
+    except DomainError as error:
+        return _error_page(request, found, error, status=error.status)
+    return redirect("kiosk:cash", kiosk=found.code, token=session.token)
+
+
+def topup(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    line = _line_from_ref(found, ref)
+    product = catalog.topup_product_for(line.brand)
+    if product is None:
+        return _error_page(request, found, _("Top-ups are not offered for this line."), status=409)
+    if request.method == "POST" and request.POST.get("pay") == "cash":
+        return _open_cash(request, found, line, Purpose.TOPUP, None)
+    return _page(
+        request,
+        found,
+        "kiosk/topup.html",
+        {
+            "line": line,
+            "line_brand": line.brand,
+            "ref": ref,
+            "amounts": product.topup_choices(),
+            "takes_cash": cash_acceptor.acceptor_available(),
+            "takes_card": terminal.terminal_available(),
+        },
+    )
+
+
+def renew(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    line = _line_from_ref(found, ref)
+    products = list(catalog.bundles_for(line.brand))
+    chosen = next(
+        (p for p in products if str(p.pk) == (request.POST.get("product") or request.GET.get("product"))), None
+    )
+    if chosen is not None and request.method == "POST" and request.POST.get("pay") == "cash":
+        return _open_cash(request, found, line, Purpose.BUNDLE, chosen)
+    return _page(
+        request,
+        found,
+        "kiosk/renew.html",
+        {
+            "line": line,
+            "line_brand": line.brand,
+            "ref": ref,
+            "products": products,
+            "chosen": chosen,
+            "takes_cash": cash_acceptor.acceptor_available(),
+            "takes_card": terminal.terminal_available(),
+        },
+    )
+
+
+def card(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
+    """Pay by card on the kiosk's terminal: a bundle (?product=) or a top-up amount (?amount=)."""
+    found = _kiosk(kiosk)
+    line = _line_from_ref(found, ref)
+    params = request.POST if request.method == "POST" else request.GET
+    product: Product | None
+    amount: int | None = None
+    product_id, amount_text = str(params.get("product") or ""), str(params.get("amount") or "")
+    if product_id:
+        product = catalog.bundles_for(line.brand).filter(pk=int(product_id) if product_id.isdigit() else 0).first()
+    else:
+        product = catalog.topup_product_for(line.brand)
+        amount = int(amount_text) if amount_text.isdigit() else None
+    if product is None:
+        raise Http404()
+    try:
+        quote = quote_order(line=line, product=product, method=PaymentMethod.TERMINAL_CARD, topup_amount=amount)
+    except DomainError as error:
+        return _error_page(request, found, error, status=error.status)
+    if request.method == "POST":
+        try:
+            device = terminal.get_terminal(sandbox_outcome=request.POST.get("outcome", terminal.APPROVE))
+            sale = kiosks.sell_by_card(
+                kiosk=found, line=line, product=product, terminal=device, topup_amount=amount, language=_language()
+            )
+        except DomainError as error:
+            return _page(
+                request,
+                found,
+                "kiosk/card.html",
+                {"line": line, "line_brand": line.brand, "quote": quote, "ref": ref, "error": error},
+                status=error.status,
+            )
+        receipt = sale.order.receipt
+        return redirect(
+            reverse("kiosk:done", kwargs={"kiosk": found.code, "number": sale.order.number})
+            + f"?code={receipt.verification_code}"
+        )
+    return _page(
+        request, found, "kiosk/card.html", {"line": line, "line_brand": line.brand, "quote": quote, "ref": ref}
+    )
+
+
+# --- Cash ----------------------------------------------------------------------------------------
+
+
+def _session(found: Kiosk, token: str) -> CashSession:
+    session = (
+        CashSession.objects.select_related("line", "line__brand", "product").filter(kiosk=found, token=token).first()
+    )
+    if session is None:
+        raise Http404()
+    return session
+
+
+def cash(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    session = _session(found, token)
+    if session.status == SessionStatus.SETTLED:
+        return redirect("kiosk:cash_done", kiosk=found.code, token=token)
+    if session.status != SessionStatus.OPEN:
+        return redirect("kiosk:start", kiosk=found.code)
+    error: DomainError | None = None
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                if "insert" in request.POST:
+                    acceptor = cash_acceptor.get_acceptor()
+                    value = request.POST["insert"]
+                    inserted = acceptor.accept(amount=int(value) if value.isdigit() else -1)
+                    kiosks.insert_cash(kiosk=found, token=token, inserted=inserted)
+                elif "finish" in request.POST:
+                    kiosks.settle_cash_session(kiosk=found, token=token)
+                    return redirect("kiosk:cash_done", kiosk=found.code, token=token)
+                elif "cancel" in request.POST:
+                    kiosks.cancel_cash_session(kiosk=found, token=token)
+                    return redirect("kiosk:start", kiosk=found.code)
+        except DomainError as refused:
+            error = refused
+        else:
+            return redirect("kiosk:cash", kiosk=found.code, token=token)
+        session = _session(found, token)
+    price = None
+    if session.purpose == Purpose.BUNDLE and session.product is not None:
+        price = quote_order(line=session.line, product=session.product, method=PaymentMethod.CASH).total_amount
+    excess = session.inserted_amount - price if price is not None and session.inserted_amount > price else 0
+    return _page(
+        request,
+        found,
+        "kiosk/cash.html",
+        {
+            "session": session,
+            "line": session.line,
+            "line_brand": session.line.brand,
+            "price": price,
+            "missing": price - session.inserted_amount if price is not None and session.inserted_amount < price else 0,
+            "excess": excess,
+            "denominations": cash_acceptor.get_acceptor().denominations() if cash_acceptor.acceptor_available() else (),
+            "error": error,
+        },
+        status=error.status if error else 200,
+    )
+
+
+def cash_done(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    session = _session(found, token)
+    if session.status != SessionStatus.SETTLED or session.settled_at is None:
+        raise Http404()
+    from simrenew.kit import clock
+
+    if (clock.now() - session.settled_at).total_seconds() > DONE_VISIBLE_FOR:
+        return redirect("kiosk:start", kiosk=found.code)
+    sales = kiosks.session_sales(session)
+    return _page(
+        request, found, "kiosk/done.html", {"orders": [s.order for s in sales], "line_brand": session.line.brand}
+    )
+
+
+def _verified_order(found: Kiosk, number: str, code: str) -> Any:
+    sale = kiosk_queries.sale_of(kiosk=found, order_number=number)
+    if sale is None or not constant_time_equal(sale.order.receipt.verification_code, (code or "").strip().upper()):
+        raise Http404()
+    return sale.order
+
+
+def done(request: HttpRequest, kiosk: str, number: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    order = _verified_order(found, number, request.GET.get("code", ""))
+    return _page(request, found, "kiosk/done.html", {"orders": [order], "line_brand": order.line.brand})
+
+
+def receipt(request: HttpRequest, kiosk: str, number: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    order = _verified_order(found, number, request.GET.get("code", ""))
+    note = ""
+    if order.method == PaymentMethod.CASH:
+        note = _("Paid in cash. This kiosk gives no change: all the cash inserted was credited.")
+    return render(
+        request,
+        "counter/ticket.html",
+        {
+            "order": order,
+            "receipt": order.receipt,
+            "place": f"{found.name} · {found.location}" if found.location else found.name,
+            "note": note,
+            "back_url": reverse("kiosk:start", kwargs={"kiosk": found.code}),
+        },
+    )
+
+
+# --- Vouchers ------------------------------------------------------------------------------------
+
+
+def voucher(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    line = _line_from_ref(found, ref)
+    form = VoucherForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sale = kiosks.redeem_voucher(kiosk=found, line=line, pin=form.cleaned_data["pin"])
+        except DomainError as error:
+            form.add_error("pin", str(error))
+        else:
+            receipt = sale.order.receipt
+            return redirect(
+                reverse("kiosk:done", kwargs={"kiosk": found.code, "number": sale.order.number})
+                + f"?code={receipt.verification_code}"
+            )
+    return _page(
+        request, found, "kiosk/voucher.html", {"form": form, "line": line, "line_brand": line.brand, "ref": ref}
+    )

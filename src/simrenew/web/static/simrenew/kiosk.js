@@ -1,0 +1,45 @@
+/* Kiosk behaviour, no dependencies: the on-screen keypad, and back to the start screen after an idle minute. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var resetUrl = body.getAttribute("data-reset-url");
+  var idleSeconds = parseInt(body.getAttribute("data-idle-seconds") || "60", 10);
+  var timer = null;
+
+  function arm() {
+    if (!resetUrl) { return; }
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(function () { window.location.replace(resetUrl); }, idleSeconds * 1000);
+  }
+  ["pointerdown", "keydown", "touchstart", "input"].forEach(function (name) {
+    document.addEventListener(name, arm, { passive: true });
+  });
+  arm();
+
+  Array.prototype.forEach.call(document.querySelectorAll("[data-keypad]"), function (pad) {
+    var input = document.getElementById(pad.getAttribute("data-keypad"));
+    if (!input) { return; }
+    pad.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-key]");
+      if (!button) { return; }
+      event.preventDefault();
+      var key = button.getAttribute("data-key");
+      var max = input.maxLength > 0 ? input.maxLength : 32;
+      if (key === "back") { input.value = input.value.slice(0, -1); }
+      else if (key === "clear") { input.value = ""; }
+      else if (input.value.length < max) { input.value += key; }
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+      input.focus({ preventScroll: true });
+    });
+  });
+
+  // A payment button is pressed once: a double tap must not send the form twice.
+  Array.prototype.forEach.call(document.querySelectorAll("form"), function (form) {
+    form.addEventListener("submit", function (event) {
+      var pressed = event.submitter;
+      if (pressed && pressed.name === "finish") {
+        setTimeout(function () { pressed.disabled = true; }, 0);
+      }
+    });
+  });
+})();
