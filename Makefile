@@ -33,6 +33,8 @@ migrate: install
 
 demo-data: migrate
 	$(PY) manage.py demo_data
+	$(PY) manage.py demo_offline
+	$(PY) manage.py demo_retail
 
 demo: messages static demo-data
 	@$(PY) -m simrenew.demo.banner

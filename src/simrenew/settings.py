@@ -266,7 +266,7 @@ TERMINAL_SECRET_KEYS = env_list("TERMINAL_SECRET_KEYS")
 TERMINAL_MAX_SKEW_SECONDS = int(os.environ.get("TERMINAL_MAX_SKEW_SECONDS", "300"))
 # A POS sale may be voided this long after it was made, and only while unused.
 RETAIL_VOID_WINDOW_MINUTES = int(os.environ.get("RETAIL_VOID_WINDOW_MINUTES", "10"))
-# E-voucher PINs: digits (13–15, the last a Luhn check digit), validity, and the guessing throttle.
+# E-voucher PINs: digits (13-15, the last a Luhn check digit), validity, and the guessing throttle.
 VOUCHER_PIN_DIGITS = int(os.environ.get("VOUCHER_PIN_DIGITS", "15"))
 VOUCHER_VALIDITY_DAYS = int(os.environ.get("VOUCHER_VALIDITY_DAYS", "365"))
 VOUCHER_MAX_FAILURES = int(os.environ.get("VOUCHER_MAX_FAILURES", "5"))

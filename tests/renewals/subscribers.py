@@ -33,7 +33,10 @@ def subscriber(
 ) -> Subscriber:
     brand = create_brand(name="Acme Mobile")
     bundle = create_bundle(
-        brand, price_amount=price, validity_days=30, names={"en": "Acme 15", "nl": "Acme 15 NL", "zh-hans": "Acme 15 套餐"}
+        brand,
+        price_amount=price,
+        validity_days=30,
+        names={"en": "Acme 15", "nl": "Acme 15 NL", "zh-hans": "Acme 15 套餐"},
     )
     line = create_line(brand, credit=credit, credit_expires_at=ends_at + timedelta(days=300))
     customer = create_customer(email=email, language=language)

@@ -24,6 +24,7 @@ from simrenew.orders import service as orders
 from simrenew.orders.models import Order, OrderKind, OrderStatus
 from simrenew.renewals import notices
 from simrenew.renewals import service as renewals
+from simrenew.renewals.models import RenewalAttempt
 
 log = logging.getLogger(__name__)
 Result = dict[str, int]
@@ -130,6 +131,8 @@ def reminders(since: datetime | None, until: datetime) -> Result:
                 ends_at__lte=until + timedelta(days=max(days)),
             )
             .exclude(Exists(later))
+            # Auto-renew already tried (and told the customer how it went): no reminder on top.
+            .exclude(Exists(RenewalAttempt.objects.filter(period_id=OuterRef("pk"))))
             .select_related("line", "line__brand", "product")
         )
 

@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from simrenew.customers.models import User
 from simrenew.kit.errors import DomainError
 from simrenew.lines.models import Line
 from simrenew.lines.queries import line_by_number
@@ -44,14 +45,18 @@ class RedeemVoucherForm(forms.Form):
         except DomainError as error:
             raise forms.ValidationError(str(error)) from error
 
-    def redeem(self, *, channel: str, source: str, line: Line | None = None) -> Redemption | None:
+    def redeem(
+        self, *, channel: str, source: str, line: Line | None = None, customer: User | None = None
+    ) -> Redemption | None:
         """Redeem after is_valid(); the reason goes on the form when refused. Call it outside a
         transaction so that a wrong PIN stays counted by the throttle."""
         target = line or self.cleaned_data.get("number")
         if not isinstance(target, Line):
             raise ValueError("give the line, or build the form with ask_number=True")
         try:
-            return service.redeem(code=self.cleaned_data["code"], line=target, channel=channel, source=source)
+            return service.redeem(
+                code=self.cleaned_data["code"], line=target, channel=channel, source=source, customer=customer
+            )
         except DomainError as error:
             self.add_error("code", str(error))
             return None

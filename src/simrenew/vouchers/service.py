@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 
 from simrenew.brands.models import Brand, PaymentMethod
 from simrenew.catalog import queries as catalog
+from simrenew.customers.models import User
 from simrenew.kit import clock
 from simrenew.kit.codes import keyed_hash, readable_code
 from simrenew.kit.errors import TooManyAttempts
@@ -239,7 +240,7 @@ class Redemption:
     order: Order
 
 
-def _redeem(*, digits: str, line: Line, channel: str) -> Redemption:
+def _redeem(*, digits: str, line: Line, channel: str, customer: User | None = None) -> Redemption:
     now = clock.now()
     voucher = Voucher.objects.select_related("brand").filter(code_hash=pin_hash(digits)).first()
     if voucher is None:
@@ -260,7 +261,7 @@ def _redeem(*, digits: str, line: Line, channel: str) -> Redemption:
     if product is None:
         raise VoucherValueNotOffered()
     order = orders.place_order(
-        customer=None,
+        customer=customer,
         line=line,
         product=product,
         method=PaymentMethod.VOUCHER,
@@ -273,7 +274,7 @@ def _redeem(*, digits: str, line: Line, channel: str) -> Redemption:
     return Redemption(voucher, order)
 
 
-def redeem(*, code: str, line: Line, channel: str, source: str) -> Redemption:
+def redeem(*, code: str, line: Line, channel: str, source: str, customer: User | None = None) -> Redemption:
     """Top up `line` with the value of the PIN `code`, exactly once.
 
     `channel` says where (portal, kiosk, sms); `source` who asks, for the throttle (e.g. `ip:…`,
@@ -288,7 +289,7 @@ def redeem(*, code: str, line: Line, channel: str, source: str) -> Redemption:
     _throttle(line=line, source=source)
     try:
         with transaction.atomic():
-            return _redeem(digits=normalize_pin(code), line=line, channel=channel)
+            return _redeem(digits=normalize_pin(code), line=line, channel=channel, customer=customer)
     except (PinMistyped, WrongPin):
         with transaction.atomic():
             RedemptionAttempt.objects.create(line=line, source=source[:80], created_at=clock.now())

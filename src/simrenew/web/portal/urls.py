@@ -35,6 +35,7 @@ urlpatterns = [
     ),
     path("account/messages/", lifecycle_views.notification_settings, name="notification_settings"),
     path("topup/", views.topup, name="topup"),
+    path("topup/voucher/", views.redeem_voucher, name="redeem_voucher"),
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/return/", views.order_return, name="order_return"),
     path("orders/<str:number>/retry/", views.order_retry, name="order_retry"),

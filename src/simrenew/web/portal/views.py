@@ -28,6 +28,7 @@ from simrenew.orders import receipts
 from simrenew.orders import service as orders
 from simrenew.orders.models import Order, OrderStatus
 from simrenew.orders.quotes import Quote, quote_order
+from simrenew.vouchers.forms import RedeemVoucherForm
 from simrenew.web.portal.forms import (
     CodeForm,
     LinkLineForm,
@@ -276,6 +277,31 @@ def topup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def redeem_voucher(request: HttpRequest) -> HttpResponse:
+    """Top up any line of ours with a voucher PIN (own line or someone else's)."""
+    if (response := _require_verified(request)) is not None:
+        return response
+    initial = {"number": request.GET.get("number", "")}
+    form = RedeemVoucherForm(request.POST or None, ask_number=True, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        # Outside any transaction: a wrong PIN must stay counted by the throttle.
+        customer = _customer(request)
+        redemption = form.redeem(channel="web", source=f"portal:{customer.pk}", customer=customer)
+        if redemption is not None:
+            order = redemption.order
+            messages.success(
+                request,
+                _("%(amount)s added to %(number)s.")
+                % {
+                    "amount": format_money(order.list_amount, order.currency, get_language() or "en"),
+                    "number": order.line.display,
+                },
+            )
+            return redirect("portal:order", number=order.number)
+    return render(request, "portal/redeem.html", {"form": form})
+
+
+@login_required
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = order_queries.order_of(_customer(request), number)
     payment = order.payments.order_by("-created_at").first()
@@ -307,7 +333,11 @@ def receipt(request: HttpRequest, number: str) -> HttpResponse:
     """Anyone with the receipt's verification code (printed on it) may see it; the owner always."""
     code = request.GET.get("code", "")
     if not code and request.user.is_authenticated:
-        owned = Order.objects.filter(receipt__number=number.strip().upper(), customer=request.user).select_related("receipt").first()
+        owned = (
+            Order.objects.filter(receipt__number=number.strip().upper(), customer=request.user)
+            .select_related("receipt")
+            .first()
+        )
         if owned is None:
             raise Forbidden()
         code = owned.receipt.verification_code
