@@ -135,7 +135,8 @@ def test_dutch_gift_top_up_by_bank_transfer_is_paid_later(page: Page, site: str)
     page.get_by_role("button", name=pay_button_name(lang, 1500)).click()
 
     # The order waits for the transfer and shows where to pay, with a valid structured reference.
-    expect(page.get_by_text(translated(lang, "Waiting for your bank transfer. We complete the order as soon as the money arrives."))).to_be_visible()
+    waiting = translated(lang, "Waiting for your bank transfer. We complete the order as soon as the money arrives.")
+    expect(page.get_by_text(waiting)).to_be_visible()
     reference = page.locator("dd.mono").filter(has_text="+++").inner_text()
     assert re.fullmatch(r"\+\+\+\d{3}/\d{4}/\d{5}\+\+\+", reference.strip())
     order = Order.objects.get(line=friend)

@@ -38,9 +38,7 @@ def start_paid_flow(site: str, *, method: str = "bancontact", topup: bool = Fals
     factories.link(customer, line)
     if topup:
         product = factories.create_topup_product(line.brand)
-        order = factories.create_order(
-            line=line, product=product, method=method, customer=customer, topup_amount=1500
-        )
+        order = factories.create_order(line=line, product=product, method=method, customer=customer, topup_amount=1500)
     else:
         order = factories.create_order(line=line, method=method, customer=customer)
     payment = orders.start_payment(
