@@ -84,16 +84,13 @@ class SmppServer:
             self.binds.append((system_id, password))
             ok = (system_id, password) == (self.system_id, self.password)
             status = consts.SMPP_ESME_ROK if ok else consts.SMPP_ESME_RINVPASWD
-            resp = _reply(f"{command}_resp", pdu, sequence, status=status,
-                                 system_id="testsmsc")  # fmt: skip
+            resp = _reply(f"{command}_resp", pdu, sequence, status=status, system_id="testsmsc")
             return resp, system_id if ok else "", not ok
         if command == "submit_sm":
             if not bound_as:
-                return _reply("generic_nack", pdu, sequence,
-                                     status=consts.SMPP_ESME_RINVBNDSTS), bound_as, True  # fmt: skip
+                return _reply("generic_nack", pdu, sequence, status=consts.SMPP_ESME_RINVBNDSTS), bound_as, True
             if self.refuse_submit:
-                resp = _reply("submit_sm_resp", pdu, sequence,
-                                     status=consts.SMPP_ESME_RSUBMITFAIL, message_id="")  # fmt: skip
+                resp = _reply("submit_sm_resp", pdu, sequence, status=consts.SMPP_ESME_RSUBMITFAIL, message_id="")
                 return resp, bound_as, False
             with self._lock:
                 message_id = f"msg-{len(self.messages) + 1}"
@@ -109,15 +106,13 @@ class SmppServer:
                         message_id=message_id,
                     )
                 )
-            resp = _reply("submit_sm_resp", pdu, sequence,
-                                 message_id=message_id)  # fmt: skip
+            resp = _reply("submit_sm_resp", pdu, sequence, message_id=message_id)
             return resp, bound_as, False
         if command == "enquire_link":
             return _reply("enquire_link_resp", pdu, sequence), bound_as, False
         if command == "unbind":
             return _reply("unbind_resp", pdu, sequence), "", True
-        return _reply("generic_nack", pdu, sequence,
-                             status=consts.SMPP_ESME_RINVCMDID), bound_as, False  # fmt: skip
+        return _reply("generic_nack", pdu, sequence, status=consts.SMPP_ESME_RINVCMDID), bound_as, False
 
     def texts(self) -> list[str]:
         """Each destination's whole text, concatenated parts joined back (UDH stripped)."""

@@ -30,8 +30,14 @@ class World:
         self.topup = create_topup_product(self.brand)
         self.customer = create_customer()
 
-    def redeem(self, promotion: Promotion, *, line: Line | None = None, status: str = RedemptionStatus.REDEEMED,
-               customer: Any = "same") -> None:  # fmt: skip
+    def redeem(
+        self,
+        promotion: Promotion,
+        *,
+        line: Line | None = None,
+        status: str = RedemptionStatus.REDEEMED,
+        customer: Any = "same",
+    ) -> None:
         Redemption.objects.create(
             promotion=promotion,
             order_id=Redemption.objects.count() + 1000,

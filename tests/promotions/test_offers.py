@@ -62,8 +62,9 @@ def test_the_best_offer_wins_and_only_stackable_offers_combine(brand, bundle):
     line = create_line(brand, credit=5000)
     ten = create_promotion(code="ten", starts_at=T0, percent_bp=1000)  # 1.50
     two = create_promotion(code="two", starts_at=T0, amount_off=200, names={"en": "Two off"})  # 2.00
-    purchase = Purchase(line=line, product_id=bundle.pk, is_bundle=True, list_amount=1500, channel="web",
-                        customer_id=None, at=T0)  # fmt: skip
+    purchase = Purchase(
+        line=line, product_id=bundle.pk, is_bundle=True, list_amount=1500, channel="web", customer_id=None, at=T0
+    )
     offer = service.best_offer(purchase)
     assert offer is not None and [p.promotion for p in offer.parts] == [two] and offer.discount_amount == 200
 
@@ -84,9 +85,13 @@ def test_a_campaign_discount_is_quoted_reserved_and_posted_as_promotion_expense(
     customer = create_customer(email="deal@example.be")
     line = create_line(brand)
     promotion = create_promotion(
-        code="spring", starts_at=T0, ends_at=T0 + timedelta(days=30), percent_bp=2000, budget_amount=10_000,
+        code="spring",
+        starts_at=T0,
+        ends_at=T0 + timedelta(days=30),
+        percent_bp=2000,
+        budget_amount=10_000,
         names={"en": "Spring deal", "nl": "Lentedeal"},
-    )  # fmt: skip
+    )
 
     quote = quote_order(line=line, product=bundle, method="bancontact", customer_id=customer.pk)
     assert (quote.list_amount, quote.discount_amount, quote.total_amount) == (1500, 300, 1200)
@@ -147,8 +152,9 @@ def test_an_abandoned_order_expires_and_releases_its_offer(brand, bundle, django
 def test_a_stale_offer_is_refused_when_the_budget_ran_out_meanwhile(brand, bundle):
     line = create_line(brand)
     promotion = create_promotion(code="spring", starts_at=T0, percent_bp=2000, budget_amount=300)
-    purchase = Purchase(line=line, product_id=bundle.pk, is_bundle=True, list_amount=1500, channel="web",
-                        customer_id=None, at=T0)  # fmt: skip
+    purchase = Purchase(
+        line=line, product_id=bundle.pk, is_bundle=True, list_amount=1500, channel="web", customer_id=None, at=T0
+    )
     offer = service.best_offer(purchase)
     assert offer is not None
     Promotion.objects.filter(pk=promotion.pk).update(spent_amount=100)  # another order took part of it
@@ -162,8 +168,13 @@ def test_a_stale_offer_is_refused_when_the_budget_ran_out_meanwhile(brand, bundl
 def test_a_new_lines_first_bundle_free_needs_no_payment(brand, bundle):
     customer = create_customer()
     line = create_line(brand)
-    create_promotion(code="welcome", kind=PromotionKind.FIRST_BUNDLE, starts_at=T0, percent_bp=10000,
-                     names={"en": "Welcome: first month free"})  # fmt: skip
+    create_promotion(
+        code="welcome",
+        kind=PromotionKind.FIRST_BUNDLE,
+        starts_at=T0,
+        percent_bp=10000,
+        names={"en": "Welcome: first month free"},
+    )
     quote = quote_order(line=line, product=bundle, method="creditcard", customer_id=customer.pk)
     assert (quote.method, quote.fee_amount, quote.total_amount) == ("credit", 0, 0)
 
@@ -182,9 +193,15 @@ def test_a_topup_bonus_is_kept_apart_spent_first_and_expires_on_its_own(brand, b
     line = create_line(brand)
     topup = create_topup_product(brand)
     create_promotion(
-        code="reload", kind=PromotionKind.TOPUP_BONUS, starts_at=T0, bonus_amount=500, min_topup_amount=1500,
-        within_days_of_previous_topup=31, bonus_validity_days=31, names={"en": "Reload bonus"},
-    )  # fmt: skip
+        code="reload",
+        kind=PromotionKind.TOPUP_BONUS,
+        starts_at=T0,
+        bonus_amount=500,
+        min_topup_amount=1500,
+        within_days_of_previous_topup=31,
+        bonus_validity_days=31,
+        names={"en": "Reload bonus"},
+    )
     first = fulfil_paid(
         create_order(line=line, product=topup, topup_amount=1500, method="bancontact", customer=customer)
     )
@@ -221,8 +238,14 @@ def test_a_topup_bonus_is_kept_apart_spent_first_and_expires_on_its_own(brand, b
 def test_unused_bonus_expires_into_breakage(brand, django_capture_on_commit_callbacks, time_machine):
     line = create_line(brand)
     topup = create_topup_product(brand)
-    create_promotion(code="reload", kind=PromotionKind.TOPUP_BONUS, starts_at=T0, bonus_amount=500,
-                     min_topup_amount=1500, bonus_validity_days=31)  # fmt: skip
+    create_promotion(
+        code="reload",
+        kind=PromotionKind.TOPUP_BONUS,
+        starts_at=T0,
+        bonus_amount=500,
+        min_topup_amount=1500,
+        bonus_validity_days=31,
+    )
     fulfil_paid(create_order(line=line, product=topup, topup_amount=2000, method="bancontact"))
     assert balances(line).bonus_amount == 500
 
@@ -258,8 +281,9 @@ def test_paused_and_ended_promotions_stop_applying(brand, bundle):
 
 
 def test_the_back_office_report_shows_redemptions_and_cost_to_staff_only(brand, bundle):
-    promotion = create_promotion(code="spring", starts_at=T0, percent_bp=2000, budget_amount=1000,
-                                 names={"en": "Spring deal"})  # fmt: skip
+    promotion = create_promotion(
+        code="spring", starts_at=T0, percent_bp=2000, budget_amount=1000, names={"en": "Spring deal"}
+    )
     fulfil_paid(create_order(line=create_line(brand), product=bundle, method="bancontact"))
     create_order(line=create_line(brand), product=bundle, method="bancontact")  # reserved, not paid
 
@@ -277,8 +301,9 @@ def test_the_back_office_report_shows_redemptions_and_cost_to_staff_only(brand, 
 
     detail = reverse("backoffice:promotion", kwargs={"promotion_id": promotion.pk})
     assert client.get(detail).status_code == 200
-    response = client.post(reverse("backoffice:promotion_status", kwargs={"promotion_id": promotion.pk}),
-                           {"status": "paused"})  # fmt: skip
+    response = client.post(
+        reverse("backoffice:promotion_status", kwargs={"promotion_id": promotion.pk}), {"status": "paused"}
+    )
     assert response.status_code == 302
     promotion.refresh_from_db()
     assert promotion.status == PromotionStatus.PAUSED

@@ -25,6 +25,12 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 END = datetime(2026, 5, 4, 12, 0, tzinfo=BRUSSELS)
 
 
+@pytest.fixture(autouse=True)
+def a_few_days_before_the_end(time_machine):
+    """Subscribers (and their auto-renew switch) are set up three days before the bundle ends."""
+    time_machine.move_to(END - timedelta(days=3), tick=False)
+
+
 def test_a_period_renews_from_credit_just_before_it_ends_and_only_once(time_machine, run_tick):
     sub = subscriber(ends_at=END, credit=2000)
     time_machine.move_to(END - timedelta(hours=2), tick=False)
@@ -40,8 +46,11 @@ def test_a_period_renews_from_credit_just_before_it_ends_and_only_once(time_mach
     assert result["renewals.auto_renew"] == {"created": 1, "succeeded": 1}
     order = Order.objects.get()
     assert (order.channel, order.method, order.status, order.customer) == (
-        OrderChannel.AUTO, "credit", OrderStatus.FULFILLED, sub.customer
-    )  # fmt: skip
+        OrderChannel.AUTO,
+        "credit",
+        OrderStatus.FULFILLED,
+        sub.customer,
+    )
     renewed = sub.line.periods.get(order_id=order.pk)
     assert (renewed.status, renewed.starts_at, renewed.ends_at) == (PeriodStatus.QUEUED, END, END + timedelta(days=30))
     assert balances(sub.line).credit_amount == 500
@@ -149,3 +158,14 @@ def test_a_stop_of_two_days_renews_on_restart_exactly_once(time_machine, run_tic
     assert not sent(NotificationKind.EXPIRED)  # renewed before anyone was told it lapsed
     assert len(sent(NotificationKind.RENEWED)) == 2
     assert ledger.verify() == []
+
+
+def test_switching_on_after_the_bundle_lapsed_does_not_buy_it_at_once(time_machine, run_tick):
+    sub = subscriber(ends_at=END, credit=5000, auto_renew=False)
+    time_machine.move_to(END + timedelta(days=1), tick=False)
+    run_tick()
+    with transaction.atomic():
+        renewals.set_auto_renew(line=sub.line, customer=sub.customer, enabled=True)
+    run_tick()
+    assert RenewalAttempt.objects.count() == 0
+    assert Order.objects.count() == 0

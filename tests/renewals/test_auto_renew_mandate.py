@@ -65,8 +65,11 @@ def test_a_first_payment_saves_a_mandate_and_the_next_renewal_is_charged_on_it(s
     )
     order = Order.objects.get(channel=OrderChannel.AUTO)
     assert (order.status, order.method, order.total_amount, order.fee_amount) == (
-        OrderStatus.FULFILLED, "creditcard", 1525, 25
-    )  # fmt: skip
+        OrderStatus.FULFILLED,
+        "creditcard",
+        1525,
+        25,
+    )
     assert Payment.objects.get(order=order).provider_payment_id == charge.public_id
     assert charge.metadata == {"order": order.number, "charge": f"renewal:{RenewalAttempt.objects.get().pk}:try:1"}
     period = sub.line.periods.get(order_id=order.pk)
@@ -88,8 +91,10 @@ def test_failed_charges_are_retried_after_one_and_three_days_then_auto_renew_sto
     tick()
     attempt = RenewalAttempt.objects.get()
     assert (attempt.status, attempt.tries, attempt.next_try_at) == (
-        AttemptStatus.RETRY_SCHEDULED, 1, due + timedelta(days=1)
-    )  # fmt: skip
+        AttemptStatus.RETRY_SCHEDULED,
+        1,
+        due + timedelta(days=1),
+    )
     [told] = sent(NotificationKind.AUTO_RENEW_FAILED, Channel.SMS)
     assert "We try again on" in told.body
 
@@ -101,8 +106,10 @@ def test_failed_charges_are_retried_after_one_and_three_days_then_auto_renew_sto
     tick()
     attempt.refresh_from_db()
     assert (attempt.status, attempt.tries, attempt.next_try_at) == (
-        AttemptStatus.RETRY_SCHEDULED, 2, due + timedelta(days=3)
-    )  # fmt: skip
+        AttemptStatus.RETRY_SCHEDULED,
+        2,
+        due + timedelta(days=3),
+    )
 
     time_machine.move_to(due + timedelta(days=3), tick=False)
     tick()
@@ -187,9 +194,15 @@ def test_the_mollie_adapter_speaks_customers_and_mandates(sub):
     assert (first.sequence_type, first.mandate_id) == ("first", mandate.provider_mandate_id)
     with pytest.raises(providers.ProviderRefused):
         provider.create_recurring_payment(
-            customer_id=mandate.provider_customer_id, mandate_id="mdt_unknown1", amount=100, currency="EUR",
-            description="x", webhook_url="", metadata={}, idempotency_key="t-1",
-        )  # fmt: skip
+            customer_id=mandate.provider_customer_id,
+            mandate_id="mdt_unknown1",
+            amount=100,
+            currency="EUR",
+            description="x",
+            webhook_url="",
+            metadata={},
+            idempotency_key="t-1",
+        )
     # Same key, same request: the same payment, not a second charge.
     again = [
         provider.create_recurring_payment(
@@ -201,7 +214,7 @@ def test_the_mollie_adapter_speaks_customers_and_mandates(sub):
             webhook_url="",
             metadata={},
             idempotency_key="t-2",
-        )  # fmt: skip
+        )
         for _ in range(2)
     ]
     assert again[0].id == again[1].id

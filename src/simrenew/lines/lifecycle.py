@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import F, Q, QuerySet
 
+from simrenew.brands.models import Brand
 from simrenew.ledger import service as ledger
 from simrenew.ledger.errors import DuplicateJournal
 from simrenew.ledger.models import AccountKind
@@ -38,10 +39,11 @@ def lines_with_periods_due(at: datetime) -> QuerySet[Line]:
 
 
 def lines_with_credit_due(at: datetime) -> QuerySet[Line]:
-    """Active lines whose credit validity passed, and lines in grace (their brand's grace may be over)."""
-    return Line.objects.filter(
-        Q(status=LineStatus.ACTIVE, credit_expires_at__lte=at) | Q(status=LineStatus.GRACE, credit_expires_at__lte=at)
-    )
+    """Active lines whose credit validity passed, and lines in grace whose brand's grace is over."""
+    due = Q(status=LineStatus.ACTIVE, credit_expires_at__lte=at)
+    for brand_id, grace_days in Brand.objects.values_list("pk", "grace_days"):
+        due |= Q(brand_id=brand_id, status=LineStatus.GRACE, credit_expires_at__lte=at - timedelta(days=grace_days))
+    return Line.objects.filter(due)
 
 
 def lines_with_bonus_due(at: datetime) -> QuerySet[Line]:

@@ -20,6 +20,7 @@ from simrenew.lines import queries as line_queries
 from simrenew.lines import service as lines
 from simrenew.lines.models import BundlePeriod, Line, LineStatus, PeriodStatus
 from simrenew.notifications import delivery
+from simrenew.notifications.models import Notification
 from simrenew.orders import service as orders
 from simrenew.orders.models import Order, OrderKind, OrderStatus
 from simrenew.renewals import notices
@@ -54,6 +55,16 @@ def _scan_from(since: datetime | None, until: datetime) -> datetime:
 
 def reminder_days(text: str) -> list[int]:
     return sorted({int(part) for part in text.replace(";", ",").split(",") if part.strip().isdigit() and int(part) > 0})
+
+
+def _not_yet_told(keys: Iterable[str]) -> list[str]:
+    """The event keys no notice was recorded for yet (one query per thousand, not one per event)."""
+    wanted = list(keys)
+    told: set[str] = set()
+    for start in range(0, len(wanted), 1000):
+        chunk = wanted[start : start + 1000]
+        told.update(Notification.objects.filter(event_key__in=chunk).values_list("event_key", flat=True))
+    return [key for key in wanted if key not in told]
 
 
 def _stage(left: timedelta, days: list[int]) -> int | None:
@@ -136,13 +147,16 @@ def reminders(since: datetime | None, until: datetime) -> Result:
             .select_related("line", "line__brand", "product")
         )
 
-        def remind(period: BundlePeriod, days: list[int] = days) -> int:
-            stage = _stage(period.ends_at - until, days)
-            if stage is None:
-                return 0
+        due = [(period, _stage(period.ends_at - until, days)) for period in periods]
+        keyed: dict[str, tuple[BundlePeriod, int]] = {
+            f"expiring:{period.pk}:{stage}": (period, stage) for period, stage in due if stage is not None
+        }
+
+        def remind(key: str, keyed: dict[str, tuple[BundlePeriod, int]] = keyed) -> int:
+            period, stage = keyed[key]
             return len(notices.expiring_soon(period, days=stage, price_amount=period.product.price_amount or 0))
 
-        _each(list(periods), remind, result, "expiring_soon")
+        _each(_not_yet_told(keyed), remind, result, "expiring_soon")
 
     credit_days = reminder_days(getattr(settings, "CREDIT_VALIDITY_REMINDER_DAYS", "30,7"))
     if credit_days:

@@ -122,6 +122,8 @@ def periods_due(at: datetime) -> QuerySet[BundlePeriod]:
         pk=OuterRef("pk")
     )
     attempted = RenewalAttempt.objects.filter(period_id=OuterRef("pk"))
+    # Switching auto-renew on renews what ends from then on, never a bundle that had already lapsed.
+    switched_on_later = AutoRenewSetting.objects.filter(line_id=OuterRef("line_id"), updated_at__gt=OuterRef("ends_at"))
     return (
         BundlePeriod.objects.filter(
             line__auto_renew=True,
@@ -131,6 +133,7 @@ def periods_due(at: datetime) -> QuerySet[BundlePeriod]:
         )
         .exclude(Exists(later))
         .exclude(Exists(attempted))
+        .exclude(Exists(switched_on_later))
         .select_related("line", "product")
         .order_by("ends_at", "id")
     )
@@ -232,9 +235,12 @@ def _try(attempt_id: int) -> None:
         price = product.price_amount or 0
         if not (product.active and product.auto_renewable):
             notices.renewal_failed(
-                line=line, event_key=f"renewal:{attempt.pk}:failed", period=period, reason="product_unavailable",
+                line=line,
+                event_key=f"renewal:{attempt.pk}:failed",
+                period=period,
+                reason="product_unavailable",
                 price_amount=price,
-            )  # fmt: skip
+            )
             return _finish(attempt, AttemptStatus.FAILED, "product_unavailable")
         customer_id = payer.pk if payer else None
         try:
@@ -254,18 +260,25 @@ def _try(attempt_id: int) -> None:
                 attempt.tries += 1
                 attempt.save(update_fields=["tries"])
                 RenewalCharge.objects.create(
-                    attempt=attempt, try_number=attempt.tries, order=order, funding=RenewalCharge.CREDIT,
-                    key=f"renewal:{attempt.pk}:try:{attempt.tries}", created_at=now,
-                )  # fmt: skip
+                    attempt=attempt,
+                    try_number=attempt.tries,
+                    order=order,
+                    funding=RenewalCharge.CREDIT,
+                    key=f"renewal:{attempt.pk}:try:{attempt.tries}",
+                    created_at=now,
+                )
                 _finish(attempt, AttemptStatus.SUCCEEDED, order=order)
                 notices.renewed(order, _period_of(order))
                 return None
             mandate = saved_payments.valid_mandate(customer_id=payer.pk) if payer else None
             if mandate is None:
                 notices.renewal_failed(
-                    line=line, event_key=f"renewal:{attempt.pk}:failed", period=period, reason="no_funds",
+                    line=line,
+                    event_key=f"renewal:{attempt.pk}:failed",
+                    period=period,
+                    reason="no_funds",
                     price_amount=price,
-                )  # fmt: skip
+                )
                 return _finish(attempt, AttemptStatus.FAILED, "no_funds")
             assert payer is not None
             quote = quote_order(
@@ -274,9 +287,13 @@ def _try(attempt_id: int) -> None:
             cap = spending_cap(payer)
             if cap is not None and charged_this_month(payer, now) + quote.total_amount > cap:
                 notices.renewal_failed(
-                    line=line, event_key=f"renewal:{attempt.pk}:failed", period=period, reason="spending_cap",
-                    price_amount=quote.total_amount, cap_amount=cap,
-                )  # fmt: skip
+                    line=line,
+                    event_key=f"renewal:{attempt.pk}:failed",
+                    period=period,
+                    reason="spending_cap",
+                    price_amount=quote.total_amount,
+                    cap_amount=cap,
+                )
                 return _finish(attempt, AttemptStatus.FAILED, "spending_cap")
             order = orders.place_order(
                 customer=payer,
@@ -296,9 +313,14 @@ def _try(attempt_id: int) -> None:
         attempt.status = AttemptStatus.CHARGING
         attempt.save(update_fields=["tries", "status"])
         RenewalCharge.objects.create(
-            attempt=attempt, try_number=attempt.tries, order=order, funding=RenewalCharge.MANDATE, mandate=mandate,
-            key=f"renewal:{attempt.pk}:try:{attempt.tries}", created_at=now,
-        )  # fmt: skip
+            attempt=attempt,
+            try_number=attempt.tries,
+            order=order,
+            funding=RenewalCharge.MANDATE,
+            mandate=mandate,
+            key=f"renewal:{attempt.pk}:try:{attempt.tries}",
+            created_at=now,
+        )
     return None
 
 
@@ -370,9 +392,13 @@ def _after_failure(attempt: RenewalAttempt) -> None:
         attempt.reason = "payment_failed"
         attempt.save(update_fields=["status", "next_try_at", "first_failed_at", "reason"])
         notices.renewal_failed(
-            line=attempt.line, event_key=f"renewal:{attempt.pk}:failed:{attempt.tries}", period=period,
-            reason="payment_failed", price_amount=price, retry_at=attempt.next_try_at,
-        )  # fmt: skip
+            line=attempt.line,
+            event_key=f"renewal:{attempt.pk}:failed:{attempt.tries}",
+            period=period,
+            reason="payment_failed",
+            price_amount=price,
+            retry_at=attempt.next_try_at,
+        )
         return
     attempt.save(update_fields=["first_failed_at"])
     _finish(attempt, AttemptStatus.STOPPED, "payment_failed")

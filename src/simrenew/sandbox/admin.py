@@ -2,7 +2,13 @@
 
 from django.contrib import admin
 
-from simrenew.sandbox.models import SandboxPayment, SandboxRefund, SandboxWebhookCall
+from simrenew.sandbox.models import (
+    SandboxCustomer,
+    SandboxMandate,
+    SandboxPayment,
+    SandboxRefund,
+    SandboxWebhookCall,
+)
 
 
 class RefundInline(admin.TabularInline):
@@ -30,3 +36,15 @@ class SandboxPaymentAdmin(admin.ModelAdmin):
 class SandboxWebhookCallAdmin(admin.ModelAdmin):
     list_display = ["payment", "called_at", "attempt", "status_code", "error"]
     list_select_related = ["payment"]
+
+
+@admin.register(SandboxCustomer)
+class SandboxCustomerAdmin(admin.ModelAdmin):
+    list_display = ["public_id", "created_at", "name", "email"]
+    search_fields = ["public_id", "email"]
+
+
+@admin.register(SandboxMandate)
+class SandboxMandateAdmin(admin.ModelAdmin):
+    list_display = ["public_id", "customer", "method", "status", "next_charge_outcome", "created_at"]
+    list_filter = ["status", "method", "next_charge_outcome"]

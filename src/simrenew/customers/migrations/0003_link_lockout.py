@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('customers', '0002_initial'),
+        ("customers", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='linkchallenge',
-            name='locked_at',
+            model_name="linkchallenge",
+            name="locked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from simrenew.kit import clock
 from simrenew.renewals import scheduler
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         except clock.DemoClockOff as exc:
             raise CommandError(str(exc)) from exc
         offset = clock.demo_offset() if clock.demo_clock_enabled() else timedelta(0)
-        self.stdout.write(f"demo clock: {clock.now():%Y-%m-%d %H:%M %Z} (real time + {offset})")
+        self.stdout.write(f"demo clock: {timezone.localtime(clock.now()):%Y-%m-%d %H:%M %Z} (real time + {offset})")
         if action == "advance" and not options["no_tick"]:
             for outcome in scheduler.tick():
                 details = ", ".join(f"{key}={value}" for key, value in sorted(outcome.result.items()) if value)
