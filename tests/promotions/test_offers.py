@@ -93,7 +93,7 @@ def test_a_campaign_discount_is_quoted_reserved_and_posted_as_promotion_expense(
         names={"en": "Spring deal", "nl": "Lentedeal"},
     )
 
-    quote = quote_order(line=line, product=bundle, method="bancontact", customer_id=customer.pk)
+    quote = quote_order(channel="web", line=line, product=bundle, method="bancontact", customer_id=customer.pk)
     assert (quote.list_amount, quote.discount_amount, quote.total_amount) == (1500, 300, 1200)
     assert quote.discount_label == "Spring deal"
     assert quote.vat_amount == 208  # VAT on what is paid: 12.00
@@ -175,7 +175,7 @@ def test_a_new_lines_first_bundle_free_needs_no_payment(brand, bundle):
         percent_bp=10000,
         names={"en": "Welcome: first month free"},
     )
-    quote = quote_order(line=line, product=bundle, method="creditcard", customer_id=customer.pk)
+    quote = quote_order(channel="web", line=line, product=bundle, method="creditcard", customer_id=customer.pk)
     assert (quote.method, quote.fee_amount, quote.total_amount) == ("credit", 0, 0)
 
     order = create_order(line=line, product=bundle, method="creditcard", customer=customer)
@@ -184,7 +184,7 @@ def test_a_new_lines_first_bundle_free_needs_no_payment(brand, bundle):
     assert postings_of(order) == {"brand:acme:revenue": 1500, "brand:acme:promotion_expense": -1500}
     assert line.periods.count() == 1
     # The second bundle of the line is no longer its first.
-    assert quote_order(line=line, product=bundle, method="creditcard").discount_amount == 0
+    assert quote_order(channel="web", line=line, product=bundle, method="creditcard").discount_amount == 0
     assert ledger.verify() == []
 
 
@@ -261,19 +261,24 @@ def test_unused_bonus_expires_into_breakage(brand, django_capture_on_commit_call
 def test_a_promo_code_applies_only_when_typed_and_an_unknown_one_is_refused(brand, bundle):
     line = create_line(brand)
     create_promotion(code="students", starts_at=T0, amount_off=500, promo_code="STUDENT26")
-    assert quote_order(line=line, product=bundle, method="bancontact").discount_amount == 0
-    assert quote_order(line=line, product=bundle, method="bancontact", promo_code="student26").discount_amount == 500
+    assert quote_order(channel="web", line=line, product=bundle, method="bancontact").discount_amount == 0
+    assert (
+        quote_order(
+            channel="web", line=line, product=bundle, method="bancontact", promo_code="student26"
+        ).discount_amount
+        == 500
+    )
     with pytest.raises(UnknownPromoCode):
-        quote_order(line=line, product=bundle, method="bancontact", promo_code="NOPE")
+        quote_order(channel="web", line=line, product=bundle, method="bancontact", promo_code="NOPE")
 
 
 def test_paused_and_ended_promotions_stop_applying(brand, bundle):
     line = create_line(brand)
     promotion = create_promotion(code="spring", starts_at=T0, percent_bp=2000)
     service.set_status(promotion=promotion, status=PromotionStatus.PAUSED)
-    assert quote_order(line=line, product=bundle, method="bancontact").discount_amount == 0
+    assert quote_order(channel="web", line=line, product=bundle, method="bancontact").discount_amount == 0
     service.set_status(promotion=promotion, status=PromotionStatus.ACTIVE)
-    assert quote_order(line=line, product=bundle, method="bancontact").discount_amount == 300
+    assert quote_order(channel="web", line=line, product=bundle, method="bancontact").discount_amount == 300
     service.set_status(promotion=promotion, status=PromotionStatus.ENDED)
     assert promotion.ends_at == T0
     with pytest.raises(service.PromotionEnded):

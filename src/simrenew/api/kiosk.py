@@ -26,7 +26,7 @@ from simrenew.kiosks.models import Kiosk, KioskSale, Purpose
 from simrenew.kit.errors import DomainError, Forbidden, NotFound
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import Line
-from simrenew.orders.models import Order
+from simrenew.orders.models import Channel, Order
 from simrenew.orders.quotes import quote_order
 from simrenew.payments.cash_acceptor import EURO_DENOMINATIONS, CashRejected, Inserted
 from simrenew.terminals.auth import TerminalSignature, terminal_of
@@ -332,10 +332,11 @@ def quote(request: HttpRequest, data: QuoteIn) -> QuoteOut:
     line = _line(data.number)
     method = PaymentMethod.CASH if data.method == "cash" else PaymentMethod.TERMINAL_CARD
     if data.product_code:
-        found = quote_order(line=line, product=_bundle(line, data.product_code), method=method)
+        found = quote_order(line=line, product=_bundle(line, data.product_code), method=method, channel=Channel.KIOSK)
     else:
         found = quote_order(
             line=line,
+            channel=Channel.KIOSK,
             product=_topup_product(line),
             method=method,
             topup_amount=data.amount,

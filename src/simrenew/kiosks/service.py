@@ -172,7 +172,9 @@ def open_cash_session(
     if purpose == Purpose.BUNDLE:
         if product is None:
             raise CashNotForThisLine()
-        quote_order(line=line, product=product, method=PaymentMethod.CASH)  # refuses a product of another brand
+        quote_order(
+            line=line, product=product, method=PaymentMethod.CASH, channel=Channel.KIOSK
+        )  # refuses a product of another brand
     elif purpose != Purpose.TOPUP:
         raise ValueError(purpose)
     settle_abandoned(kiosk=kiosk)
@@ -237,7 +239,7 @@ def _settle_locked(*, session: CashSession, walked_away: bool) -> list[KioskSale
     funding = Funding(account=cash_account(kiosk))
     sales = []
     if session.purpose == Purpose.BUNDLE and session.product is not None:
-        quote = quote_order(line=line, product=session.product, method=PaymentMethod.CASH)
+        quote = quote_order(line=line, product=session.product, method=PaymentMethod.CASH, channel=Channel.KIOSK)
         if remaining >= quote.total_amount:
             order = orders.place_order(
                 customer=None,
@@ -322,7 +324,9 @@ def sell_by_card(
 ) -> KioskSale:
     """Charge the card on the kiosk's terminal, then sell. A decline writes nothing; an approved
     charge whose order is then refused is voided on the terminal."""
-    quote = quote_order(line=line, product=product, method=PaymentMethod.TERMINAL_CARD, topup_amount=topup_amount)
+    quote = quote_order(
+        line=line, product=product, method=PaymentMethod.TERMINAL_CARD, topup_amount=topup_amount, channel=Channel.KIOSK
+    )
     reference = f"kiosk:{kiosk.pk}:{secrets.token_hex(8)}"
     result = terminal.charge(amount=quote.total_amount, currency=quote.currency, reference=reference)
     if not result.approved:

@@ -32,7 +32,7 @@ class NotificationKind(models.TextChoices):
     RENEWED = "renewed", _("Bundle renewed")
     AUTO_RENEW_FAILED = "auto_renew_failed", _("Automatic renewal failed")
     LOW_CREDIT = "low_credit", _("Low credit")
-    DATA_80 = "data_80", _("80 % of the data used")
+    DATA_80 = "data_80", _("Data nearly used up (80%)")
     DATA_100 = "data_100", _("All data used")
     CREDIT_ENDING = "credit_ending", _("Credit validity ending")
     LINE_GRACE = "line_grace", _("Credit validity ended (receive only)")

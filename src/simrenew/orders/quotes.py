@@ -12,7 +12,7 @@ from simrenew.lines.errors import WrongBrandProduct
 from simrenew.lines.models import BundlePeriod, Line
 from simrenew.lines.service import ensure_usable
 from simrenew.orders.errors import CreditNotForTopup, InvalidTopupAmount, MethodNotAvailable
-from simrenew.orders.models import Channel, Order, OrderKind, OrderStatus
+from simrenew.orders.models import Order, OrderKind, OrderStatus
 from simrenew.promotions import service as promotions
 
 
@@ -66,8 +66,8 @@ def quote_order(
     product: Product,
     method: str,
     topup_amount: int | None = None,
+    channel: str,
     any_topup_amount: bool = False,
-    channel: str = Channel.WEB,
     customer_id: int | None = None,
     promo_code: str = "",
 ) -> Quote:

@@ -179,7 +179,9 @@ class SaleQuote:
 
 
 def quote_sale(*, seller: Seller, line: Line, product: Product, topup_amount: int | None = None) -> SaleQuote:
-    quote = quote_order(line=line, product=product, method=PaymentMethod.RETAILER_FLOAT, topup_amount=topup_amount)
+    quote = quote_order(
+        line=line, product=product, method=PaymentMethod.RETAILER_FLOAT, topup_amount=topup_amount, channel=Channel.POS
+    )
     rate = commission_rate_bp(retailer=seller.retailer, brand=line.brand, product=product)
     return SaleQuote(quote, percent_of(quote.total_amount, rate))
 

@@ -146,7 +146,7 @@ class CardPayment:
 def quote_at_counter(*, line: Line, product: Product, method: str, topup_amount: int | None = None) -> Quote:
     if method not in COUNTER_METHODS:
         raise NotPaidAtCounter()
-    return quote_order(line=line, product=product, method=method, topup_amount=topup_amount)
+    return quote_order(line=line, product=product, method=method, topup_amount=topup_amount, channel=Channel.SHOP)
 
 
 def sell(

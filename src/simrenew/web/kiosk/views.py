@@ -29,6 +29,7 @@ from simrenew.kit.codes import constant_time_equal
 from simrenew.kit.errors import DomainError
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import Line
+from simrenew.orders.models import Channel
 from simrenew.orders.quotes import quote_order
 from simrenew.payments import cash_acceptor, terminal
 from simrenew.web.kiosk.forms import CodeForm, NumberForm, VoucherForm
@@ -238,7 +239,9 @@ def card(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
     if product is None:
         raise Http404()
     try:
-        quote = quote_order(line=line, product=product, method=PaymentMethod.TERMINAL_CARD, topup_amount=amount)
+        quote = quote_order(
+            line=line, product=product, method=PaymentMethod.TERMINAL_CARD, topup_amount=amount, channel=Channel.KIOSK
+        )
     except DomainError as error:
         return _error_page(request, found, error, status=error.status)
     if request.method == "POST":
@@ -306,7 +309,9 @@ def cash(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
         session = _session(found, token)
     price = None
     if session.purpose == Purpose.BUNDLE and session.product is not None:
-        price = quote_order(line=session.line, product=session.product, method=PaymentMethod.CASH).total_amount
+        price = quote_order(
+            line=session.line, product=session.product, method=PaymentMethod.CASH, channel=Channel.KIOSK
+        ).total_amount
     excess = session.inserted_amount - price if price is not None and session.inserted_amount > price else 0
     return _page(
         request,

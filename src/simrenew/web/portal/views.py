@@ -26,7 +26,7 @@ from simrenew.notifications.models import OutboxMessage
 from simrenew.orders import queries as order_queries
 from simrenew.orders import receipts
 from simrenew.orders import service as orders
-from simrenew.orders.models import Order, OrderStatus
+from simrenew.orders.models import Channel, Order, OrderStatus
 from simrenew.orders.quotes import Quote, quote_order
 from simrenew.vouchers.forms import RedeemVoucherForm
 from simrenew.web.portal.forms import (
@@ -132,7 +132,7 @@ def link_line_code(request: HttpRequest, challenge_id: int) -> HttpResponse:
 def _quote_or_error(form: forms.Form, **kwargs: Any) -> Quote | None:
     """The quote, or None with the reason shown on the form."""
     try:
-        return quote_order(**kwargs)
+        return quote_order(channel=Channel.WEB, **kwargs)
     except DomainError as error:
         form.add_error(error.field, str(error))
         return None
