@@ -97,6 +97,29 @@ def test_an_exhausted_bundle_ends_now_and_the_new_one_starts_now(line, bundle):
     )
 
 
+def test_an_exhausted_bundle_with_one_queued_hands_over_now_and_the_new_one_queues_after(line, bundle):
+    # given a current bundle and one already queued behind it
+    with time_machine.travel(T0, tick=False):
+        current = lines.add_bundle_period(line=line, product=bundle, order_id=1)
+        queued = lines.add_bundle_period(line=line, product=bundle, order_id=2)
+    assert (queued.status, queued.starts_at) == (PeriodStatus.QUEUED, T0 + timedelta(days=30))
+    # when the current one's data runs out five days in and another renewal is bought
+    BundlePeriod.objects.filter(pk=current.pk).update(data_mb_left=0)
+    now = T0 + timedelta(days=5)
+    with time_machine.travel(now, tick=False):
+        third = lines.add_bundle_period(line=line, product=bundle, order_id=3)
+    # then the queued one runs from now (no gap without a bundle) and the new one follows it
+    current.refresh_from_db()
+    queued.refresh_from_db()
+    assert (current.status, current.ends_at) == (PeriodStatus.EXPIRED, now)
+    assert (queued.status, queued.starts_at, queued.ends_at) == (PeriodStatus.ACTIVE, now, now + timedelta(days=30))
+    assert (third.status, third.starts_at, third.ends_at) == (
+        PeriodStatus.QUEUED,
+        now + timedelta(days=30),
+        now + timedelta(days=60),
+    )
+
+
 def test_a_bundle_with_every_limited_allowance_used_up_is_exhausted(brand, line):
     voice_only = create_bundle(brand, data_mb=None, voice_minutes=100, sms_count=50)
     with time_machine.travel(T0, tick=False):

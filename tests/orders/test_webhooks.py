@@ -169,3 +169,26 @@ def test_webhook_for_unknown_or_malformed_payment_changes_nothing(site: str) -> 
     assert WebhookInbox.objects.get().outcome == "unknown_payment"
     assert Client().post(reverse("mollie_webhook"), {"id": "<script>"}).status_code == 400
     assert Journal.objects.count() == 0
+
+
+def test_a_paid_order_for_a_line_terminated_meanwhile_is_refunded_not_stuck(site: str) -> None:
+    _, line, order, payment = start_paid_flow(site)
+    journals_before = Journal.objects.count()
+    # the line is terminated between ordering and paying
+    line.status = "terminated"
+    line.save(update_fields=["status"])
+
+    sandbox.set_status(payment.provider_payment_id, "paid")
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.REFUNDED
+    assert Journal.objects.count() == journals_before
+    assert not line.periods.filter(order_id=order.pk).exists()
+    assert Payment.objects.get(pk=payment.pk).status == "refunded"
+    remote = SandboxPayment.objects.get(public_id=payment.provider_payment_id)
+    assert [r.amount_value for r in remote.refunds.all()] == [remote.amount_value]
+    assert WebhookInbox.objects.filter(processed_at__isnull=True).count() == 0
+    # the webhook again changes nothing and refunds nothing twice
+    assert post_webhook(payment.provider_payment_id) == 200
+    assert remote.refunds.count() == 1
+    assert ledger.verify() == []

@@ -24,9 +24,10 @@ def add_bundle_period(
 ) -> BundlePeriod:
     """Start a bundle now, or queue it after the last period when the current one is still in use.
 
-    A current period that is exhausted ends now, so the new one starts at once; one that
-    still has allowances keeps running and the new one is queued to start when it (and any
-    period already queued) ends.
+    A current period that is exhausted ends now and what was queued behind it moves up to
+    start now (the customer is never left without a bundle while one is waiting); with
+    nothing queued the new one starts at once. A current period that still has allowances
+    keeps running and the new one is queued after it and after any period already queued.
     """
     now = at or clock.now()
     if product.brand_id != line.brand_id or not product.is_bundle:
@@ -37,6 +38,14 @@ def add_bundle_period(
     if current is not None and current.is_exhausted:
         BundlePeriod.objects.filter(pk=current.pk).update(status=PeriodStatus.EXPIRED, ends_at=now)
         current = None
+        queued = list(line.periods.filter(status=PeriodStatus.QUEUED).order_by("starts_at", "id"))
+        if queued:
+            shift = queued[0].starts_at - now
+            for period in queued:
+                period.starts_at -= shift
+                period.ends_at -= shift
+                period.status = PeriodStatus.ACTIVE if period.starts_at <= now else PeriodStatus.QUEUED
+                period.save(update_fields=["starts_at", "ends_at", "status"])
     last = line.periods.filter(status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED]).order_by("-ends_at").first()
     starts_at = last.ends_at if last is not None and last.ends_at > now else now
     assert product.validity_days is not None

@@ -9,6 +9,7 @@ from simrenew.brands.models import SETTLED_AT_ONCE, PaymentMethod
 from simrenew.catalog.models import Product
 from simrenew.customers.models import User
 from simrenew.kit import clock
+from simrenew.kit.errors import DomainError
 from simrenew.kit.codes import readable_code
 from simrenew.ledger import service as ledger
 from simrenew.ledger.errors import InsufficientFunds
@@ -211,7 +212,7 @@ def sync_payment(*, provider_name: str, provider_payment_id: str) -> Order | Non
                 order.paid_at = clock.now()
                 order.save(update_fields=["status", "paid_at"])
             if order.status == OrderStatus.PAID:
-                _fulfil_locked(order=order, provider=provider_name)
+                _fulfil_or_refund(order=order, provider=provider_name)
             if remote.sequence_type == providers.FIRST and remote.mandate_id and order.customer_id:
                 saved_payments.record_mandate(
                     customer_id=order.customer_id, provider_name=provider_name, payment=remote, method=order.method
@@ -219,6 +220,25 @@ def sync_payment(*, provider_name: str, provider_payment_id: str) -> Order | Non
         elif remote.status in FINAL_ORDER_STATUS and order.is_open:
             _close_unpaid(order, FINAL_ORDER_STATUS[remote.status])
     return order
+
+
+def _fulfil_or_refund(*, order: Order, provider: str) -> None:
+    """Deliver a paid order; if it can no longer be delivered (say the line was terminated
+    between ordering and paying), close it as refunded and give the money back after commit."""
+    try:
+        with transaction.atomic():
+            _fulfil_locked(order=order, provider=provider)
+    except DomainError as refusal:
+        log.warning("paid order %s cannot be fulfilled (%s): refunding", order.number, refusal.code)
+        order.refresh_from_db()
+        order.status = OrderStatus.REFUNDED
+        order.closed_at = clock.now()
+        order.save(update_fields=["status", "closed_at"])
+        promotions.release(order_id=order.pk)
+        from simrenew.orders.tasks import refund_undeliverable  # tasks import this module
+
+        order_id = order.pk
+        transaction.on_commit(lambda: refund_undeliverable.enqueue(order_id))
 
 
 def _close_unpaid(order: Order, status: str) -> None:

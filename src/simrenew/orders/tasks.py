@@ -8,9 +8,10 @@ from django.tasks import task
 from simrenew.kit import clock
 from simrenew.notifications import service as notifications
 from simrenew.orders import service
-from simrenew.orders.models import Channel
+from simrenew.orders.models import Channel, Order, OrderStatus
 from simrenew.orders.receipts import confirmation_context
-from simrenew.payments.models import WebhookInbox
+from simrenew.payments import provider as providers
+from simrenew.payments.models import Payment, WebhookInbox
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +46,24 @@ def send_confirmation(order_id: int) -> bool:
         order.confirmation_sent_at = clock.now()
         order.save(update_fields=["confirmation_sent_at"])
     return True
+
+
+@task()
+def refund_undeliverable(order_id: int) -> str:
+    """orders.refund_undeliverable: give back the payment of a paid order that could not be delivered.
+
+    The provider's idempotency key is derived from the order, so running this twice refunds once.
+    """
+    order = Order.objects.get(pk=order_id)
+    payment = order.payments.filter(status="paid").order_by("-id").first()
+    if order.status != OrderStatus.REFUNDED or payment is None:
+        return "nothing_to_refund"
+    provider = providers.get_provider(payment.provider)
+    refund = provider.refund(
+        payment_id=payment.provider_payment_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        idempotency_key=f"order:{order_id}:refund",
+    )
+    Payment.objects.filter(pk=payment.pk).update(status="refunded")
+    return refund.status
