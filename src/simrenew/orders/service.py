@@ -9,8 +9,8 @@ from simrenew.brands.models import SETTLED_AT_ONCE, PaymentMethod
 from simrenew.catalog.models import Product
 from simrenew.customers.models import User
 from simrenew.kit import clock
-from simrenew.kit.errors import DomainError
 from simrenew.kit.codes import readable_code
+from simrenew.kit.errors import DomainError
 from simrenew.ledger import service as ledger
 from simrenew.ledger.errors import InsufficientFunds
 from simrenew.ledger.models import Journal
