@@ -1,6 +1,6 @@
 """Printed by `make demo`: where everything is and how to log in."""
 
-from simrenew.demo.management.commands.demo_data import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_LINE
+from simrenew.demo.catalogue import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_LINE
 
 BASE = "http://127.0.0.1:8000"
 
@@ -13,6 +13,9 @@ simrenew demo — starting on {BASE}
   payment sandbox            {BASE}/sandbox/mollie/
   back office (admin)        {BASE}/en/admin/
   API docs                   {BASE}/api/docs
+  promotions report          {BASE}/en/backoffice/  (admin login)
+demo clock: make time pass to see reminders, expiry and auto-renew (the scheduler runs beside the server)
+  .venv/bin/simrenew demo_clock advance 7d      (and: demo_clock show | reset)
 demo logins
   customer  {DEMO_CUSTOMER[0]} / {DEMO_CUSTOMER[1]}  (line {DEMO_LINE} linked)
   admin     {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}

@@ -2,6 +2,10 @@
 
 from typing import Any
 
+DEMO_CUSTOMER = ("demo@simrenew.example", "Renew-Demo-2026")
+DEMO_ADMIN = ("admin@simrenew.example", "Admin-Demo-2026")
+DEMO_LINE = "+32472000001"
+
 BundleSpec = tuple[str, int, int | None, int | None, int | None, int]
 
 BRANDS: list[dict[str, Any]] = [

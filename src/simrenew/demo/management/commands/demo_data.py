@@ -1,7 +1,7 @@
 """`simrenew demo_data`: load the demo brands, catalogue, 1,000+ lines and demo logins. Safe to re-run."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -9,18 +9,16 @@ from django.db import transaction
 
 from simrenew.brands.models import Brand, PaymentMethodFee
 from simrenew.catalog.models import Product, ProductKind
+from simrenew.promotions.models import Promotion, PromotionKind, PromotionStatus
 from simrenew.customers.models import LineLink, User
 from simrenew.demo import catalogue
+from simrenew.demo.catalogue import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_LINE
 from simrenew.kit import clock
 from simrenew.kit.phone import luhn_check_digit
 from simrenew.ledger import service as ledger
 from simrenew.ledger.models import AccountKind, Journal
 from simrenew.lines import service as lines
 from simrenew.lines.models import Line
-
-DEMO_CUSTOMER = ("demo@simrenew.example", "Renew-Demo-2026")
-DEMO_ADMIN = ("admin@simrenew.example", "Admin-Demo-2026")
-DEMO_LINE = "+32472000001"
 
 
 def demo_msisdn(prefix: str, index: int) -> str:
@@ -118,6 +116,7 @@ class Command(BaseCommand):
                         period.data_mb_left = rng.randint(0, period.data_mb_left)
                         period.save(update_fields=["data_mb_left"])
                     lines.expire_ended_periods(line=line, at=now)
+        self._promotions(now)
         customer = User.objects.filter(email=DEMO_CUSTOMER[0]).first()
         if customer is None:
             customer = User.objects.create_user(
@@ -133,3 +132,49 @@ class Command(BaseCommand):
             f"demo data: {Brand.objects.count()} brands, {Product.objects.count()} products, "
             f"{Line.objects.count()} lines ({created_lines} new)"
         )
+
+    def _promotions(self, now: datetime) -> None:
+        """Two running offers, so quotes, receipts and the back-office report have something to show."""
+        base = Brand.objects.get(code="base")
+        proximus = Brand.objects.get(code="proximus")
+        Promotion.objects.get_or_create(
+            code="base-topup-bonus",
+            defaults={
+                "names": {
+                    "en": "Top-up bonus",
+                    "nl": "Herlaadbonus",
+                    "fr": "Bonus de recharge",
+                    "de": "Aufladebonus",
+                    "zh-hans": "充值奖励",
+                },
+                "kind": PromotionKind.TOPUP_BONUS,
+                "status": PromotionStatus.ACTIVE,
+                "brand": base,
+                "starts_at": now - timedelta(days=1),
+                "bonus_amount": 500,
+                "bonus_validity_days": 31,
+                "min_topup_amount": 1500,
+                "budget_amount": 100_000,
+            },
+        )
+        autumn, _ = Promotion.objects.get_or_create(
+            code="proximus-autumn-20",
+            defaults={
+                "names": {
+                    "en": "Autumn offer −20 %",
+                    "nl": "Herfstactie −20 %",
+                    "fr": "Offre d'automne −20 %",
+                    "de": "Herbstaktion −20 %",
+                    "zh-hans": "秋季优惠 8 折",
+                },
+                "kind": PromotionKind.BUNDLE_DISCOUNT,
+                "status": PromotionStatus.ACTIVE,
+                "brand": proximus,
+                "starts_at": now - timedelta(days=1),
+                "ends_at": now + timedelta(days=60),
+                "percent_bp": 2000,
+                "per_line_limit": 1,
+                "budget_amount": 50_000,
+            },
+        )
+        autumn.products.set(Product.objects.filter(brand=proximus, code__in=["pay-go-l", "pay-go-xl"]))
