@@ -9,7 +9,6 @@ from django.db import transaction
 
 from simrenew.brands.models import Brand, PaymentMethodFee
 from simrenew.catalog.models import Product, ProductKind
-from simrenew.promotions.models import Promotion, PromotionKind, PromotionStatus
 from simrenew.customers.models import LineLink, User
 from simrenew.demo import catalogue
 from simrenew.demo.catalogue import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_LINE
@@ -19,6 +18,7 @@ from simrenew.ledger import service as ledger
 from simrenew.ledger.models import AccountKind, Journal
 from simrenew.lines import service as lines
 from simrenew.lines.models import Line
+from simrenew.promotions.models import Promotion, PromotionKind, PromotionStatus
 
 
 def demo_msisdn(prefix: str, index: int) -> str:
@@ -161,10 +161,10 @@ class Command(BaseCommand):
             code="proximus-autumn-20",
             defaults={
                 "names": {
-                    "en": "Autumn offer −20 %",
-                    "nl": "Herfstactie −20 %",
-                    "fr": "Offre d'automne −20 %",
-                    "de": "Herbstaktion −20 %",
+                    "en": "Autumn offer -20 %",
+                    "nl": "Herfstactie -20 %",
+                    "fr": "Offre d'automne -20 %",
+                    "de": "Herbstaktion -20 %",
                     "zh-hans": "秋季优惠 8 折",
                 },
                 "kind": PromotionKind.BUNDLE_DISCOUNT,
