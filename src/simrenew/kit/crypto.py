@@ -24,56 +24,77 @@ def derive_key(passphrase: str) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(passphrase.encode()).digest()).decode()
 
 
-def _as_fernet(key: str) -> Fernet:
+class Keyring:
+    """Fernet keys, newest first: encrypts with the first, decrypts with any (rotation)."""
+
+    def __init__(self, keys: list[str] | tuple[str, ...], *, setting: str) -> None:
+        if not keys:
+            raise ImproperlyConfigured(f"{setting} is empty")
+        fernets = [_as_fernet(key, setting) for key in keys]
+        self._all = MultiFernet(fernets)
+        self._current = fernets[0]
+
+    def encrypt(self, plaintext: str) -> str:
+        """Encrypt under the current (first) key. The same value encrypts differently each time."""
+        return self._all.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._all.decrypt(token.encode()).decode()
+        except InvalidToken as exc:
+            raise DecryptionFailed() from exc
+
+    def is_current(self, token: str) -> bool:
+        """Whether the value is encrypted under the current key (nothing to rotate)."""
+        try:
+            self._current.decrypt(token.encode())
+        except InvalidToken:
+            return False
+        return True
+
+    def rotate(self, token: str) -> str:
+        """The same value re-encrypted under the current key."""
+        try:
+            return self._all.rotate(token.encode()).decode()
+        except InvalidToken as exc:
+            raise DecryptionFailed() from exc
+
+
+def _as_fernet(key: str, setting: str) -> Fernet:
     try:
         return Fernet(key.encode() if isinstance(key, str) else key)
     except (ValueError, TypeError) as exc:
         raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEYS holds a value that is not a Fernet key (32 url-safe base64-encoded bytes); "
+            f"{setting} holds a value that is not a Fernet key (32 url-safe base64-encoded bytes); "
             "make one with: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
         ) from exc
 
 
 @lru_cache(maxsize=8)
-def _keyring(keys: tuple[str, ...]) -> tuple[MultiFernet, Fernet]:
-    if not keys:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty")
-    fernets = [_as_fernet(key) for key in keys]
-    return MultiFernet(fernets), fernets[0]
+def keyring(keys: tuple[str, ...], setting: str) -> Keyring:
+    """The keyring for these keys, built once."""
+    return Keyring(keys, setting=setting)
 
 
-def _keys() -> tuple[MultiFernet, Fernet]:
-    return _keyring(tuple(settings.FIELD_ENCRYPTION_KEYS))
+def _fields() -> Keyring:
+    return keyring(tuple(settings.FIELD_ENCRYPTION_KEYS), "FIELD_ENCRYPTION_KEYS")
 
 
 def encrypt(plaintext: str) -> str:
-    """Encrypt under the current (first) key. The same value encrypts differently each time."""
-    return _keys()[0].encrypt(plaintext.encode()).decode()
+    """Encrypt personal data under the current field key."""
+    return _fields().encrypt(plaintext)
 
 
 def decrypt(token: str) -> str:
-    """Decrypt with any configured key."""
-    try:
-        return _keys()[0].decrypt(token.encode()).decode()
-    except InvalidToken as exc:
-        raise DecryptionFailed() from exc
+    return _fields().decrypt(token)
 
 
 def is_current(token: str) -> bool:
-    """Whether the value is encrypted under the current key (nothing to rotate)."""
-    try:
-        _keys()[1].decrypt(token.encode())
-    except InvalidToken:
-        return False
-    return True
+    return _fields().is_current(token)
 
 
 def rotate(token: str) -> str:
-    """The same value re-encrypted under the current key."""
-    try:
-        return _keys()[0].rotate(token.encode()).decode()
-    except InvalidToken as exc:
-        raise DecryptionFailed() from exc
+    return _fields().rotate(token)
 
 
 def lookup_hash(value: str, *, purpose: str) -> str:
