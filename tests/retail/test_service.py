@@ -13,10 +13,12 @@ from simrenew.ledger.models import Journal, Posting
 from simrenew.lines.models import BundlePeriod, PeriodStatus
 from simrenew.lines.queries import balances
 from simrenew.orders.models import Channel, Order, OrderStatus
+from simrenew.promotions.models import Redemption, RedemptionStatus
 from simrenew.retail import service
 from simrenew.retail.errors import FloatTooLow, SaleAlreadyUsed, SaleAlreadyVoided, UnknownSale, VoidWindowClosed
 from simrenew.retail.models import Sale, SaleKind, SaleStatus
 from tests.factories import create_brand, create_bundle, create_line, create_order, create_topup_product
+from tests.lifecycle import create_promotion
 from tests.retail.factories import create_outlet, create_retailer, set_rate
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +150,22 @@ def test_void_of_a_bundle_withdraws_the_unused_period(shop):
     period = BundlePeriod.objects.get(order_id=sale.order_id)
     assert period.status == PeriodStatus.EXPIRED
     assert service.float_balance(shop["retailer"]) == 10_000
+    assert ledger.verify() == []
+
+
+def test_void_of_a_promoted_bundle_gives_the_promotion_budget_back(shop):
+    promotion = create_promotion(
+        code="pos-20", starts_at=clock.now() - timedelta(days=1), percent_bp=2000, budget_amount=1000
+    )
+    line = create_line(shop["brand"])
+    sale = sell(shop, line, shop["bundle"])
+    promotion.refresh_from_db()
+    assert (promotion.spent_amount, promotion.redemptions_count) == (300, 1)
+    with transaction.atomic():
+        service.void_sale(seller=shop["seller"], number=sale.number)
+    promotion.refresh_from_db()
+    assert (promotion.spent_amount, promotion.redemptions_count) == (0, 0)
+    assert Redemption.objects.get(order_id=sale.order_id).status == RedemptionStatus.RELEASED
     assert ledger.verify() == []
 
 

@@ -393,4 +393,5 @@ def void_order(*, order_id: int) -> Order:
     order.status = OrderStatus.REFUNDED
     order.closed_at = clock.now()
     order.save(update_fields=["status", "closed_at"])
+    promotions.release(order_id=order.pk, voided=True)
     return order

@@ -88,7 +88,7 @@ class Promotion(models.Model):
 class RedemptionStatus(models.TextChoices):
     RESERVED = "reserved", _("Reserved (order not paid yet)")
     REDEEMED = "redeemed", _("Redeemed")
-    RELEASED = "released", _("Released (order not paid)")
+    RELEASED = "released", _("Released (not paid, or voided)")
 
 
 class Redemption(models.Model):

@@ -211,11 +211,13 @@ def redeem(*, order_id: int) -> list[Redemption]:
     )
 
 
-def release(*, order_id: int) -> int:
-    """The order ended unpaid: give its reserved cost back to each promotion's budget (once)."""
+def release(*, order_id: int, voided: bool = False) -> int:
+    """The order ended unpaid (or, with `voided`, its sale was voided): give its cost back to
+    each promotion's budget, once."""
     released = 0
-    for redemption in Redemption.objects.filter(order_id=order_id, status=RedemptionStatus.RESERVED):
-        if Redemption.objects.filter(pk=redemption.pk, status=RedemptionStatus.RESERVED).update(
+    statuses = [RedemptionStatus.RESERVED, RedemptionStatus.REDEEMED] if voided else [RedemptionStatus.RESERVED]
+    for redemption in Redemption.objects.filter(order_id=order_id, status__in=statuses):
+        if Redemption.objects.filter(pk=redemption.pk, status=redemption.status).update(
             status=RedemptionStatus.RELEASED, released_at=clock.now()
         ):
             Promotion.objects.filter(pk=redemption.promotion_id).update(

@@ -93,7 +93,7 @@ class Migration(migrations.Migration):
                         choices=[
                             ("reserved", "Reserved (order not paid yet)"),
                             ("redeemed", "Redeemed"),
-                            ("released", "Released (order not paid)"),
+                            ("released", "Released (not paid, or voided)"),
                         ],
                         default="reserved",
                         max_length=8,
