@@ -1,8 +1,7 @@
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
 
 from simrenew.kiosks.models import CashSession, Kiosk, KioskSale
+from simrenew.kit.admin import ReadOnlyAdmin
 
 
 @admin.register(Kiosk)
@@ -11,25 +10,13 @@ class KioskAdmin(admin.ModelAdmin):
 
 
 @admin.register(CashSession)
-class CashSessionAdmin(admin.ModelAdmin):
+class CashSessionAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kiosk", "purpose", "status", "inserted_amount"]
     list_filter = ["kiosk", "status"]
     exclude = ["token"]
 
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
 
 @admin.register(KioskSale)
-class KioskSaleAdmin(admin.ModelAdmin):
+class KioskSaleAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kiosk", "order", "method", "amount"]
     list_filter = ["kiosk", "method"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False

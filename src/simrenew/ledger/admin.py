@@ -1,21 +1,7 @@
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
 
+from simrenew.kit.admin import ReadOnlyAdmin
 from simrenew.ledger.models import Account, Journal, Posting
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The ledger is append-only: the back office reads it and never edits it."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
 
 
 @admin.register(Account)

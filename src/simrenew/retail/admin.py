@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from simrenew.audit import service as audit
 from simrenew.customers.models import User
+from simrenew.kit.admin import ReadOnlyAdmin
 from simrenew.kit.money import format_money
 from simrenew.retail import queries, service
 from simrenew.retail.models import (
@@ -184,17 +185,8 @@ class FloatDepositAdmin(admin.ModelAdmin):
 
 
 @admin.register(Sale)
-class SaleAdmin(admin.ModelAdmin):
+class SaleAdmin(ReadOnlyAdmin):
     list_display = ["number", "created_at", "retailer", "outlet", "kind", "amount", "commission_amount", "status"]
     list_filter = ["retailer", "kind", "status"]
     search_fields = ["number", "msisdn"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False

@@ -1,7 +1,6 @@
 from django.contrib import admin
-from django.db.models import Model
-from django.http import HttpRequest
 
+from simrenew.kit.admin import ReadOnlyAdmin
 from simrenew.shops.models import Shop, ShopSale, StaffProfile
 
 
@@ -18,16 +17,7 @@ class ShopAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShopSale)
-class ShopSaleAdmin(admin.ModelAdmin):
+class ShopSaleAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "shop", "staff", "order", "method", "amount"]
     list_filter = ["shop", "method"]
     readonly_fields = [f.name for f in ShopSale._meta.fields]
-
-    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
-        return False
