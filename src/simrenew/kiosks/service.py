@@ -333,15 +333,8 @@ def sell_by_card(
         raise CardDeclined()
     try:
         with transaction.atomic():
-            order = orders.place_order(
-                customer=None,
-                line=line,
-                product=product,
-                method=PaymentMethod.TERMINAL_CARD,
-                channel=Channel.KIOSK,
-                topup_amount=topup_amount,
-                language=language,
-                funding=Funding(account=card_account(kiosk)),
+            order = _place_card_order(
+                kiosk=kiosk, line=line, product=product, topup_amount=topup_amount, language=language
             )
             return _sale(kiosk=kiosk, order=order, reference=reference)
     except DomainError:
@@ -349,14 +342,9 @@ def sell_by_card(
         raise
 
 
-def record_card_sale(
-    *, kiosk: Kiosk, line: Line, product: Product, reference: str, topup_amount: int | None = None, language: str = "en"
-) -> KioskSale:
-    """A sale the kiosk's own terminal already charged (kiosks with their own UI, through the API).
-    The caller owns the transaction; a terminal reference already used raises CardPaymentAlreadyUsed."""
-    if KioskSale.objects.filter(kiosk=kiosk, terminal_reference=reference[:64]).exists():
-        raise CardPaymentAlreadyUsed()
-    order = orders.place_order(
+def _place_card_order(*, kiosk: Kiosk, line: Line, product: Product, topup_amount: int | None, language: str) -> Order:
+    """The order for a card payment the kiosk's terminal has taken; the money is in its card account."""
+    return orders.place_order(
         customer=None,
         line=line,
         product=product,
@@ -366,6 +354,16 @@ def record_card_sale(
         language=language,
         funding=Funding(account=card_account(kiosk)),
     )
+
+
+def record_card_sale(
+    *, kiosk: Kiosk, line: Line, product: Product, reference: str, topup_amount: int | None = None, language: str = "en"
+) -> KioskSale:
+    """A sale the kiosk's own terminal already charged (kiosks with their own UI, through the API).
+    The caller owns the transaction; a terminal reference already used raises CardPaymentAlreadyUsed."""
+    if KioskSale.objects.filter(kiosk=kiosk, terminal_reference=reference[:64]).exists():
+        raise CardPaymentAlreadyUsed()
+    order = _place_card_order(kiosk=kiosk, line=line, product=product, topup_amount=topup_amount, language=language)
     try:
         with transaction.atomic():
             return _sale(kiosk=kiosk, order=order, reference=reference[:64])
