@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
-    "django_tasks_db",
+    "simrenew.jobs",
     "simrenew.brands",
     "simrenew.catalog",
     "simrenew.ledger",
@@ -173,11 +173,20 @@ STORAGES = {
     },
 }
 
-# --- Background jobs (django.tasks). Tests switch to the immediate backend where they need it.
+# --- Background jobs (django.tasks) on simrenew's own database queue (simrenew.jobs): transient
+# failures are retried with exponential backoff and jitter, a job whose worker died is reclaimed
+# after its lease, and jobs out of attempts wait in the back office's dead-letter list.
+# Tests switch to the immediate backend where they need it.
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": os.environ.get("TASKS_BACKEND", "simrenew.jobs.backend.DatabaseBackend"),
         "QUEUES": ["default"],
+        "OPTIONS": {
+            "MAX_ATTEMPTS": int(os.environ.get("JOBS_MAX_ATTEMPTS", "8")),
+            "RETRY_BASE_SECONDS": float(os.environ.get("JOBS_RETRY_BASE_SECONDS", "5")),
+            "RETRY_MAX_SECONDS": float(os.environ.get("JOBS_RETRY_MAX_SECONDS", "3600")),
+            "LEASE_SECONDS": float(os.environ.get("JOBS_LEASE_SECONDS", "60")),
+        },
     }
 }
 

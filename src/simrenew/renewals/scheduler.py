@@ -10,10 +10,13 @@ happens once.
 import logging
 import os
 import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -22,7 +25,9 @@ from simrenew.renewals.jobs import JOBS, Result
 from simrenew.renewals.models import JobWatermark
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=10)
+# A running job renews its lease every LEASE / 3, so a scheduler or worker that dies mid-job holds
+# the job back for at most LEASE, not until some long timeout.
+LEASE = timedelta(seconds=90)
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,31 @@ def _take_lease(name: str, me: str) -> bool:
         )
 
 
+@contextmanager
+def _lease_kept(name: str, me: str) -> Iterator[None]:
+    """Renew our lease on `name` from a side thread while the job runs."""
+    stop = threading.Event()
+
+    def renew() -> None:
+        try:
+            while not stop.wait(LEASE.total_seconds() / 3):
+                try:
+                    JobWatermark.objects.filter(name=name, lease_owner=me).update(lease_until=timezone.now() + LEASE)
+                except DatabaseError:
+                    log.warning("could not renew the lease of %s; trying again", name)
+                    connections.close_all()
+        finally:
+            connections.close_all()  # the side thread's own connection
+
+    keeper = threading.Thread(target=renew, name=f"lease-{name}", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        keeper.join(timeout=5)
+
+
 def run_job(name: str) -> Outcome:
     """Run one job up to now, if no one else is running it."""
     job = dict(JOBS)[name]
@@ -68,7 +98,8 @@ def run_job(name: str) -> Outcome:
     until = clock.now()
     JobWatermark.objects.filter(name=name).update(last_started_at=until)
     try:
-        result = job(row.done_until, until)
+        with _lease_kept(name, me):
+            result = job(row.done_until, until)
     except Exception as exc:
         log.exception("scheduled job %s failed", name)
         JobWatermark.objects.filter(name=name, lease_owner=me).update(

@@ -7,9 +7,11 @@ from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from simrenew.jobs import queries as jobs
 from simrenew.renewals import scheduler
 from simrenew.renewals.tasks import tick
 
@@ -47,8 +49,10 @@ class Command(BaseCommand):
             try:
                 if options["inline"]:
                     scheduler.tick()
-                else:
+                elif not jobs.is_pending(tick.module_path):
+                    # One tick waiting is enough: a worker that was down does not face a pile of them.
                     tick.enqueue()
             except Exception as exc:  # the database may be restarting: try again next tick
+                connections.close_all()
                 self.stderr.write(f"scheduler: tick failed: {type(exc).__name__}: {exc}")
             time.sleep(max(1.0, interval - (time.monotonic() - started)))
