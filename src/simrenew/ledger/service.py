@@ -3,21 +3,40 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import connection, transaction
+from django.db.models import Case, F, Sum, Value, When
+from django.db.models.signals import post_migrate
 
 from simrenew.kit import clock
+from simrenew.ledger import sql
 from simrenew.ledger.errors import DuplicateJournal, InsufficientFunds, UnbalancedJournal
 from simrenew.ledger.models import Account, AccountKind, Journal, Posting
 
 GUARDED_KINDS = {AccountKind.LINE_CREDIT, AccountKind.LINE_BONUS, AccountKind.RETAILER_FLOAT}
 
+# Unguarded accounts (revenue, VAT, clearing, expenses) never change once created: the row is only
+# an id to post to, so each process keeps them. A row enters the cache only once its creating
+# transaction committed (never a row a rollback could take back); a flushed database (tests,
+# `migrate`) empties it.
+_platform_accounts: dict[str, Account] = {}
+
+
+def clear_account_cache(**kwargs: object) -> None:
+    _platform_accounts.clear()
+
+
+post_migrate.connect(clear_account_cache, dispatch_uid="ledger.clear_account_cache")
+
 
 def account(code: str, kind: str, currency: str = "EUR") -> Account:
     """The account with this code, created on first use."""
-    found, _ = Account.objects.get_or_create(
-        code=code, defaults={"kind": kind, "currency": currency, "guarded": kind in GUARDED_KINDS}
-    )
+    cached = _platform_accounts.get(code)
+    if cached is not None:
+        return cached
+    guarded = kind in GUARDED_KINDS
+    found, _ = Account.objects.get_or_create(code=code, defaults={"kind": kind, "currency": currency, "guarded": guarded})
+    if not found.guarded:  # a guarded account's cached balance must be read fresh
+        transaction.on_commit(lambda: _platform_accounts.setdefault(code, found))
     return found
 
 
@@ -50,28 +69,38 @@ def post_journal(*, key: str, kind: str, entries: list[Entry], memo: str = "") -
     per_account: dict[int, int] = defaultdict(int)
     for entry in entries:
         per_account[entry.account.id] += entry.amount
-    guarded_ids = [e.account.id for e in entries if e.account.guarded]
-    locked = lock_accounts(guarded_ids)
-    for account_id, row in locked.items():
-        if row.balance_amount + per_account[account_id] < 0:
-            raise InsufficientFunds()
-    if Journal.objects.filter(key=key).exists():
+    changes = {
+        account_id: per_account[account_id]
+        for account_id in sorted({e.account.id for e in entries if e.account.guarded})
+        if per_account[account_id]
+    }
+    if changes:
+        for account_id, row in lock_accounts(list(changes)).items():
+            if row.balance_amount + changes[account_id] < 0:
+                raise InsufficientFunds()
+    # The key's unique constraint decides, not a look-up first: a duplicate inserts nothing.
+    now = clock.now()
+    journal_id = sql.insert_journal(key=key, kind=kind, memo=memo[:255], created_at=now)
+    if journal_id is None:
         raise DuplicateJournal()
-    try:
-        with transaction.atomic():
-            journal = Journal.objects.create(key=key, kind=kind, memo=memo[:255], created_at=clock.now())
-    except IntegrityError as exc:
-        raise DuplicateJournal() from exc
+    journal = Journal(id=journal_id, key=key, kind=kind, memo=memo[:255], created_at=now)
+    journal._state.adding, journal._state.db = False, connection.alias
     Posting.objects.bulk_create(
         [
-            Posting(journal=journal, account=e.account, amount=e.amount, currency=e.account.currency)
+            Posting(journal_id=journal_id, account=e.account, amount=e.amount, currency=e.account.currency)
             for e in entries
             if e.amount != 0
         ]
     )
-    for account_id in locked:
-        if per_account[account_id]:
-            Account.objects.filter(id=account_id).update(balance_amount=F("balance_amount") + per_account[account_id])
+    if len(changes) == 1:
+        [(account_id, delta)] = changes.items()
+        Account.objects.filter(id=account_id).update(balance_amount=F("balance_amount") + delta)
+    elif changes:
+        # One statement for every guarded account of the journal (a sale: the float and the line).
+        Account.objects.filter(id__in=list(changes)).update(
+            balance_amount=F("balance_amount")
+            + Case(*(When(id=account_id, then=Value(delta)) for account_id, delta in changes.items()))
+        )
     return journal
 
 
