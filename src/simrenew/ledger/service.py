@@ -34,7 +34,9 @@ def account(code: str, kind: str, currency: str = "EUR") -> Account:
     if cached is not None:
         return cached
     guarded = kind in GUARDED_KINDS
-    found, _ = Account.objects.get_or_create(code=code, defaults={"kind": kind, "currency": currency, "guarded": guarded})
+    found, _ = Account.objects.get_or_create(
+        code=code, defaults={"kind": kind, "currency": currency, "guarded": guarded}
+    )
     if not found.guarded:  # a guarded account's cached balance must be read fresh
         transaction.on_commit(lambda: _platform_accounts.setdefault(code, found))
     return found
