@@ -83,11 +83,23 @@ def test_failing_webhook_is_retried_later_where_the_backend_can_defer(settings, 
     service.set_status(payment.public_id, "paid")
     backend = task_backends["default"]
     assert isinstance(backend, DummyBackend)
-    assert [result.args for result in backend.results] == [[payment.public_id]]
+    assert [(result.args, result.kwargs) for result in backend.results] == [([payment.public_id], {"status_change": 1})]
 
-    deliver_webhook.call(payment.public_id)
+    deliver_webhook.call(payment.public_id, status_change=1)
 
     retry = backend.results[-1]
-    assert retry.args == [payment.public_id, 2]
+    assert (retry.args, retry.kwargs) == ([payment.public_id], {"status_change": 1, "attempt": 2})
     assert retry.task.run_after is not None
     assert SandboxWebhookCall.objects.get().status_code == 503
+
+
+def test_each_status_change_is_a_delivery_of_its_own(webhook_receiver):
+    webhook_receiver.status = 500
+    payment = service.create_payment(payment_data(method="banktransfer", webhookUrl=webhook_receiver.url))
+
+    service.set_status(payment.public_id, "pending")
+    service.set_status(payment.public_id, "paid")
+
+    assert len(webhook_receiver.calls) == 2
+    calls = SandboxWebhookCall.objects.order_by("pk")
+    assert [(call.status_change, call.attempt, call.status_code) for call in calls] == [(1, 1, 500), (2, 1, 500)]

@@ -20,7 +20,7 @@ class RefundInline(admin.TabularInline):
 class WebhookCallInline(admin.TabularInline):
     model = SandboxWebhookCall
     extra = 0
-    fields = readonly_fields = ("called_at", "url", "attempt", "status_code", "error")
+    fields = readonly_fields = ("called_at", "url", "status_change", "attempt", "status_code", "error")
 
 
 @admin.register(SandboxPayment)
@@ -34,7 +34,7 @@ class SandboxPaymentAdmin(admin.ModelAdmin):
 
 @admin.register(SandboxWebhookCall)
 class SandboxWebhookCallAdmin(admin.ModelAdmin):
-    list_display = ["payment", "called_at", "attempt", "status_code", "error"]
+    list_display = ["payment", "called_at", "status_change", "attempt", "status_code", "error"]
     list_select_related = ["payment"]
 
 

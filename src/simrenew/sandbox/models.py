@@ -51,6 +51,9 @@ class SandboxPayment(models.Model):
     canceled_at = models.DateTimeField(null=True, blank=True)
     expired_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    # Counts the status changes; each one is a webhook delivery of its own (numbered by this count),
+    # so a re-run delivery job tells its own earlier calls from those of a later change.
+    status_changes = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-pk"]
@@ -102,10 +105,15 @@ class SandboxIdempotencyKey(models.Model):
 
 
 class SandboxWebhookCall(models.Model):
-    """One attempt at posting a webhook, kept for the sandbox page and for tests."""
+    """One attempt at posting a webhook, kept for the sandbox page and for tests.
+
+    A delivery is the webhook for one status change of a payment (`status_change`, the payment's
+    `status_changes` at that moment); its attempts are numbered from 1. At most one row per attempt:
+    the row is how a delivery job that runs twice knows the attempt was made and its retry queued."""
 
     payment = models.ForeignKey(SandboxPayment, on_delete=models.CASCADE, related_name="webhook_calls")
     url = models.CharField(max_length=2000)
+    status_change = models.PositiveIntegerField(default=0)
     attempt = models.PositiveSmallIntegerField(default=1)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
@@ -113,6 +121,11 @@ class SandboxWebhookCall(models.Model):
 
     class Meta:
         ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "status_change", "attempt"], name="sandbox_webhook_call_once_per_attempt"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.payment_id} → {self.status_code or self.error}"

@@ -297,6 +297,7 @@ def set_status(payment_id: str, status: str) -> SandboxPayment:
             raise ApiError(422, f"The payment is already {payment.status}", field="status")
         now = clock.now()
         payment.status = status
+        payment.status_changes += 1  # under the row lock: numbers this change's webhook delivery
         if status == SandboxPayment.PAID:
             # Mollie always knows how a paid payment was paid.
             payment.method = payment.method or "creditcard"
@@ -351,8 +352,8 @@ def cancel_payment(payment_id: str) -> SandboxPayment:
 
 def _queue_webhook(payment: SandboxPayment) -> None:
     if payment.webhook_url:
-        payment_id = payment.public_id
-        transaction.on_commit(lambda: deliver_webhook.enqueue(payment_id))
+        payment_id, status_change = payment.public_id, payment.status_changes
+        transaction.on_commit(lambda: deliver_webhook.enqueue(payment_id, status_change=status_change))
 
 
 # --- Refunds
