@@ -8,6 +8,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    # Tests roll back what they wrote (and run on-commit callbacks inside that transaction), so a
+    # row a process cache kept from one test may not exist in the next.
+    from simrenew.ledger.service import clear_account_cache
+
+    clear_account_cache()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -221,6 +221,11 @@ def mailer_from_url(url: str) -> dict[str, object]:
 
 MAILERS = {"default": mailer_from_url(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "simrenew <no-reply@simrenew.example>")
+# Every e-mail carries a Message-ID derived from our own key, so a resend after an interrupted send
+# is recognisably the same message; its domain (default: DEFAULT_FROM_EMAIL's).
+EMAIL_MESSAGE_ID_DOMAIN = os.environ.get("EMAIL_MESSAGE_ID_DOMAIN", "")
+# A notification still "sending" after this was interrupted, and is sent again.
+NOTIFICATION_STUCK_AFTER_SECONDS = int(os.environ.get("NOTIFICATION_STUCK_AFTER_SECONDS", "300"))
 SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "outbox")
 DEV_OUTBOX = env_bool("DEV_OUTBOX", EMAIL_URL.startswith("outbox:"))
 
@@ -230,6 +235,9 @@ MOLLIE_API_KEY = os.environ.get("MOLLIE_API_KEY", "test_simrenewdemo000000000000
 # Empty means Mollie itself; the demo points the official client at the built-in sandbox.
 MOLLIE_API_ENDPOINT = os.environ.get("MOLLIE_API_ENDPOINT", f"{SITE_URL}/sandbox/mollie")
 PAYMENT_SANDBOX = env_bool("PAYMENT_SANDBOX", not PRODUCTION)
+# A payment is left to its webhook this long before the scheduler's reconcile asks the provider
+# itself; also the shortest gap between two checks of a payment that stays open.
+PAYMENT_RECONCILE_AFTER_SECONDS = int(os.environ.get("PAYMENT_RECONCILE_AFTER_SECONDS", "120"))
 # Where the provider posts webhooks and sends customers back; defaults to SITE_URL.
 PUBLIC_URL = os.environ.get("PUBLIC_URL", SITE_URL).rstrip("/")
 BANK_TRANSFER_IBAN = os.environ.get("BANK_TRANSFER_IBAN", "BE71 0961 2345 6769")

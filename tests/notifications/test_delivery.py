@@ -161,23 +161,96 @@ def test_a_rollback_records_and_sends_nothing(line, django_capture_on_commit_cal
     assert OutboxMessage.objects.count() == 0
 
 
-def test_a_send_that_died_half_way_is_not_sent_again(line, time_machine):
-    time_machine.move_to(brussels("2026-04-30T10:00:00"), tick=False)
-    with transaction.atomic():
-        [row] = delivery.notify(
-            kind=NotificationKind.LOW_CREDIT, event_key="low:y", line=line, people=[], facts={"balance_amount": 10}
-        )
-    OutboxMessage.objects.all().delete()
-    # As if a process claimed it and died while sending.
-    Notification.objects.filter(pk=row.pk).update(
-        status=NotificationStatus.SENDING, claimed_at=brussels("2026-04-30T10:00:00")
+def interrupted(line, *, channel=Channel.EMAIL, attempts=1, claimed_at="2026-04-30T10:00:00") -> Notification:
+    """A row a sender claimed at `claimed_at` and died while sending (its claim counted as an attempt)."""
+    at = brussels(claimed_at)
+    recipient = "jan@example.be" if channel == Channel.EMAIL else line.msisdn
+    return Notification.objects.create(
+        key=f"low:9|{channel}|x",
+        event_key="low:9",
+        kind=NotificationKind.LOW_CREDIT,
+        channel=channel,
+        recipient=recipient,
+        line=line,
+        subject="Low credit" if channel == Channel.EMAIL else "",
+        body="Your credit is low",
+        status=NotificationStatus.SENDING,
+        attempts=attempts,
+        claimed_at=at,
+        send_after=at,
+        created_at=at,
     )
-    time_machine.move_to(brussels("2026-04-30T10:20:00"), tick=False)
+
+
+@pytest.mark.parametrize("channel", [Channel.EMAIL, Channel.SMS])
+def test_a_send_interrupted_half_way_is_sent_again_once(line, time_machine, channel):
+    row = interrupted(line, channel=channel)
+
+    time_machine.move_to(brussels("2026-04-30T10:04:59"), tick=False)
+    assert delivery.send_due() == 0  # within NOTIFICATION_STUCK_AFTER_SECONDS: maybe still sending
+    assert Notification.objects.get(pk=row.pk).status == NotificationStatus.SENDING
+    assert OutboxMessage.objects.count() == 0
+
+    time_machine.move_to(brussels("2026-04-30T10:05:00"), tick=False)
+    assert delivery.send_due() == 1
     assert delivery.send_due() == 0
     row.refresh_from_db()
-    assert row.status == NotificationStatus.UNKNOWN
-    assert OutboxMessage.objects.count() == 0
+    assert (row.status, row.attempts, row.error) == (NotificationStatus.SENT, 2, "")
+    assert OutboxMessage.objects.filter(kind=channel).count() == 1
     assert delivery.deliver(row.pk) == "not_due"
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_how_long_a_send_may_take_is_a_setting(line, time_machine, settings):
+    settings.NOTIFICATION_STUCK_AFTER_SECONDS = 60
+    row = interrupted(line)
+    time_machine.move_to(brussels("2026-04-30T10:00:59"), tick=False)
+    assert delivery.send_due() == 0
+    time_machine.move_to(brussels("2026-04-30T10:01:00"), tick=False)
+    assert delivery.send_due() == 1
+    assert Notification.objects.get(pk=row.pk).status == NotificationStatus.SENT
+
+
+def test_a_send_interrupted_on_its_last_attempt_fails_for_good(line, time_machine):
+    row = interrupted(line, attempts=delivery.MAX_ATTEMPTS)
+    time_machine.move_to(brussels("2026-04-30T11:00:00"), tick=False)
+    assert delivery.send_due() == 0
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (NotificationStatus.FAILED, delivery.MAX_ATTEMPTS)
+    assert row.error == f"interrupted while sending, {delivery.MAX_ATTEMPTS} times"
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_a_row_recorded_as_sent_is_never_sent_again(line, time_machine, tell):
+    time_machine.move_to(brussels("2026-04-30T10:00:00"), tick=False)
+    customer = create_customer(email="once@example.be")
+    created = tell(
+        line, [Person(customer.pk, customer.email, "en")], kind=NotificationKind.LOW_CREDIT, balance_amount=10
+    )
+    assert {row.status for row in Notification.objects.all()} == {NotificationStatus.SENT}
+    sent_before = OutboxMessage.objects.count()
+    assert sent_before == len(created) == 2
+
+    time_machine.move_to(brussels("2026-05-07T10:00:00"), tick=False)  # long after: due, claimed long ago
+    assert delivery.send_due() == 0
+    assert [delivery.deliver(row.pk) for row in created] == ["not_due", "not_due"]
+    assert OutboxMessage.objects.count() == sent_before
+
+
+def test_a_slow_send_that_fails_after_being_taken_over_changes_nothing(line, time_machine, monkeypatch):
+    time_machine.move_to(brussels("2026-04-30T10:00:00"), tick=False)
+    row = interrupted(line, attempts=0)
+    Notification.objects.filter(pk=row.pk).update(status=NotificationStatus.PENDING)
+
+    def slow_then_failing(notification: Notification) -> str:
+        # Meanwhile the send was taken for interrupted and another sender claimed it again.
+        Notification.objects.filter(pk=notification.pk).update(attempts=2)
+        raise ConnectionError("the server hung up")
+
+    monkeypatch.setattr(delivery, "_send", slow_then_failing)
+    assert delivery.deliver(row.pk) == "retry"
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.error) == (NotificationStatus.SENDING, 2, "")
 
 
 def test_every_kind_renders_in_every_language(line):

@@ -22,7 +22,9 @@ def test_render_email_gives_a_one_line_subject_and_both_bodies():
 
 
 def test_send_email_now_stores_text_and_html_in_the_outbox():
-    notifications.send_email_now(to="jan@example.be", template="verify_email", context={"link": LINK}, language="en")
+    notifications.send_email_now(
+        to="jan@example.be", template="verify_email", context={"link": LINK}, language="en", message_key="verify:1"
+    )
     message = OutboxMessage.objects.get()
     assert (message.kind, message.recipient) == (OutboxKind.EMAIL, "jan@example.be")
     assert message.subject == "Verify your e-mail address for simrenew"

@@ -52,7 +52,11 @@ def send_verification_email(*, user: User) -> None:
     context = {"user_email": user.email, "link": f"{settings.PUBLIC_URL}{path}"}
     notifications.after_commit(
         lambda: notifications.send_email_now(
-            to=user.email, template="verify_email", context=context, language=user.language
+            to=user.email,
+            template="verify_email",
+            context=context,
+            language=user.language,
+            message_key=f"user:{user.pk}:verify:{token}",  # each link its own message
         )
     )
 

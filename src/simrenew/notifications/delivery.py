@@ -1,8 +1,12 @@
-"""Notifying customers: one row per event, channel and recipient (so each is sent at most once),
+"""Notifying customers: one row per event, channel and recipient (so each event is told once),
 rendered in the recipient's language, e-mailed at once and texted outside 21:00 to 08:00 Brussels time.
 
 `notify` records the messages in the caller's transaction and sends them after it commits; the
-scheduler's `send_due` sends what was held for the morning or failed for a while.
+scheduler's `send_due` sends what was held for the morning, failed for a while, or was interrupted.
+
+At least once, and recognisably once: a send interrupted before its outcome was recorded (the process
+died) is sent again, as the same message (e-mails carry a Message-ID derived from the row's key); a
+row recorded as sent is never sent again.
 """
 
 import logging
@@ -22,13 +26,19 @@ from simrenew.lines.models import Line
 from simrenew.notifications import kinds
 from simrenew.notifications.models import Channel, Notification, NotificationStatus
 from simrenew.notifications.preferences import channels_for
+from simrenew.notifications.service import message_id
 from simrenew.notifications.sms import get_gateway
 
 log = logging.getLogger(__name__)
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 MAX_ATTEMPTS = 5
-STUCK_AFTER = timedelta(minutes=15)
+
+
+def stuck_after() -> timedelta:
+    """A send still unfinished after this was interrupted: longer than any send takes, which the
+    SMTP and SMPP timeouts bound (15 s and 10 s per exchange)."""
+    return timedelta(seconds=int(getattr(settings, "NOTIFICATION_STUCK_AFTER_SECONDS", 300)))
 
 
 @dataclass(frozen=True)
@@ -194,12 +204,15 @@ def deliver(notification_id: int) -> str:
     except Exception as exc:
         log.warning("notification %s (%s) could not be sent: %s", row.pk, row.channel, type(exc).__name__)
         retry = row.attempts < MAX_ATTEMPTS
-        Notification.objects.filter(pk=row.pk).update(
+        # Only while the row is still this claim's: a send that took so long it was taken for
+        # interrupted (and perhaps sent again meanwhile) must not undo what came after it.
+        Notification.objects.filter(pk=row.pk, status=NotificationStatus.SENDING, attempts=row.attempts).update(
             status=NotificationStatus.PENDING if retry else NotificationStatus.FAILED,
             send_after=now + timedelta(minutes=5 * row.attempts),
             error=f"{type(exc).__name__}: {exc}"[:500],
         )
         return "retry" if retry else "failed"
+    # Whatever happened meanwhile, this message went out: recorded as sent, it is never sent again.
     Notification.objects.filter(pk=row.pk).update(
         status=NotificationStatus.SENT, sent_at=clock.now(), gateway_reference=reference[:120], error=""
     )
@@ -209,7 +222,11 @@ def deliver(notification_id: int) -> str:
 def _send(row: Notification) -> str:
     if row.channel == Channel.EMAIL:
         message = EmailMultiAlternatives(
-            subject=row.subject, body=row.body, from_email=settings.DEFAULT_FROM_EMAIL, to=[row.recipient]
+            subject=row.subject,
+            body=row.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[row.recipient],
+            headers={"Message-ID": message_id(row.key)},  # a resend is the same message
         )
         if row.html_body:
             message.attach_alternative(row.html_body, "text/html")
@@ -219,14 +236,28 @@ def _send(row: Notification) -> str:
 
 
 def send_due(*, limit: int = 500) -> int:
-    """Send what is due (held SMS in the morning, retries); mark long-stuck sends as unknown."""
+    """Send what is due: SMS held for the morning, retries, and sends that were interrupted."""
     now = clock.now()
-    Notification.objects.filter(status=NotificationStatus.SENDING, claimed_at__lte=now - STUCK_AFTER).update(
-        status=NotificationStatus.UNKNOWN, error="interrupted while sending; not sent again"
-    )
+    release_interrupted(now=now)
     ids = list(
         Notification.objects.filter(status=NotificationStatus.PENDING, send_after__lte=now)
         .order_by("send_after", "id")
         .values_list("pk", flat=True)[:limit]
     )
     return sum(1 for notification_id in ids if deliver(notification_id) == "sent")
+
+
+def release_interrupted(*, now: datetime) -> int:
+    """Sends claimed longer ago than stuck_after() died half-way (the claim counted as an attempt):
+    they go out again now, or fail for good after MAX_ATTEMPTS. Better a message twice, recognisably
+    the same, than a confirmation or a code never sent."""
+    interrupted = Notification.objects.filter(status=NotificationStatus.SENDING, claimed_at__lte=now - stuck_after())
+    given_up = interrupted.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=NotificationStatus.FAILED, error=f"interrupted while sending, {MAX_ATTEMPTS} times"
+    )
+    again = interrupted.filter(attempts__lt=MAX_ATTEMPTS).update(
+        status=NotificationStatus.PENDING, send_after=now, error="interrupted while sending; sent again"
+    )
+    if given_up or again:
+        log.warning("%d interrupted notification sends released for sending again, %d failed", again, given_up)
+    return again

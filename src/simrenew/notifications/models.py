@@ -47,15 +47,16 @@ class Channel(models.TextChoices):
 
 class NotificationStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be sent")
+    # Claimed by a sender. One still sending after NOTIFICATION_STUCK_AFTER_SECONDS was interrupted
+    # (the process died) and goes back to PENDING: better the same message twice than none.
     SENDING = "sending", _("Being sent")
-    SENT = "sent", _("Sent")
+    SENT = "sent", _("Sent")  # final: never sent again
     FAILED = "failed", _("Failed")
-    # The process died while sending: not sent again (better one message lost than two sent).
-    UNKNOWN = "unknown", _("Outcome unknown")
 
 
 class Notification(models.Model):
-    """One message about one event to one recipient on one channel, sent at most once.
+    """One message about one event to one recipient on one channel, sent once (again only if a send
+    was interrupted before its outcome was recorded, then as the same message).
 
     `key` is unique: the same event (`event_key`, e.g. `expiring:{period}:7`) notified twice makes no
     second row, so whatever job runs twice, a customer hears about it once.

@@ -7,7 +7,8 @@ from simrenew.notifications import delivery
 
 @task()
 def deliver_notification(notification_id: int) -> str:
-    """notifications.deliver_notification: send one due notification (at most once)."""
+    """notifications.deliver_notification: send one due notification (once; again only as the same
+    message after an interrupted send)."""
     return delivery.deliver(notification_id)
 
 

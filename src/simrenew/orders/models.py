@@ -73,6 +73,14 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["customer", "-created_at"]),
             models.Index(fields=["line", "-created_at"]),
+            # Orders whose confirmation e-mail is still to go (orders.reconcile finds one that was lost).
+            models.Index(
+                fields=["fulfilled_at"],
+                condition=models.Q(status=OrderStatus.FULFILLED, confirmation_sent_at__isnull=True)
+                & ~models.Q(email="")
+                & ~models.Q(channel=Channel.AUTO),
+                name="order_confirmation_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -21,6 +21,7 @@ from simrenew.orders import postings
 from simrenew.orders.errors import OrderNotOpen, OrderNotVoidable, PaymentUnavailable
 from simrenew.orders.models import Channel, Order, OrderKind, OrderStatus, Receipt
 from simrenew.orders.quotes import quote_order
+from simrenew.payments import checks
 from simrenew.payments import provider as providers
 from simrenew.payments import service as saved_payments
 from simrenew.payments.models import Mandate, Payment, PaymentEvent, PaymentStatus
@@ -172,6 +173,7 @@ def start_payment(*, order: Order, redirect_url: str, webhook_url: str, save_man
             status=created.status,
             checkout_url=created.checkout_url or "",
             details=created.details,
+            next_check_at=checks.first_check_at(),
         )
         locked.status = OrderStatus.AWAITING_PAYMENT
         locked.save(update_fields=["status"])
@@ -181,8 +183,8 @@ def start_payment(*, order: Order, redirect_url: str, webhook_url: str, save_man
 def sync_payment(*, provider_name: str, provider_payment_id: str) -> Order | None:
     """Fetch a payment's real status from the provider and apply it, exactly once.
 
-    Called by the webhook job and when the customer returns from checkout; any number of
-    concurrent or repeated calls end in one fulfilment.
+    Called by the webhook job, when the customer returns from checkout, and by the reconcile tick
+    for payments nobody told us about; any number of concurrent or repeated calls end in one fulfilment.
     """
     payment = Payment.objects.filter(provider=provider_name, provider_payment_id=provider_payment_id).first()
     if payment is None:
@@ -200,12 +202,13 @@ def sync_payment(*, provider_name: str, provider_payment_id: str) -> Order | Non
                 )
         except IntegrityError:
             pass  # this status was seen before; applying it again below is a no-op
+        changed = ["next_check_at"]
         if payment.status != PaymentStatus.PAID:
             payment.status = remote.status
             payment.details = remote.details or payment.details
             if remote.status == providers.PAID:
                 payment.paid_at = clock.now()
-            payment.save(update_fields=["status", "details", "paid_at", "updated_at"])
+            changed += ["status", "details", "paid_at", "updated_at"]
         if remote.status == providers.PAID:
             if order.status in (OrderStatus.CREATED, OrderStatus.AWAITING_PAYMENT):
                 order.status = OrderStatus.PAID
@@ -219,6 +222,9 @@ def sync_payment(*, provider_name: str, provider_payment_id: str) -> Order | Non
                 )
         elif remote.status in FINAL_ORDER_STATUS and order.is_open:
             _close_unpaid(order, FINAL_ORDER_STATUS[remote.status])
+        # Ask again later while the order waits (a webhook may never come); stop once it is settled.
+        payment.next_check_at = checks.next_check_at(waiting_since=order.created_at) if order.is_open else None
+        payment.save(update_fields=changed)
     return order
 
 
@@ -293,6 +299,7 @@ def charge_mandate(*, order: Order, mandate: Mandate, webhook_url: str, idempote
                 "currency": remote.currency,
                 "status": remote.status,
                 "details": remote.details,
+                "next_check_at": checks.first_check_at(),
             },
         )
         if locked.status == OrderStatus.CREATED:

@@ -30,7 +30,12 @@ def process_webhook(inbox_id: int) -> str:
 
 @task()
 def send_confirmation(order_id: int) -> bool:
-    """orders.send_confirmation: the confirmation e-mail with the receipt, sent once per order."""
+    """orders.send_confirmation: the confirmation e-mail with the receipt, sent once per order.
+
+    Sent while holding the order's lock and recorded in the same transaction: at least once (a send
+    interrupted before the commit is sent again, by a retry or orders.reconcile) and never by two
+    workers at once. A repeat carries the same Message-ID, so it reads as the same message.
+    """
     with transaction.atomic():
         order = service.lock_order(order_id)
         if order.confirmation_sent_at is not None or not order.email:
@@ -42,6 +47,7 @@ def send_confirmation(order_id: int) -> bool:
             template="order_confirmation",
             context=confirmation_context(order),
             language=order.language,
+            message_key=f"order:{order.pk}:confirmation",
         )
         order.confirmation_sent_at = clock.now()
         order.save(update_fields=["confirmation_sent_at"])

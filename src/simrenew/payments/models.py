@@ -30,6 +30,10 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # When to ask the provider again while the order still awaits this payment (a webhook may never
+    # come); null once the order is no longer waiting. Checks back off as the payment ages, so a bank
+    # transfer open for days costs a few calls a day, not one a minute (orders.reconcile).
+    next_check_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -37,6 +41,12 @@ class Payment(models.Model):
                 fields=["provider", "provider_payment_id"],
                 condition=~models.Q(provider_payment_id=""),
                 name="uniq_provider_payment",
+            )
+        ]
+        indexes = [
+            # Only the payments still watched: the reconcile tick reads the due ones straight off it.
+            models.Index(
+                fields=["next_check_at"], condition=models.Q(next_check_at__isnull=False), name="payment_next_check"
             )
         ]
 
@@ -56,7 +66,13 @@ class WebhookInbox(models.Model):
     outcome = models.CharField(max_length=32, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["provider", "provider_payment_id"])]
+        indexes = [
+            models.Index(fields=["provider", "provider_payment_id"]),
+            # The few rows not processed yet (the reconcile tick looks for ones left behind).
+            models.Index(
+                fields=["received_at"], condition=models.Q(processed_at__isnull=True), name="webhook_unprocessed"
+            ),
+        ]
 
 
 class PaymentEvent(models.Model):

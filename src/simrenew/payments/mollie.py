@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from mollie.api.client import Client
 from mollie.api.error import Error as MollieError
-from mollie.api.error import ResponseError
+from mollie.api.error import RequestSetupError, ResponseError
 from mollie.api.objects.customer import Customer as MollieCustomer
 from mollie.api.objects.payment import Payment as MolliePayment
 from mollie.api.resources.mandates import CustomerMandates
@@ -80,10 +80,22 @@ def _payment(payment: Any) -> ProviderPayment:
     )
 
 
+# 4xx answers that are no verdict on the call itself, so the same call may pass later: 401 and 403
+# (our API key or its permissions: passes once the configuration is fixed, and must never read as
+# "this mandate is no longer valid"), 408 (timed out on the way), 429 (rate limited; Mollie
+# documents it on every endpoint).
+RETRYABLE_4XX = {401, 403, 408, 429}
+
+
 def _error(what: str, exc: MollieError) -> ProviderError:
-    """A 4xx answer is a refusal (retrying will not help); anything else may pass if tried again."""
+    """A refusal when retrying the same call cannot help: a 4xx answer, or a request the client
+    would not send (a malformed id). Anything else may pass if tried again: the client wraps
+    connection errors and timeouts in RequestError, an answer it cannot read (a proxy's HTML
+    error page) is a ResponseHandlingError, and a 5xx a ResponseError with that status."""
+    if isinstance(exc, RequestSetupError):
+        return ProviderRefused(f"{what}: {exc}")
     status = getattr(exc, "status", None) if isinstance(exc, ResponseError) else None
-    if isinstance(status, int) and 400 <= status < 500:
+    if isinstance(status, int) and 400 <= status < 500 and status not in RETRYABLE_4XX:
         return ProviderRefused(f"{what}: {exc}")
     return ProviderError(f"{what}: {exc}")
 
@@ -147,7 +159,7 @@ class MollieProvider:
         try:
             payment = self.client.payments.get(payment_id)
         except MollieError as exc:
-            raise ProviderError(f"Mollie could not return payment {payment_id}: {exc}") from exc
+            raise _error(f"Mollie could not return payment {payment_id}", exc) from exc
         return _payment(payment)
 
     def refund(self, *, payment_id: str, amount: int, currency: str, idempotency_key: str) -> ProviderRefund:
@@ -156,7 +168,7 @@ class MollieProvider:
         try:
             refund = refunds.create({"amount": mollie_amount(amount, currency)}, idempotency_key=idempotency_key)
         except MollieError as exc:
-            raise ProviderError(f"Mollie refused to refund payment {payment_id}: {exc}") from exc
+            raise _error(f"Mollie could not refund payment {payment_id}", exc) from exc
         return ProviderRefund(id=refund.id, status=refund.status, amount=cents(refund.amount))
 
     def create_customer(self, *, name: str, email: str, metadata: dict[str, str], idempotency_key: str) -> str:

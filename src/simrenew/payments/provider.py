@@ -56,12 +56,20 @@ class ProviderRefund:
 
 
 class ProviderError(Exception):
-    """The provider could not be reached or refused the call (not the customer's fault)."""
+    """The provider could not be reached or refused the call (not the customer's fault).
+
+    A plain ProviderError is transient (a network error, a timeout, a 5xx, rate limiting): the same
+    call may pass later. `transient` tells a job runner whether retrying can help.
+    """
+
+    transient = True
 
 
 class ProviderRefused(ProviderError):
-    """The provider answered and said no (a 4xx: e.g. the mandate is no longer valid). Retrying
-    the same call will not help; a network failure or a 5xx is a plain ProviderError."""
+    """The call was refused: the provider answered no (a 4xx: e.g. the mandate is no longer valid),
+    or the client would not send it (a malformed id). Retrying the same call will not help."""
+
+    transient = False
 
 
 class PaymentProvider(Protocol):

@@ -21,6 +21,7 @@ from simrenew.lines import service as lines
 from simrenew.lines.models import BundlePeriod, Line, LineStatus, PeriodStatus
 from simrenew.notifications import delivery
 from simrenew.notifications.models import Notification
+from simrenew.orders import reconcile
 from simrenew.orders import service as orders
 from simrenew.orders.models import Order, OrderKind, OrderStatus
 from simrenew.renewals import notices
@@ -256,13 +257,21 @@ def abandoned_orders(since: datetime | None, until: datetime) -> Result:
     return {"expired": orders.expire_abandoned_orders(before=until - timedelta(hours=1))}
 
 
+def reconcile_orders(since: datetime | None, until: datetime) -> Result:
+    """Payments settled at the provider without a webhook reaching us, webhooks left unprocessed and
+    confirmations never sent (work from state: what is due now, whatever happened before)."""
+    return reconcile.run(at=until)
+
+
 def send_notifications(since: datetime | None, until: datetime) -> Result:
     return {"sent": delivery.send_due()}
 
 
-# In this order on every tick: renew before periods end, then move periods and statuses, then tell.
+# In this order on every tick: renew and settle payments before periods end, then move periods and
+# statuses, then tell.
 JOBS: list[tuple[str, Callable[[datetime | None, datetime], Result]]] = [
     ("renewals.auto_renew", auto_renew),
+    ("orders.reconcile", reconcile_orders),
     ("lines.bundle_periods", bundle_periods),
     ("lines.credit_validity", credit_validity),
     ("lines.bonus_expiry", bonus_expiry),
