@@ -37,7 +37,6 @@ demo-data: migrate
 	$(PY) manage.py demo_retail
 
 demo: messages static demo-data
-	@$(PY) -m simrenew.demo.banner
 	@PAYMENT_SANDBOX=true exec bash scripts/run-demo.sh $(HOST) $(PORT)
 
 # Debian's chromium for browser tests, and a CJK font so Chinese pages and PDF receipts render.

@@ -26,3 +26,6 @@ urlpatterns += i18n_patterns(
     path("", include("simrenew.web.portal.urls")),
     prefix_default_language=True,
 )
+
+# A request that fails because the database is briefly gone gets 503 with Retry-After, not 500.
+handler500 = "simrenew.web.error_views.server_error"

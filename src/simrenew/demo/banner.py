@@ -1,8 +1,11 @@
-"""Printed by `make demo`: where everything is and how to log in."""
+"""Printed by `make demo` (scripts/run-demo.sh): where everything is and how to log in."""
+
+import os
 
 from simrenew.demo.catalogue import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_LINE
 
-BASE = "http://127.0.0.1:8000"
+# run-demo.sh sets SITE_URL from the host and port the server binds to.
+BASE = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 print(
     f"""
