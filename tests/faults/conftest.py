@@ -56,9 +56,7 @@ class Workers:
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def start(self, fault: str = "none") -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tests.faults.faulty_worker", fault], cwd=ROOT, env=self.env
-        )
+        process = subprocess.Popen([sys.executable, "-m", "tests.faults.faulty_worker", fault], cwd=ROOT, env=self.env)
         self.processes.append(process)
         return process
 

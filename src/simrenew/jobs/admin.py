@@ -14,7 +14,6 @@ from simrenew.jobs import service
 from simrenew.jobs.models import Job, JobStatus
 from simrenew.kit.admin import ReadOnlyAdmin
 
-
 FIELDS: tuple[str, ...] = (
     "id",
     "task_path",
