@@ -172,3 +172,17 @@ def test_old_successful_jobs_are_pruned_and_failed_ones_kept(job_backend) -> Non
     with time_machine.travel(timezone.now() + timedelta(days=8), tick=False):
         assert service.prune(older_than=timedelta(days=7)) == 1
     assert list(Job.objects.values_list("status", flat=True)) == [JobStatus.FAILED]
+
+
+def test_the_jobs_command_lists_and_retries_dead_jobs(job_backend, capsys) -> None:
+    from django.core.management import call_command
+
+    tasks.broken.enqueue("cli")
+    run_due()
+    call_command("jobs", "dead")
+    assert "jobs.broken attempts=1 ValueError: a bug" in capsys.readouterr().out
+    call_command("jobs", "retry", "--all")
+    assert "1 job(s) queued again" in capsys.readouterr().out
+    assert Job.objects.get().status == JobStatus.READY
+    call_command("jobs", "status")
+    assert "ready: 1" in capsys.readouterr().out
