@@ -111,6 +111,23 @@ def load_data(*, terminals: int, retailers: int, lines_per_terminal: int) -> dic
     }
 
 
+def gunicorn_command(*, port: int, workers: int, log_level: str = "warning") -> list[str]:
+    """gunicorn serving simrenew on 127.0.0.1 as in production: `workers` processes of 4 threads."""
+    return [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "simrenew.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--no-control-socket",
+        "--log-level",
+        log_level,
+    ]
+
+
 def start_gunicorn(*, url: str, port: int, workers: int, var_dir: str) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -119,24 +136,7 @@ def start_gunicorn(*, url: str, port: int, workers: int, var_dir: str) -> subpro
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT / "src"),
     }
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "simrenew.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            "4",
-            "--no-control-socket",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-        start_new_session=True,
-    )
+    server = subprocess.Popen(gunicorn_command(port=port, workers=workers), env=env, cwd=ROOT, start_new_session=True)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:

@@ -16,7 +16,8 @@ from simrenew.payments.models import Payment, WebhookInbox
 log = logging.getLogger(__name__)
 
 
-@task()
+# Ahead of notices and confirmations: a customer is waiting for what they paid for.
+@task(priority=10)
 def process_webhook(inbox_id: int) -> str:
     """orders.process_webhook: fetch the payment's real status and apply it (exactly once)."""
     inbox = WebhookInbox.objects.get(pk=inbox_id)

@@ -11,11 +11,13 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,9 +27,12 @@ from simrenew.renewals.jobs import JOBS, Result
 from simrenew.renewals.models import JobWatermark
 
 log = logging.getLogger(__name__)
-# A running job renews its lease every LEASE / 3, so a scheduler or worker that dies mid-job holds
-# the job back for at most LEASE, not until some long timeout.
-LEASE = timedelta(seconds=90)
+
+
+def lease() -> timedelta:
+    """A running job renews its lease every third of this, so a scheduler or worker that dies
+    mid-job holds the job back for at most this long (SCHEDULER_LEASE_SECONDS, default 90)."""
+    return timedelta(seconds=float(getattr(settings, "SCHEDULER_LEASE_SECONDS", 90)))
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ def _take_lease(name: str, me: str) -> bool:
         return bool(
             JobWatermark.objects.filter(name=name)
             .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=real_now))
-            .update(lease_until=real_now + LEASE, lease_owner=me)
+            .update(lease_until=real_now + lease(), lease_owner=me)
         )
 
 
@@ -69,9 +74,9 @@ def _lease_kept(name: str, me: str) -> Iterator[None]:
 
     def renew() -> None:
         try:
-            while not stop.wait(LEASE.total_seconds() / 3):
+            while not stop.wait(lease().total_seconds() / 3):
                 try:
-                    JobWatermark.objects.filter(name=name, lease_owner=me).update(lease_until=timezone.now() + LEASE)
+                    JobWatermark.objects.filter(name=name, lease_owner=me).update(lease_until=timezone.now() + lease())
                 except DatabaseError:
                     log.warning("could not renew the lease of %s; trying again", name)
                     connections.close_all()
@@ -102,8 +107,8 @@ def run_job(name: str) -> Outcome:
             result = job(row.done_until, until)
     except Exception as exc:
         log.exception("scheduled job %s failed", name)
-        JobWatermark.objects.filter(name=name, lease_owner=me).update(
-            lease_until=None, last_error=f"{type(exc).__name__}: {exc}"[:2000], last_finished_at=clock.now()
+        _release(
+            name, me, lease_until=None, last_error=f"{type(exc).__name__}: {exc}"[:2000], last_finished_at=clock.now()
         )
         return Outcome(name, ran=True, result={}, error=type(exc).__name__)
     done = result.get("errors", 0) == 0
@@ -118,8 +123,24 @@ def run_job(name: str) -> Outcome:
         if row.done_until is None or until > row.done_until:
             updates["done_until"] = until
         updates["last_error"] = ""
-    JobWatermark.objects.filter(name=name, lease_owner=me).update(**updates)
+    _release(name, me, **updates)
     return Outcome(name, ran=True, result=result, error="" if done else "some items failed")
+
+
+def _release(name: str, me: str, **updates: object) -> None:
+    """Record the run and give the lease back, on a fresh connection if the job's died (a database
+    restart mid-job): a lease left behind would hold the job back for a whole lease()."""
+    for attempt in range(5):
+        try:
+            JobWatermark.objects.filter(name=name, lease_owner=me).update(**updates)
+            return
+        except DatabaseError:
+            log.warning("could not release the lease of %s (attempt %s); retrying", name, attempt + 1)
+            for connection in connections.all(initialized_only=True):
+                if not connection.in_atomic_block:
+                    connection.close()
+            time.sleep(0.5 * 2**attempt)
+    log.error("the lease of %s stays until it runs out", name)
 
 
 def tick() -> list[Outcome]:
