@@ -18,8 +18,8 @@ worker_command=("$venv/bin/python" manage.py worker)
 scheduler_command=("$venv/bin/python" manage.py scheduler)
 # --reuse-port: a new master binds at once although the workers of a crashed one may still hold the
 # port for a moment. --no-control-socket: gunicorn 27 would otherwise open one shared by every run.
-web_command=("$venv/bin/gunicorn" simrenew.wsgi:application --bind "${host}:${port}" --reuse-port
-  --workers 3 --threads 4 --no-control-socket --access-logfile - --graceful-timeout 5)
+web_command=("$venv/bin/gunicorn" simrenew.wsgi:application --config python:simrenew.gunicorn_conf
+  --bind "${host}:${port}" --reuse-port --workers 3 --threads 4 --no-control-socket --graceful-timeout 5)
 services=(web worker scheduler)
 
 first_backoff=1 # seconds before restarting a process that died; doubles while it keeps dying

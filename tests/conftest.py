@@ -12,8 +12,10 @@ def _fresh_process_caches():
     # Tests roll back what they wrote (and run on-commit callbacks inside that transaction), so a
     # row a process cache kept from one test may not exist in the next.
     from simrenew.ledger.service import clear_account_cache
+    from simrenew.reference import cache as reference
 
     clear_account_cache()
+    reference.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -23,3 +25,11 @@ def _test_settings(settings):
     settings.AXES_ENABLED = True
     # pytest-django swaps in locmem; tests read the dev outbox, as a person using the demo would.
     settings.MAILERS = {"default": {"BACKEND": "simrenew.notifications.outbox.OutboxEmailBackend"}}
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    """pytest-django's admin_client, past the second factor the admin asks of every superuser."""
+    from tests.staff.factories import staff_session
+
+    return staff_session(admin_user)

@@ -13,6 +13,7 @@ from django.utils import translation
 
 from simrenew.brands.models import Brand, PaymentMethod, PaymentMethodFee
 from simrenew.catalog.models import Product, ProductKind
+from simrenew.customers import service as customers
 from simrenew.customers.models import LineLink, User
 from simrenew.kit import clock
 from simrenew.kit.phone import luhn_check_digit
@@ -23,6 +24,7 @@ from simrenew.lines.models import Line, LineStatus
 from simrenew.orders import service as orders
 from simrenew.orders.models import Channel, Order, OrderStatus
 from simrenew.orders.postings import Funding
+from simrenew.orders.quotes import quote_order
 
 DEFAULT_PASSWORD = "Correct-Horse-Battery-42"
 # What a customer pays per method: (fixed cents, basis points). Fixed here, not read from the demo
@@ -195,7 +197,35 @@ def create_customer(
 
 
 def link(customer: User, line: Line) -> LineLink:
-    return LineLink.objects.create(customer=customer, line=line, linked_at=clock.now())
+    """`customer` holds the line from now (as after typing the SMS code): any other account loses it."""
+    with transaction.atomic():
+        return customers.take_line(customer=customer, line=line)
+
+
+def place_order(
+    *,
+    customer: User | None,
+    line: Line,
+    product: Product,
+    method: str,
+    channel: str = Channel.WEB,
+    topup_amount: int | None = None,
+    language: str = "en",
+    email: str = "",
+    funding: Funding | None = None,
+    promo_code: str = "",
+) -> Order:
+    """Quote, then place at that quote: what every channel does (the caller owns the transaction)."""
+    quote = quote_order(
+        line=line,
+        product=product,
+        method=method,
+        channel=channel,
+        topup_amount=topup_amount,
+        customer_id=customer.pk if customer else None,
+        promo_code=promo_code,
+    )
+    return orders.place_order(quote=quote, customer=customer, language=language, email=email, funding=funding)
 
 
 def create_order(
@@ -220,7 +250,7 @@ def create_order(
     if product is None:
         product = create_bundle(line.brand)
     with transaction.atomic():
-        order = orders.place_order(
+        order = place_order(
             customer=customer,
             line=line,
             product=product,

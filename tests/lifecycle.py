@@ -16,6 +16,7 @@ from simrenew.payments.models import Mandate
 from simrenew.promotions.models import Promotion, PromotionKind, PromotionStatus
 from simrenew.renewals import scheduler
 from simrenew.sandbox import service as sandbox
+from tests import factories
 
 
 def create_promotion(*, code: str, starts_at: datetime, products: list[Any] | None = None, **fields: Any) -> Promotion:
@@ -52,7 +53,7 @@ def kinds_sent(line: Line) -> list[tuple[str, str]]:
 def save_mandate(site: str, *, customer: User, line: Line, product: Any, method: str = "creditcard") -> Mandate:
     """The customer pays a first payment in the sandbox (renewing `product`), which saves a mandate."""
     with transaction.atomic():
-        order = orders.place_order(customer=customer, line=line, product=product, method=method)
+        order = factories.place_order(customer=customer, line=line, product=product, method=method)
     payment = orders.start_payment(
         order=order,
         redirect_url=f"{site}/en/orders/{order.number}/return/",

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -45,7 +46,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "simrenew.jobs",
+    "simrenew.throttles",
+    "simrenew.reference",
     "simrenew.brands",
     "simrenew.catalog",
     "simrenew.ledger",
@@ -56,6 +62,7 @@ INSTALLED_APPS = [
     "simrenew.orders",
     "simrenew.terminals",
     "simrenew.audit",
+    "simrenew.staff",
     "simrenew.identity",
     "simrenew.promotions",
     "simrenew.vouchers",
@@ -66,20 +73,32 @@ INSTALLED_APPS = [
     "simrenew.sandbox",
     "simrenew.web",
     "simrenew.demo",
+    # Only for its self-hosted Swagger UI files: without it /api/docs loads them from a CDN.
+    "ninja",
 ]
 
 MIDDLEWARE = [
+    # First, so that every log line of the request carries its id.
+    "simrenew.web.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "simrenew.reference.middleware.ReferenceDataMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A NUL in the path, query, cookies, headers or a form: 400 in the visitor's language, not a 500.
+    "simrenew.web.input_guard.UnreadableInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the second factor; staff areas ask for it (simrenew.staff.queries).
+    "django_otp.middleware.OTPMiddleware",
+    "simrenew.web.staff.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "simrenew.web.middleware.DomainErrorMiddleware",
+    "simrenew.terminals.auth.RecordPendingNonce",
 ]
 
 ROOT_URLCONF = "simrenew.urls"
@@ -95,6 +114,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "simrenew.web.context.site",
@@ -147,6 +167,11 @@ AXES_LOCKOUT_TEMPLATE = "portal/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_SENSITIVE_PARAMETERS = ["password"]
 
+# Staff second factor (django-otp): the name authenticator apps show beside the code, and the admin
+# never shows a device's secret (it was shown once, at enrolment).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "simrenew")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 # --- Languages
 LANGUAGE_CODE = "en"
 LANGUAGES = [
@@ -190,6 +215,9 @@ TASKS = {
     }
 }
 
+# A scheduled job's lease (renewed while it runs): how long a job whose scheduler died waits.
+SCHEDULER_LEASE_SECONDS = float(os.environ.get("SCHEDULER_LEASE_SECONDS", "90"))
+
 # --- E-mail: the dev outbox stores messages in the database and shows them at /dev/outbox/.
 EMAIL_URL = os.environ.get("EMAIL_URL", "outbox://")
 
@@ -231,9 +259,10 @@ DEV_OUTBOX = env_bool("DEV_OUTBOX", EMAIL_URL.startswith("outbox:"))
 
 # --- Payments
 PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "mollie")
-MOLLIE_API_KEY = os.environ.get("MOLLIE_API_KEY", "test_simrenewdemo0000000000000000000")
-# Empty means Mollie itself; the demo points the official client at the built-in sandbox.
-MOLLIE_API_ENDPOINT = os.environ.get("MOLLIE_API_ENDPOINT", f"{SITE_URL}/sandbox/mollie")
+# Production has no default key (simrenew.checks refuses a missing or `test_` key there).
+MOLLIE_API_KEY = os.environ.get("MOLLIE_API_KEY", "" if PRODUCTION else "test_simrenewdemo0000000000000000000")
+# Empty means Mollie itself (the production default); the demo points the official client at the sandbox.
+MOLLIE_API_ENDPOINT = os.environ.get("MOLLIE_API_ENDPOINT", "" if PRODUCTION else f"{SITE_URL}/sandbox/mollie")
 PAYMENT_SANDBOX = env_bool("PAYMENT_SANDBOX", not PRODUCTION)
 # A payment is left to its webhook this long before the scheduler's reconcile asks the provider
 # itself; also the shortest gap between two checks of a payment that stays open.
@@ -260,13 +289,50 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SAMESITE = "Lax"
 
+# Content-Security-Policy (Django's own middleware): scripts and <style> blocks only from our origin or
+# with the request's nonce (`nonce="{{ csp_nonce }}"`); no inline handlers, no eval (htmx runs with
+# allowEval off). Style *attributes* stay allowed on purpose: pages set brand colours as CSS variables
+# (`style="--brand: #1f3a93"`, 7-character values staff enter) and e-mails shown in the dev outbox are
+# styled inline; an attribute cannot run script. Forms post to us, and a payment form is redirected to
+# the provider's checkout (Chromium checks form-action on that redirect): CSP_FORM_ACTION lists both.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": env_list("CSP_FORM_ACTION", "'self',https://www.mollie.com"),
+}
+
+# Logs: JSON lines in production (LOG_FORMAT=json, the default there), plain text otherwise. Every line
+# carries the request's id (X-Request-ID) and goes through the redaction filter (phone numbers, e-mail
+# addresses, tokens, codes, query strings). gunicorn's own logs use the same handlers: simrenew.gunicorn_conf.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise RuntimeError(f"LOG_FORMAT: {LOG_FORMAT!r} is neither 'json' nor 'plain'")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "simrenew.kit.logredact.RedactFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "request_id": {"()": "simrenew.kit.requestid.RequestIdFilter"},
+        "redact": {"()": "simrenew.kit.logredact.RedactFilter"},
+    },
+    "formatters": {
+        "plain": {
+            "()": "simrenew.kit.logredact.RedactingFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+        "json": {
+            "()": "simrenew.kit.logredact.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id", "redact"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
@@ -286,7 +352,10 @@ RETAIL_VOID_WINDOW_MINUTES = int(os.environ.get("RETAIL_VOID_WINDOW_MINUTES", "1
 # E-voucher PINs: digits (13-15, the last a Luhn check digit), validity, and the guessing throttle.
 VOUCHER_PIN_DIGITS = int(os.environ.get("VOUCHER_PIN_DIGITS", "15"))
 VOUCHER_VALIDITY_DAYS = int(os.environ.get("VOUCHER_VALIDITY_DAYS", "365"))
+# Wrong voucher PINs allowed per window to one guesser: an account, a kiosk visit, a phone (MAX_FAILURES);
+# a kiosk or a network address, shared by several people (MAX_FAILURES_SHARED). Never per line topped up.
 VOUCHER_MAX_FAILURES = int(os.environ.get("VOUCHER_MAX_FAILURES", "5"))
+VOUCHER_MAX_FAILURES_SHARED = int(os.environ.get("VOUCHER_MAX_FAILURES_SHARED", "20"))
 VOUCHER_FAILURE_WINDOW_MINUTES = int(os.environ.get("VOUCHER_FAILURE_WINDOW_MINUTES", "15"))
 
 # --- Shops and kiosks
@@ -317,21 +386,35 @@ CASH_ACCEPTOR = os.environ.get("CASH_ACCEPTOR", "sandbox" if PAYMENT_SANDBOX els
 KIOSK_IDLE_SECONDS = int(os.environ.get("KIOSK_IDLE_SECONDS", "60"))
 # The most cash one kiosk visit takes (it gives no change, so it stops taking notes past this).
 KIOSK_MAX_CASH_AMOUNT = int(os.environ.get("KIOSK_MAX_CASH_AMOUNT", "15000"))
+# A kiosk screen is enrolled with a one-time code from the back office, valid this many minutes.
+KIOSK_ENROLMENT_CODE_MINUTES = int(os.environ.get("KIOSK_ENROLMENT_CODE_MINUTES", "15"))
+# The enrolled screen's cookie lasts this long (browsers cap cookies at 400 days); it is renewed
+# while the screen is in use, so only a screen left off this long needs enrolling again.
+KIOSK_DEVICE_COOKIE_DAYS = int(os.environ.get("KIOSK_DEVICE_COOKIE_DAYS", "400"))
+# Balance-check codes sent by SMS from kiosks: one per number per COOLDOWN, at most PER_NUMBER_PER_DAY a
+# number; per kiosk and hour at most PER_VISIT to one customer's visit, PER_DEVICE to one screen (or a
+# kiosk with its own UI), PER_KIOSK in all: one person cannot use up a kiosk's codes for everyone.
+KIOSK_BALANCE_SMS_COOLDOWN_SECONDS = int(os.environ.get("KIOSK_BALANCE_SMS_COOLDOWN_SECONDS", "120"))
+KIOSK_BALANCE_SMS_PER_NUMBER_PER_DAY = int(os.environ.get("KIOSK_BALANCE_SMS_PER_NUMBER_PER_DAY", "5"))
+KIOSK_BALANCE_SMS_PER_VISIT = int(os.environ.get("KIOSK_BALANCE_SMS_PER_VISIT", "3"))
+KIOSK_BALANCE_SMS_PER_DEVICE = int(os.environ.get("KIOSK_BALANCE_SMS_PER_DEVICE", "30"))
+KIOSK_BALANCE_SMS_PER_KIOSK = int(os.environ.get("KIOSK_BALANCE_SMS_PER_KIOSK", "120"))
 # The short number customers text `TOPUP <PIN>` to (printed on PIN receipts); its gateway posts to /api/sms/inbound.
 VOUCHER_SMS_NUMBER = os.environ.get("VOUCHER_SMS_NUMBER", "1914")
 
 # --- Lifecycle, notifications and promotions
 # The demo clock (`simrenew demo_clock advance 8d`) moves time for every process through a file under
 # VAR_DIR; it is on only where DEMO_CLOCK=true (scripts/run-demo.sh) and never in production.
-DEMO_CLOCK = env_bool("DEMO_CLOCK", False)
-if DEMO_CLOCK and PRODUCTION:
-    raise RuntimeError("DEMO_CLOCK must not be on in production")
+DEMO_CLOCK = env_bool("DEMO_CLOCK", False)  # with PRODUCTION, simrenew.checks refuses to start
 DEMO_CLOCK_FILE = os.environ.get("DEMO_CLOCK_FILE", str(VAR_DIR / "demo-clock.json"))
 # Auto-renew: renew this long before a period ends (no gap), retry a failed charge this many days
 # after the first failure, and still renew a period that ended this long ago (after downtime).
 AUTO_RENEW_LEAD_MINUTES = int(os.environ.get("AUTO_RENEW_LEAD_MINUTES", "60"))
 AUTO_RENEW_RETRY_DAYS = [int(d) for d in env_list("AUTO_RENEW_RETRY_DAYS", "1,3")]
 AUTO_RENEW_CATCH_UP_DAYS = int(os.environ.get("AUTO_RENEW_CATCH_UP_DAYS", "7"))
+# The scheduler's jobs do this many items (lines, periods, notices) per transaction: one commit for
+# many, line locks held for a moment only (renewals.jobs).
+LIFECYCLE_BATCH_SIZE = int(os.environ.get("LIFECYCLE_BATCH_SIZE", "100"))
 # Notices: credit validity reminders (days before), the low-credit threshold (cents), and the night
 # (Brussels time, from-to hours) during which SMS are held until morning.
 CREDIT_VALIDITY_REMINDER_DAYS = os.environ.get("CREDIT_VALIDITY_REMINDER_DAYS", "30,7")
@@ -339,3 +422,12 @@ LOW_CREDIT_AMOUNT = int(os.environ.get("LOW_CREDIT_AMOUNT", "300"))
 SMS_QUIET_HOURS = (21, 8)
 # Sender shown on SMS (SMPP source address: up to 11 letters, or a number).
 SMS_SENDER = os.environ.get("SMS_SENDER", "simrenew")
+
+# --- Privacy and retention (customers.retention, run hourly by the scheduler; docs/operations.md)
+# Dev-outbox messages (captured e-mails and SMS, with their addresses) are deleted after this many days.
+DEV_OUTBOX_RETENTION_DAYS = int(os.environ.get("DEV_OUTBOX_RETENTION_DAYS", "14"))
+# Terminals' stored idempotent answers are kept this long: a POS or kiosk retries within minutes or
+# after an outage, never a month later (used nonces go after twice TERMINAL_MAX_SKEW_SECONDS).
+IDEMPOTENCY_RETENTION_DAYS = int(os.environ.get("IDEMPOTENCY_RETENTION_DAYS", "30"))
+# Background jobs that succeeded are deleted this long after they finished (failed ones stay for staff).
+JOBS_RETENTION_DAYS = int(os.environ.get("JOBS_RETENTION_DAYS", "7"))

@@ -14,7 +14,9 @@ urlpatterns = [
     path("payments/webhooks/mollie/", webhooks.mollie_webhook, name="mollie_webhook"),
     path("api/", api.urls),
 ]
-if settings.PAYMENT_SANDBOX:
+# Demo only: in production the sandbox does not exist, whatever PAYMENT_SANDBOX says (simrenew.checks
+# refuses to start with it on anyway).
+if settings.PAYMENT_SANDBOX and not settings.PRODUCTION:
     urlpatterns.append(path("sandbox/mollie/", include("simrenew.sandbox.urls")))
 
 urlpatterns += i18n_patterns(
@@ -23,6 +25,7 @@ urlpatterns += i18n_patterns(
     path("pos/", include("simrenew.web.pos.urls")),
     path("kiosk/", include("simrenew.web.kiosk.urls")),
     path("backoffice/", include("simrenew.web.backoffice.urls")),
+    path("staff/", include("simrenew.web.staff.urls")),
     path("", include("simrenew.web.portal.urls")),
     prefix_default_language=True,
 )

@@ -271,14 +271,14 @@ def test_transactions_of_another_kiosk_are_not_found(api, line, topup_product):
     assert api.get(f"{BASE}/transactions/SR-NOPE").status_code == 404
 
 
-def test_voucher_redeem_wrong_pin_is_refused_and_counted(api, line, topup_product):
+def test_voucher_redeem_wrong_pin_is_refused_and_counted(api, kiosk, line, topup_product):
     before = state()
     refused = api.post(f"{BASE}/vouchers/redeem", {"number": "0470123456", "pin": "1234567890123"}, key="v1")
     assert refused.status_code in (400, 404)
     assert state() == before
     from simrenew.vouchers.models import RedemptionAttempt
 
-    assert RedemptionAttempt.objects.filter(source__startswith="kiosk:").count() == 1
+    assert RedemptionAttempt.objects.get().source == f"device:kiosk:{kiosk.pk}:own-ui"
 
 
 def test_the_kiosk_api_is_in_the_openapi_document(client):

@@ -14,7 +14,7 @@ from simrenew.ledger.models import Journal
 from simrenew.lines.queries import balances
 from simrenew.orders.models import Order
 from simrenew.retail import service as retail
-from simrenew.retail.models import Sale
+from simrenew.retail.models import CommissionRate, Sale
 from simrenew.terminals.models import IdempotentCall, TerminalKind, UsedNonce
 from simrenew.vouchers import service as vouchers
 from tests.factories import create_brand, create_bundle, create_line, create_order, create_topup_product
@@ -204,7 +204,9 @@ def test_sell_an_epin_and_redeem_it(shop):
     assert again.body["pin"] == pin
     # and it is not kept in clear anywhere
     assert pin not in str(list(IdempotentCall.objects.values_list("body_sealed", flat=True)))
-    redemption = vouchers.redeem(code=pin, line=shop["line"], channel="portal", source="test")
+    redemption = vouchers.redeem(
+        code=pin, line=shop["line"], channel="portal", guesser=vouchers.Guesser(address="192.0.2.1")
+    )
     assert redemption.order.total_amount == 1500
     fetched = shop["api"].get(f"{BASE}/sales/{answer.body['number']}")
     assert fetched.body["pin"] is None and fetched.body["voucher"]["state"] == "redeemed"
@@ -266,7 +268,9 @@ def test_void_after_use_is_refused(shop):
 
 def test_void_of_a_redeemed_pin_is_refused(shop):
     sold = shop["api"].post(f"{BASE}/vouchers", {"brand": "base", "value_amount": 1000}, idempotency_key="pin").body
-    vouchers.redeem(code=sold["pin"], line=shop["line"], channel="portal", source="t")
+    vouchers.redeem(
+        code=sold["pin"], line=shop["line"], channel="portal", guesser=vouchers.Guesser(address="192.0.2.1")
+    )
     answer = shop["api"].post(f"{BASE}/sales/{sold['number']}/void", idempotency_key="vp")
     assert (answer.status, answer.body["code"]) == (409, "sale_already_used")
 
@@ -387,3 +391,30 @@ def test_a_terminal_not_installed_at_an_outlet_is_forbidden(client):
     terminal, secret = create_terminal(None)
     answer = TerminalClient(client, terminal.key_id, secret).get(f"{BASE}/products")
     assert (answer.status, answer.body["code"]) == (403, "not_at_an_outlet")
+
+
+def test_a_refused_sale_uses_up_its_nonce_too(shop):
+    drain = {"number": shop["line"].msisdn, "topup_amount": 5000}
+    assert shop["api"].post(f"{BASE}/sales", drain, idempotency_key="drain").status == 201
+    # The float cannot cover it: the sale is refused and rolled back, its nonce with it...
+    sale = {"number": shop["line"].msisdn, "topup_amount": 1000}
+    first = shop["api"].post(f"{BASE}/sales", sale, idempotency_key="big", nonce="m" * 20)
+    assert first.status == 409, first.body
+    # ...yet the same signed request cannot be replayed once the float is topped up.
+    retail.top_up_float(retailer=shop["retailer"], amount=20_000, reference="wire")
+    before = counts()
+    again = shop["api"].post(f"{BASE}/sales", sale, idempotency_key="big", nonce="m" * 20)
+    refused(again, "replayed")
+    assert nothing_written(before)
+    assert UsedNonce.objects.filter(nonce="m" * 20).count() == 1
+
+
+def test_a_commission_rate_changed_in_the_back_office_applies_to_the_next_sale(shop):
+    sale = {"number": shop["line"].msisdn, "topup_amount": 1000}
+    first = shop["api"].post(f"{BASE}/sales", sale, idempotency_key="c-1")
+    assert first.body["commission_amount"] == 50  # 5 %, kept per process since this sale
+    rate = CommissionRate.objects.get(retailer=shop["retailer"], brand=shop["brand"])
+    rate.rate_bp = 300  # what the retailer's commission inline saves
+    rate.save()
+    second = shop["api"].post(f"{BASE}/sales", sale, idempotency_key="c-2")
+    assert second.body["commission_amount"] == 30

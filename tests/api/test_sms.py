@@ -46,7 +46,7 @@ def test_a_wrong_pin_by_sms_is_answered_and_counted(gateway, brand):
     answer = gateway.post(URL, {"from": line.msisdn, "text": "TOPUP 1234567890123"}, idempotency_key="m2")
     assert answer.status == 200 and answer.body["ok"] is False
     assert answer.body["code"] in {"wrong_pin", "pin_mistyped"}
-    assert RedemptionAttempt.objects.filter(source=f"sms:{line.msisdn}").count() == 1
+    assert RedemptionAttempt.objects.filter(source=f"phone:{line.msisdn}").count() == 1
 
 
 def test_an_unknown_command_gets_help(gateway, brand):

@@ -1,5 +1,6 @@
 """A kiosk user in Chinese checks their balance with an SMS code, then tops up with cash, on the
-on-screen keypad, in a real browser; and the kiosk resets itself after an idle minute."""
+on-screen keypad, in a real browser; and the kiosk resets itself after an idle minute. Each screen
+is enrolled first, as an installer does, with a one-time code from the back office."""
 
 import re
 from pathlib import Path
@@ -10,6 +11,8 @@ from django.core.management import call_command
 from django.utils import translation
 from playwright.sync_api import Page, expect
 
+from simrenew.kiosks import devices
+from simrenew.kiosks.models import Kiosk
 from simrenew.kit.money import format_money
 from simrenew.ledger import service as ledger
 from simrenew.lines.models import Line
@@ -42,6 +45,17 @@ def type_on_keypad(page: Page, digits: str) -> None:
         page.get_by_role("group").get_by_role("button", name=digit, exact=True).click()
 
 
+def enrol(page: Page, site: str, kiosk_code: str) -> None:
+    """The installer opens the kiosk's enrol page on the screen and types the code staff issued."""
+    _code, plain = devices.issue_enrolment_code(kiosk=Kiosk.objects.get(code=kiosk_code))
+    page.goto(f"{site}/en/kiosk/{kiosk_code}/")
+    expect(page.get_by_role("heading", name="This screen is not in service")).to_be_visible()
+    page.goto(f"{site}/en/kiosk/{kiosk_code}/enrol/")
+    page.get_by_label("Enrolment code").fill(plain)
+    page.get_by_role("button", name="Enrol this screen").click()
+    expect(page).to_have_url(re.compile(f"/en/kiosk/{kiosk_code}/$"))
+
+
 def test_a_kiosk_user_in_chinese_checks_the_balance_and_tops_up_with_cash(page: Page, site: str) -> None:
     lang = "zh-hans"
     call_command("demo_data", lines=8)
@@ -51,6 +65,8 @@ def test_a_kiosk_user_in_chinese_checks_the_balance_and_tops_up_with_cash(page: 
     assert line is not None
     national = "0" + line.msisdn.removeprefix("+32")
     credit_before = balances(line).credit_amount
+
+    enrol(page, site, "bru-airport")
 
     # The start screen, switched to Chinese with the language choice.
     page.goto(f"{site}/en/kiosk/bru-airport/")
@@ -100,6 +116,7 @@ def test_a_kiosk_user_in_chinese_checks_the_balance_and_tops_up_with_cash(page: 
 
 def test_the_kiosk_goes_back_to_its_start_screen_after_an_idle_minute(page: Page, site: str) -> None:
     call_command("demo_offline")
+    enrol(page, site, "gent-sint-pieters")
     page.clock.install()
     page.goto(f"{site}/de/kiosk/gent-sint-pieters/number/topup/")
     type_on_keypad(page, "0470")

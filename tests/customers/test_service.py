@@ -13,12 +13,12 @@ from simrenew.customers import service as customers
 from simrenew.customers.errors import (
     AlreadyLinked,
     CodeExpired,
-    EmailTaken,
     InvalidVerificationLink,
     TooManyCodeAttempts,
     WrongCode,
 )
 from simrenew.customers.models import LineLink, LinkChallenge, User
+from simrenew.kit import clock
 from simrenew.kit.phone import InvalidMsisdn
 from simrenew.lines.errors import UnknownLine
 from simrenew.notifications.models import OutboxKind, OutboxMessage
@@ -67,12 +67,43 @@ def test_register_refuses_a_weak_password_with_djangos_messages(password, messag
     assert OutboxMessage.objects.count() == 0
 
 
-def test_register_refuses_a_second_account_for_the_same_address(django_capture_on_commit_callbacks):
+def test_signing_up_with_a_known_address_creates_nothing_and_tells_its_owner(django_capture_on_commit_callbacks):
+    # given an account whose owner reads French
+    owner = create_customer(email="taken@example.be", language="fr")
+    password_before = User.objects.get(pk=owner.pk).password
+    # when someone signs up with that address (typed differently) in English
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        result = customers.register(email=" Taken@Example.BE ", password=STRONG, language="en")
+    # then no account is made or changed, and the owner is e-mailed, in French, how to get in
+    assert result is None
+    assert list(User.objects.values_list("email", "password")) == [("taken@example.be", password_before)]
+    mail = OutboxMessage.objects.get()
+    assert (mail.kind, mail.recipient, mail.subject) == (
+        OutboxKind.EMAIL,
+        "taken@example.be",
+        "Vous avez déjà un compte simrenew",
+    )
+    assert "/fr/login/" in mail.body and "/fr/password-reset/" in mail.body
+    assert "verify-email" not in mail.body
+
+
+def test_the_owner_is_told_at_most_once_a_quarter_hour(django_capture_on_commit_callbacks):
     create_customer(email="taken@example.be")
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(EmailTaken) as error, transaction.atomic():
-        customers.register(email=" Taken@Example.BE ", password=STRONG, language="en")
-    assert error.value.status == 409
-    assert User.objects.count() == 1
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            assert customers.register(email="taken@example.be", password=STRONG, language="en") is None
+    assert OutboxMessage.objects.count() == 1
+    later = time_machine.travel(clock.now() + timedelta(minutes=15))
+    with later, django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        customers.register(email="taken@example.be", password=STRONG, language="en")
+    assert OutboxMessage.objects.count() == 2
+
+
+def test_a_weak_password_is_refused_for_a_known_address_too(django_capture_on_commit_callbacks):
+    # the answer to a weak password does not depend on whether the address has an account
+    create_customer(email="taken@example.be")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError), transaction.atomic():
+        customers.register(email="taken@example.be", password="12345678", language="en")
     assert OutboxMessage.objects.count() == 0
 
 

@@ -8,6 +8,7 @@ from simrenew.jobs.models import Job, JobStatus
 from simrenew.jobs.worker import Worker
 from tests.factories import create_customer
 from tests.jobs import tasks
+from tests.staff.factories import staff_session
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/en/admin/jobs/job/"
@@ -18,9 +19,7 @@ def staff(email: str, *codenames: str) -> Client:
     user.is_staff = True
     user.save()
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="jobs", codename__in=codenames))
-    client = Client()
-    client.force_login(user)
-    return client
+    return staff_session(user)  # past the second factor, which the admin asks of staff
 
 
 def dead_job() -> Job:

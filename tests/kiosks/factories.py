@@ -1,4 +1,5 @@
-"""Kiosks, and a test client that signs kiosk API requests as a kiosk's terminal does."""
+"""Kiosks, enrolling a test browser as a kiosk's screen, and a test client that signs kiosk API
+requests as a kiosk's terminal does."""
 
 import itertools
 import json
@@ -6,8 +7,9 @@ from typing import Any
 
 from django.test import Client
 
+from simrenew.kiosks import devices
 from simrenew.kiosks import service as kiosks
-from simrenew.kiosks.models import Kiosk
+from simrenew.kiosks.models import Kiosk, KioskDevice
 from simrenew.terminals import service as terminals
 from simrenew.terminals.models import Terminal, TerminalKind
 from simrenew.terminals.signing import signed_headers
@@ -24,6 +26,14 @@ def create_kiosk(code: str | None = None, *, with_terminal: bool = False) -> Kio
         kiosk.save(update_fields=["terminal"])
         kiosk._test_secret = secret  # type: ignore[attr-defined]
     return kiosk
+
+
+def enrol_screen(client: Client, kiosk: Kiosk, language: str = "en") -> KioskDevice:
+    """Enrol the client's browser as a screen of `kiosk` through the enrol page, as an installer does."""
+    _code, plain = devices.issue_enrolment_code(kiosk=kiosk)
+    response = client.post(f"/{language}/kiosk/{kiosk.code}/enrol/", {"code": plain})
+    assert response.status_code == 302, response.content.decode()
+    return KioskDevice.objects.filter(kiosk=kiosk).latest("pk")
 
 
 class SignedClient:

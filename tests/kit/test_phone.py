@@ -24,6 +24,7 @@ from simrenew.kit.phone import (
         "0470123456",
         "+32 470 12 34 56",
         "  0470 12 34 56  ",
+        "0470\u00a012\u00a034\u00a056",  # no-break spaces, pasted from a web page
     ],
 )
 def test_normalize_msisdn_accepts_the_usual_ways_of_typing_a_belgian_mobile_number(typed):
@@ -50,6 +51,11 @@ def test_normalize_msisdn_accepts_the_usual_ways_of_typing_a_belgian_mobile_numb
         pytest.param("", id="empty"),
         pytest.param("   ", id="blank"),
         pytest.param("0" * 40, id="absurdly-long"),
+        pytest.param("٠٤٧٠١٢٣٤٥٦", id="arabic-indic-digits"),
+        pytest.param("0470 12 34 5\uff16", id="a-fullwidth-digit"),
+        pytest.param("0470 12 34 5²", id="superscript"),
+        pytest.param("\u200f0470123456", id="rtl-mark"),
+        pytest.param("0470\x00123456", id="nul"),
     ],
 )
 def test_normalize_msisdn_refuses_what_is_not_a_belgian_mobile_number(typed):

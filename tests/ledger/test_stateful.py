@@ -16,8 +16,8 @@ from simrenew.ledger import service as ledger
 from simrenew.ledger.errors import InsufficientFunds
 from simrenew.ledger.models import Account, Journal, Posting
 from simrenew.lines.queries import balances
-from simrenew.orders import service as orders
 from simrenew.orders.models import Order, OrderStatus
+from tests import factories
 from tests.factories import (
     create_brand,
     create_bundle,
@@ -88,7 +88,7 @@ class LedgerMachine(RuleBasedStateMachine):
         before = (_ledger_state(), Order.objects.count())
         try:
             with transaction.atomic():
-                order = orders.place_order(
+                order = factories.place_order(
                     customer=None, line=self.lines[index], product=self.products[which], method="credit"
                 )
         except InsufficientFunds:

@@ -25,6 +25,7 @@ from simrenew.orders.models import Order, OrderStatus
 from simrenew.promotions.models import PromotionKind
 from simrenew.renewals import service as renewals
 from simrenew.sandbox import service as sandbox
+from tests import factories
 from tests.factories import create_brand, create_bundle, create_customer, create_line, create_topup_product, link
 from tests.lifecycle import create_promotion, save_mandate, tick
 
@@ -78,7 +79,9 @@ def test_a_year_in_the_life_of_a_line(site, time_machine):
 
     def pay_online(amount: int, method: str = "bancontact") -> Order:
         with transaction.atomic():
-            order = orders.place_order(customer=customer, line=line, product=topup, method=method, topup_amount=amount)
+            order = factories.place_order(
+                customer=customer, line=line, product=topup, method=method, topup_amount=amount
+            )
         payment = orders.start_payment(
             order=order,
             redirect_url=f"{site}/fr/orders/{order.number}/return/",
@@ -116,7 +119,7 @@ def test_a_year_in_the_life_of_a_line(site, time_machine):
     )
 
     with transaction.atomic():
-        free = orders.place_order(customer=customer, line=line, product=bundle, method="bancontact", language="fr")
+        free = factories.place_order(customer=customer, line=line, product=bundle, method="bancontact", language="fr")
     assert (free.status, free.total_amount, free.discount_amount) == (OrderStatus.FULFILLED, 0, 1800)
     pay_online(2000)
     tick()

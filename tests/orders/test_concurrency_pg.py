@@ -20,6 +20,7 @@ from simrenew.lines.models import BundlePeriod, Line
 from simrenew.lines.queries import balances
 from simrenew.orders import service as orders
 from simrenew.orders.models import Order, OrderStatus, Receipt
+from tests import factories
 from tests.factories import create_brand, create_bundle, create_line, create_order
 
 THREADS = 20
@@ -55,7 +56,7 @@ def test_twenty_concurrent_renewals_from_credit_for_five():
             barrier.wait(timeout=30)
             try:
                 with transaction.atomic():
-                    order = orders.place_order(customer=None, line=own_line, product=own_product, method="credit")
+                    order = factories.place_order(customer=None, line=own_line, product=own_product, method="credit")
                 outcome = ("fulfilled", order.pk)
             except InsufficientFunds:
                 outcome = ("refused", None)

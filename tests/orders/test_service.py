@@ -16,6 +16,7 @@ from simrenew.orders import service as orders
 from simrenew.orders.errors import OrderNotOpen
 from simrenew.orders.models import Order, OrderKind, OrderStatus, Receipt
 from simrenew.orders.tasks import send_confirmation
+from tests import factories
 from tests.factories import (
     create_brand,
     create_bundle,
@@ -69,7 +70,7 @@ def test_an_online_order_waits_for_payment_and_posts_nothing(brand, bundle):
     line = create_line(brand, credit=0)
     # when a renewal paid with PayPal is placed
     with transaction.atomic():
-        order = orders.place_order(customer=customer, line=line, product=bundle, method="paypal", language="fr")
+        order = factories.place_order(customer=customer, line=line, product=bundle, method="paypal", language="fr")
     # then it is created at the quoted price, and nothing is delivered yet
     order.refresh_from_db()
     assert order.status == OrderStatus.CREATED
@@ -90,7 +91,7 @@ def test_a_renewal_from_credit_is_fulfilled_at_once(brand, bundle, django_captur
     line = create_line(brand, credit=2000)
     # when a 15.00 bundle is paid from credit
     with T0_travel(), django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        order = orders.place_order(customer=customer, line=line, product=bundle, method="credit")
+        order = factories.place_order(customer=customer, line=line, product=bundle, method="credit")
     # then the order is fulfilled with a receipt, a running bundle and a balanced journal
     order.refresh_from_db()
     assert order.status == OrderStatus.FULFILLED
@@ -153,7 +154,7 @@ def test_insufficient_credit_refuses_the_order_and_changes_nothing(brand, bundle
     before = _state()
     # when a 15.00 bundle is paid from credit in the caller's transaction
     with pytest.raises(InsufficientFunds), transaction.atomic():
-        orders.place_order(customer=customer, line=line, product=bundle, method="credit")
+        factories.place_order(customer=customer, line=line, product=bundle, method="credit")
     # then nothing changed: no order, no journal, no bundle, no mail, same balances
     assert _state() == before
     assert balances(line).credit_amount == 1499
@@ -248,7 +249,7 @@ def test_a_rollback_after_fulfilment_sends_no_mail(brand, bundle, django_capture
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        orders.place_order(customer=customer, line=line, product=bundle, method="credit")
+        factories.place_order(customer=customer, line=line, product=bundle, method="credit")
         raise RuntimeError("something after the order failed")
     assert callbacks == []
     assert OutboxMessage.objects.count() == 0

@@ -16,10 +16,10 @@ from simrenew.catalog.models import Product
 from simrenew.kit import clock
 from simrenew.ledger import service as ledger
 from simrenew.lines.models import Line
-from simrenew.orders import service as orders
 from simrenew.orders.models import Order
 from simrenew.promotions.errors import OfferUnavailable
 from simrenew.promotions.models import Promotion, Redemption
+from tests import factories
 from tests.factories import create_brand, create_bundle, create_line
 from tests.lifecycle import create_promotion
 
@@ -57,7 +57,7 @@ def test_twenty_concurrent_orders_never_overspend_a_budget_for_five():
             barrier.wait(timeout=30)
             try:
                 with transaction.atomic():
-                    order = orders.place_order(customer=None, line=line, product=product, method="credit")
+                    order = factories.place_order(customer=None, line=line, product=product, method="credit")
                 outcome = ("discounted" if order.discount_amount else "full_price", order.pk)
             except OfferUnavailable:
                 outcome = ("refused", None)

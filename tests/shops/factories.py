@@ -7,6 +7,7 @@ from django.test import Client
 from simrenew.customers.models import User
 from simrenew.shops import service as shops
 from simrenew.shops.models import Shop
+from tests.staff.factories import staff_session
 
 STAFF_PASSWORD = "Staff-Desk-Password-42"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -26,9 +27,8 @@ def create_staff(shop: Shop, *, role: str = shops.ASSISTANT, email: str | None =
 
 
 def staff_client(user: User, **client_kwargs: object) -> Client:
-    client = Client(**client_kwargs)
-    client.force_login(user, backend=MODEL_BACKEND)
-    return client
+    """Logged in, and past the second factor where the login's role asks for one (managers)."""
+    return staff_session(user, **client_kwargs)
 
 
 def eid_number(base: int = 5911234567) -> str:

@@ -5,16 +5,18 @@ import re
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from simrenew.kiosks.models import CashSession, KioskSale, SessionStatus
+from simrenew.kiosks.models import CashSession, Kiosk, KioskSale, SessionStatus
 from simrenew.ledger.models import Account, Journal, Posting
 from simrenew.lines.queries import balances
 from simrenew.notifications.models import OutboxKind, OutboxMessage
 from simrenew.orders.models import Order
 from tests.factories import create_brand, create_bundle, create_line, create_topup_product
-from tests.kiosks.factories import create_kiosk
+from tests.kiosks.factories import create_kiosk, enrol_screen
+from tests.web.form_keys import submit
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = [code for code, _ in settings.LANGUAGES]
@@ -26,8 +28,18 @@ def url(name: str, language: str = "en", **kwargs: object) -> str:
 
 
 @pytest.fixture
-def kiosk():
-    return create_kiosk("airport")
+def kiosk(client):
+    """The airport kiosk, with the test client enrolled as its screen."""
+    kiosk = create_kiosk("airport")
+    enrol_screen(client, kiosk)
+    return kiosk
+
+
+def other_screen() -> tuple[Client, Kiosk]:
+    """Another kiosk, and a browser enrolled as its screen."""
+    other, browser = create_kiosk(), Client()
+    enrol_screen(browser, other)
+    return browser, other
 
 
 @pytest.fixture
@@ -89,11 +101,13 @@ def test_other_screens_reset_to_the_start_screen_in_the_kiosks_language(client, 
     assert 'data-keypad="id_number"' in page and 'inputmode="none"' in page
 
 
-def test_unknown_or_inactive_kiosks_are_not_found(client, kiosk):
-    assert client.get(url("start", kiosk="nowhere")).status_code == 404
+def test_unknown_or_inactive_kiosks_are_not_in_service(client, kiosk):
+    assert client.get(url("start", kiosk="nowhere")).status_code == 403
     kiosk.active = False
     kiosk.save()
-    assert client.get(url("start", kiosk=kiosk.code)).status_code == 404
+    response = client.get(url("start", kiosk=kiosk.code))
+    assert response.status_code == 403
+    assert "This screen is not in service" in response.content.decode()
 
 
 def test_balance_check_by_sms_code_shows_only_a_masked_number(client, kiosk, line, django_capture_on_commit_callbacks):
@@ -116,8 +130,8 @@ def test_a_balance_token_of_another_kiosk_or_made_up_shows_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         code_page = line_ref(client, kiosk, "balance")
     token = code_page.rstrip("/").split("/")[-2]
-    other = create_kiosk()
-    assert client.get(url("balance", kiosk=other.code, token=token)).status_code == 400
+    browser, other = other_screen()
+    assert browser.get(url("balance", kiosk=other.code, token=token)).status_code == 400
     assert client.get(url("balance", kiosk=kiosk.code, token="made-up")).status_code == 400  # not verified
 
 
@@ -132,8 +146,8 @@ def test_a_tampered_line_reference_is_not_found(client, kiosk, line, topup_produ
     ref_url = line_ref(client, kiosk, "topup")
     assert client.get(ref_url).status_code == 200
     assert client.get(ref_url.replace("/topup/", "/topup/x")).status_code == 404
-    other = create_kiosk()
-    assert client.get(ref_url.replace(f"/{kiosk.code}/", f"/{other.code}/")).status_code == 404
+    browser, other = other_screen()
+    assert browser.get(ref_url.replace(f"/{kiosk.code}/", f"/{other.code}/")).status_code == 404
 
 
 def test_cash_topup_with_the_sandbox_acceptor(client, kiosk, line, topup_product):
@@ -144,14 +158,14 @@ def test_cash_topup_with_the_sandbox_acceptor(client, kiosk, line, topup_product
     screen = client.get(cash_url).content.decode()
     assert "Insert €5.00 note" in screen and "Insert €2.00 coin" in screen
     for amount in (500, 200, 200):
-        assert client.post(cash_url, {"insert": amount}).status_code == 302
+        assert submit(client, cash_url, {"insert": amount}).status_code == 302
     before = state()
-    refused = client.post(cash_url, {"insert": 1})  # a 1-cent coin
+    refused = submit(client, cash_url, {"insert": 1})  # a 1-cent coin
     assert refused.status_code == 400
     assert "The kiosk did not accept this note or coin." in " ".join(errors(refused))
     assert state() == before
     assert "Top up €9.00" in client.get(cash_url).content.decode()
-    done = client.post(cash_url, {"finish": "1"})
+    done = submit(client, cash_url, {"finish": "1"})
     assert done.status_code == 302
     assert balances(line).credit_amount == 1234 + 900
     done_page = client.get(done.url).content.decode()
@@ -166,14 +180,14 @@ def test_cash_topup_with_the_sandbox_acceptor(client, kiosk, line, topup_product
 
 def test_a_receipt_needs_its_verification_code(client, kiosk, line, topup_product):
     cash_url = client.post(line_ref(client, kiosk, "topup"), {"pay": "cash"}).url
-    client.post(cash_url, {"insert": 1000})
-    client.post(cash_url, {"finish": "1"})
+    submit(client, cash_url, {"insert": 1000})
+    submit(client, cash_url, {"finish": "1"})
     order = Order.objects.get()
     assert client.get(url("receipt", kiosk=kiosk.code, number=order.number) + "?code=WRONG").status_code == 404
     assert client.get(url("done", kiosk=kiosk.code, number=order.number)).status_code == 404
-    other = create_kiosk()
+    browser, other = other_screen()
     code = f"?code={order.receipt.verification_code}"
-    assert client.get(url("receipt", kiosk=other.code, number=order.number) + code).status_code == 404
+    assert browser.get(url("receipt", kiosk=other.code, number=order.number) + code).status_code == 404
 
 
 def test_cash_bundle_needs_the_price_and_the_rest_goes_to_credit(client, kiosk, line, bundle, topup_product):
@@ -181,34 +195,34 @@ def test_cash_bundle_needs_the_price_and_the_rest_goes_to_credit(client, kiosk, 
     chosen = client.get(renew_page, {"product": bundle.pk}).content.decode()
     assert "Anything you insert above the price is added to your credit as a top-up." in chosen
     cash_url = client.post(renew_page, {"product": bundle.pk, "pay": "cash"}).url
-    client.post(cash_url, {"insert": 1000})
+    submit(client, cash_url, {"insert": 1000})
     screen = client.get(cash_url).content.decode()
     assert "€5.00 still to insert" in screen
     before = state()
-    short = client.post(cash_url, {"finish": "1"})
+    short = submit(client, cash_url, {"finish": "1"})
     assert short.status_code == 409 and "Insert €5.00 more to pay for this bundle." in errors(short)
     assert state() == before
-    client.post(cash_url, {"insert": 1000})
+    submit(client, cash_url, {"insert": 1000})
     assert "€5.00 will be added to your credit" in client.get(cash_url).content.decode()
-    assert client.post(cash_url, {"finish": "1"}).status_code == 302
+    assert submit(client, cash_url, {"finish": "1"}).status_code == 302
     assert sorted(Order.objects.values_list("kind", "total_amount")) == [("bundle", 1500), ("topup", 500)]
     assert balances(line).credit_amount == 1234 + 500
 
 
 def test_cancel_before_any_cash_but_not_after(client, kiosk, line, topup_product):
     cash_url = client.post(line_ref(client, kiosk, "topup"), {"pay": "cash"}).url
-    assert client.post(cash_url, {"cancel": "1"}).status_code == 302
+    assert submit(client, cash_url, {"cancel": "1"}).status_code == 302
     assert CashSession.objects.get().status == SessionStatus.CANCELLED
     cash_url = client.post(line_ref(client, kiosk, "topup"), {"pay": "cash"}).url
-    client.post(cash_url, {"insert": 500})
-    refused = client.post(cash_url, {"cancel": "1"})
+    submit(client, cash_url, {"insert": 500})
+    refused = submit(client, cash_url, {"cancel": "1"})
     assert refused.status_code == 409
     assert "Cash is already inserted" in " ".join(errors(refused))
 
 
 def test_the_start_screen_credits_cash_left_behind(client, kiosk, line, topup_product):
     cash_url = client.post(line_ref(client, kiosk, "topup"), {"pay": "cash"}).url
-    client.post(cash_url, {"insert": 2000})
+    submit(client, cash_url, {"insert": 2000})
     client.get(url("start", kiosk=kiosk.code))  # the idle reset
     assert balances(line).credit_amount == 1234 + 2000
     assert client.get(cash_url).status_code == 302  # the session is finished
@@ -219,11 +233,11 @@ def test_card_topup_declined_then_approved(client, kiosk, line, topup_product):
     card_url = topup_page.replace("/topup/", "/card/") + "?amount=1500"
     assert "€15.00" in client.get(card_url).content.decode()
     before = state()
-    declined = client.post(card_url, {"amount": 1500, "outcome": "decline"})
+    declined = submit(client, card_url, {"amount": 1500, "outcome": "decline"})
     assert declined.status_code == 402
     assert "The card was declined." in " ".join(errors(declined))
     assert state() == before
-    approved = client.post(card_url, {"amount": 1500, "outcome": "approve"})
+    approved = submit(client, card_url, {"amount": 1500, "outcome": "approve"})
     assert approved.status_code == 302
     assert balances(line).credit_amount == 1234 + 1500
 
@@ -251,14 +265,14 @@ def test_redeem_a_voucher_at_the_kiosk(client, kiosk, line, topup_product):
     issued = sell_pin(line.brand, 1500)
     voucher_page = line_ref(client, kiosk, "voucher")
     before = state()
-    wrong = client.post(voucher_page, {"pin": "1234567890123"})
+    wrong = submit(client, voucher_page, {"pin": "1234567890123"})
     assert wrong.status_code == 200 and errors(wrong)
     assert state() == before
-    done = client.post(voucher_page, {"pin": issued.pin})
+    done = submit(client, voucher_page, {"pin": issued.pin})
     assert done.status_code == 302
     assert balances(line).credit_amount == 1234 + 1500
     order = Order.objects.get(line=line)
     assert KioskSale.objects.get(order=order).kiosk == kiosk
     assert client.get(done.url).status_code == 200
-    again = client.post(voucher_page, {"pin": issued.pin})
+    again = submit(client, voucher_page, {"pin": issued.pin})
     assert "This PIN has already been used." in errors(again)

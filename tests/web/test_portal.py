@@ -356,7 +356,7 @@ def test_register_through_the_portal(client, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("register", "nl"), data)
     assert response.status_code == 302
-    assert response.url == "/nl/account/"
+    assert response.url == "/nl/register/sent/"
     user = User.objects.get()
     assert (user.email, user.language, user.email_verified) == ("nieuw@example.be", "nl", False)
     mail = OutboxMessage.objects.get()
@@ -366,7 +366,7 @@ def test_register_through_the_portal(client, django_capture_on_commit_callbacks)
     assert user.email_verified
 
 
-def test_register_refuses_a_weak_password_and_a_taken_address(client):
+def test_register_refuses_a_weak_password(client):
     create_customer(email="taken@example.be")
     weak = client.post(
         url("register"),
@@ -376,17 +376,6 @@ def test_register_refuses_a_weak_password_and_a_taken_address(client):
     page = weak.content.decode()
     assert "This password is too common." in page
     assert "This password is entirely numeric." in page
-    taken = client.post(
-        url("register"),
-        {
-            "email": "TAKEN@example.be",
-            "password": DEFAULT_PASSWORD,
-            "password_again": DEFAULT_PASSWORD,
-            "accept_terms": "on",
-        },
-    )
-    assert taken.status_code == 200
-    assert "An account with this e-mail address already exists. Log in instead." in taken.content.decode()
     assert list(User.objects.values_list("email", flat=True)) == ["taken@example.be"]
     assert OutboxMessage.objects.count() == 0
 

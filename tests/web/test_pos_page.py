@@ -17,6 +17,7 @@ from tests.factories import (
     create_topup_product,
 )
 from tests.retail.factories import create_cashier, create_outlet, create_retailer, set_rate
+from tests.web.form_keys import form_key
 
 pytestmark = pytest.mark.django_db
 
@@ -59,8 +60,8 @@ def test_sell_a_top_up_number_product_confirm_receipt(till):
     assert b"BASE" in choose.content and b'value="topup:2000"' in choose.content
     confirm = client.get("/en/pos/sell/confirm/", {"number": line.msisdn.lstrip("+"), "choice": "topup:2000"})
     assert confirm.status_code == 200
-    token = re.search(rb'name="token" value="([0-9a-f]{32})"', confirm.content).group(1).decode()
-    form = {"number": line.msisdn.lstrip("+"), "choice": "topup:2000", "token": token}
+    token = form_key(confirm)
+    form = {"number": line.msisdn.lstrip("+"), "choice": "topup:2000", "form_key": token}
     sold = client.post("/en/pos/sell/confirm/", form)
     assert sold.status_code == 302
     sale = Sale.objects.get()
@@ -83,8 +84,8 @@ def test_an_unknown_number_is_explained(till):
 def test_sell_a_pin_shows_it_once(till):
     client = till["client"]
     confirm = client.get("/en/pos/sell/confirm/", {"choice": "pin:base:1500"})
-    token = re.search(rb'name="token" value="([0-9a-f]{32})"', confirm.content).group(1).decode()
-    response = client.post("/en/pos/sell/confirm/", {"choice": "pin:base:1500", "token": token})
+    token = form_key(confirm)
+    response = client.post("/en/pos/sell/confirm/", {"choice": "pin:base:1500", "form_key": token})
     assert response.status_code == 200
     text = response.content.decode()
     pin = re.search(r'class="pin-code"[^>]*>(\d{13,15})<', text).group(1)
@@ -101,9 +102,9 @@ def test_a_float_that_does_not_cover_shows_the_reason(till):
     client.force_login(create_cashier(outlet))
     line = till["line"]
     confirm = client.get("/en/pos/sell/confirm/", {"number": line.msisdn.lstrip("+"), "choice": "topup:2000"})
-    token = re.search(rb'name="token" value="([0-9a-f]{32})"', confirm.content).group(1).decode()
+    token = form_key(confirm)
     response = client.post(
-        "/en/pos/sell/confirm/", {"number": line.msisdn.lstrip("+"), "choice": "topup:2000", "token": token}
+        "/en/pos/sell/confirm/", {"number": line.msisdn.lstrip("+"), "choice": "topup:2000", "form_key": token}
     )
     assert response.status_code == 409
     assert "float does not cover" in response.content.decode()
@@ -113,9 +114,9 @@ def test_a_float_that_does_not_cover_shows_the_reason(till):
 def test_void_and_settlement(till):
     client, line = till["client"], till["line"]
     confirm = client.get("/en/pos/sell/confirm/", {"number": line.msisdn.lstrip("+"), "choice": "bundle:base-15"})
-    token = re.search(rb'name="token" value="([0-9a-f]{32})"', confirm.content).group(1).decode()
+    token = form_key(confirm)
     client.post(
-        "/en/pos/sell/confirm/", {"number": line.msisdn.lstrip("+"), "choice": "bundle:base-15", "token": token}
+        "/en/pos/sell/confirm/", {"number": line.msisdn.lstrip("+"), "choice": "bundle:base-15", "form_key": token}
     )
     sale = Sale.objects.get()
     response = client.post(f"/en/pos/sales/{sale.number}/void/", follow=True)

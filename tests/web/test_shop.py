@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -27,6 +28,7 @@ from tests.factories import (
     create_topup_product,
 )
 from tests.shops.factories import STAFF_PASSWORD, create_shop, create_staff, eid_number, staff_client
+from tests.web.form_keys import form_key
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = [code for code, _ in settings.LANGUAGES]
@@ -81,6 +83,12 @@ def state() -> tuple:
         Identification.objects.count(),
         tuple(Account.objects.order_by("id").values_list("code", "balance_amount")),
     )
+
+
+def sell(client: Client, page_url: str, form: dict) -> HttpResponse:
+    """As staff do: see the price, then confirm with the key that page rendered."""
+    quote = client.post(page_url, form)
+    return client.post(page_url, {**form, "confirm": "1", "form_key": form_key(quote)})
 
 
 def errors(response) -> list[str]:
@@ -231,7 +239,10 @@ def test_renew_for_cash_then_print_the_receipt(assistant, shop, line, bundle):
     quote = client.post(url("renew", line_id=line.pk), {"product": bundle.pk, "method": "cash"})
     assert quote.status_code == 200 and "Take €15.00 in cash" in quote.content.decode()
     assert Order.objects.count() == 0
-    done = client.post(url("renew", line_id=line.pk), {"product": bundle.pk, "method": "cash", "confirm": "1"})
+    done = client.post(
+        url("renew", line_id=line.pk),
+        {"product": bundle.pk, "method": "cash", "confirm": "1", "form_key": form_key(quote)},
+    )
     order = Order.objects.get()
     assert done.status_code == 302 and done.url == url("sale", number=order.number)
     assert ledger.balance(ledger.account(shop.till_account_code, AccountKind.SHOP_CASH)) == -1500
@@ -245,13 +256,13 @@ def test_renew_for_cash_then_print_the_receipt(assistant, shop, line, bundle):
 
 def test_top_up_by_card_approved_and_declined(assistant, shop, line, topup_product):
     client = staff_client(assistant)
-    form = {"amount": 2000, "method": "terminal_card", "confirm": "1"}
+    form = {"amount": 2000, "method": "terminal_card"}
     before = state()
-    declined = client.post(url("topup", line_id=line.pk), {**form, "terminal_outcome": "decline"})
+    declined = sell(client, url("topup", line_id=line.pk), {**form, "terminal_outcome": "decline"})
     assert declined.status_code == 200
     assert "The card was declined. Nothing was charged; try another card or pay in cash." in errors(declined)
     assert state() == before
-    approved = client.post(url("topup", line_id=line.pk), {**form, "terminal_outcome": "approve"})
+    approved = sell(client, url("topup", line_id=line.pk), {**form, "terminal_outcome": "approve"})
     assert approved.status_code == 302
     assert balances(line).credit_amount == 2500
     assert ledger.balance(ledger.account(shop.card_account_code, AccountKind.PROVIDER_CLEARING)) == -2000
@@ -276,7 +287,7 @@ def test_bad_sale_input_changes_nothing(assistant, line, topup_product, form):
 
 def test_another_shops_sale_and_unknown_lines_are_not_found(assistant, line, bundle):
     other = create_staff(create_shop("antwerp"))
-    staff_client(other).post(url("renew", line_id=line.pk), {"product": bundle.pk, "method": "cash", "confirm": "1"})
+    sell(staff_client(other), url("renew", line_id=line.pk), {"product": bundle.pk, "method": "cash"})
     order = Order.objects.get()
     client = staff_client(assistant)
     assert client.get(url("sale", number=order.number)).status_code == 404
@@ -290,10 +301,8 @@ def test_another_shops_sale_and_unknown_lines_are_not_found(assistant, line, bun
 def test_the_till_page_shows_an_assistant_their_own_and_a_manager_everything(
     assistant, manager, line, bundle, topup_product
 ):
-    staff_client(assistant).post(
-        url("renew", line_id=line.pk), {"product": bundle.pk, "method": "cash", "confirm": "1"}
-    )
-    staff_client(manager).post(url("topup", line_id=line.pk), {"amount": 2000, "method": "cash", "confirm": "1"})
+    sell(staff_client(assistant), url("renew", line_id=line.pk), {"product": bundle.pk, "method": "cash"})
+    sell(staff_client(manager), url("topup", line_id=line.pk), {"amount": 2000, "method": "cash"})
     mine = staff_client(assistant).get(url("till")).content.decode()
     assert assistant.email in mine and manager.email not in mine
     assert "Check against the ledger" not in mine

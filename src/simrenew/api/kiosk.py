@@ -21,7 +21,7 @@ from simrenew.catalog import queries as catalog
 from simrenew.catalog.models import Product
 from simrenew.kiosks import queries as kiosk_queries
 from simrenew.kiosks import service as kiosks
-from simrenew.kiosks.errors import AmountMismatch, TooManyBalanceChecks, WrongCode
+from simrenew.kiosks.errors import AmountMismatch, TooManyWrongCodes, WrongCode
 from simrenew.kiosks.models import Kiosk, KioskSale, Purpose
 from simrenew.kit.errors import DomainError, Forbidden, NotFound
 from simrenew.lines import queries as line_queries
@@ -36,6 +36,14 @@ from simrenew.terminals.models import IdempotentCall, TerminalKind
 router = Router(tags=["kiosk"], auth=TerminalSignature(TerminalKind.KIOSK))
 
 NUMBER = Field(min_length=1, max_length=32, description="a Belgian mobile number, e.g. 0470 12 34 56 or +32470123456")
+VISIT = Field(
+    None,
+    min_length=1,
+    max_length=64,
+    pattern=r"^[A-Za-z0-9_-]+$",
+    description="the kiosk's own id for the customer in front of it, new each time it goes back to its start "
+    "screen: codes and wrong PINs are then limited per visit too, so one customer's refusals never block the next",
+)
 DENOMINATIONS = ", ".join(str(d.amount) for d in EURO_DENOMINATIONS)
 
 
@@ -71,6 +79,7 @@ ERRORS: dict[int, Any] = {
 
 class BalanceCheckIn(Schema):
     number: str = NUMBER
+    visit: str | None = VISIT
 
 
 class BalanceCheckOut(Schema):
@@ -155,6 +164,7 @@ class RenewalIn(Schema):
 class VoucherIn(Schema):
     number: str = NUMBER
     pin: str = Field(min_length=1, max_length=40)
+    visit: str | None = VISIT
 
 
 class TransactionOut(Schema):
@@ -296,7 +306,8 @@ def start_balance_check(
 
     def run() -> BalanceCheckOut:
         line = _line(data.number)
-        check = kiosks.start_balance_check(kiosk=kiosk, line=line, language=get_language() or "en")
+        requester = kiosks.Requester(visit=data.visit or "")
+        check = kiosks.start_balance_check(kiosk=kiosk, line=line, language=get_language() or "en", requester=requester)
         return BalanceCheckOut(check_id=check.token, masked_number=line.masked, expires_at=check.expires_at)
 
     return respond_once(request, key=idempotency_key, run=run, status=201)
@@ -317,7 +328,7 @@ def confirm_balance_check(
         with transaction.atomic():
             try:
                 check = kiosks.confirm_balance_check(kiosk=kiosk, token=check_id, code=data.code)
-            except (WrongCode, TooManyBalanceChecks) as error:
+            except (WrongCode, TooManyWrongCodes) as error:
                 refused = error  # the attempt is counted and committed
         if refused is not None:
             raise refused
@@ -406,7 +417,8 @@ def redeem_voucher(request: HttpRequest, data: VoucherIn, idempotency_key: str =
 
     def work() -> SaleOut:
         line = _line(data.number)
-        return _sale_out([kiosks.redeem_voucher(kiosk=kiosk, line=line, pin=data.pin)])
+        requester = kiosks.Requester(visit=data.visit or "")
+        return _sale_out([kiosks.redeem_voucher(kiosk=kiosk, line=line, pin=data.pin, requester=requester)])
 
     return _after_commit_outside(request, idempotency_key, work, status=201)
 

@@ -222,11 +222,7 @@ def _products_of(brand: Brand) -> list[Product]:
 def _line_and_product(data: PosSaleIn) -> tuple[Line, Product]:
     line = line_queries.line_by_number(data.number)
     if data.product_code:
-        product = (
-            Product.objects.select_related("brand")
-            .filter(brand=line.brand, code=data.product_code, active=True)
-            .first()
-        )
+        product = catalog.active_product(line.brand, data.product_code)
         if product is None:
             raise UnknownProduct()
     elif data.topup_amount is not None:
@@ -292,7 +288,9 @@ def sale_out(sale: Sale, *, pin: str | None = None) -> PosSaleOut:
         else None,
         pin=pin,
         how_to_redeem=vouchers.how_to_redeem(voucher, pin) if voucher is not None and pin else None,
-        float_balance_amount=service.float_balance(sale.retailer),
+        float_balance_amount=sale.float_balance_after
+        if sale.float_balance_after is not None
+        else service.float_balance(sale.retailer),
     )
 
 

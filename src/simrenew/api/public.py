@@ -1,6 +1,7 @@
 """Public, read-only endpoints: the catalogue and receipt verification (anti-fraud)."""
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Router, Schema
 
 from simrenew.brands.models import Brand
@@ -79,7 +80,8 @@ def verify_receipt(request: HttpRequest, number: str, code: str) -> tuple[int, d
     try:
         receipt = receipts.verified_receipt(number=number, code=code)
     except NotFound as error:
-        return 404, {"code": error.code, "detail": "No receipt matches this number and code."}
+        detail = gettext("No receipt matches this number and code. It may not be genuine.")
+        return 404, {"code": error.code, "detail": detail}
     return 200, {
         "genuine": True,
         "number": receipt.number,

@@ -25,7 +25,8 @@ from simrenew.vouchers import service as vouchers
 
 router = Router(tags=["sms"], auth=TerminalSignature(TerminalKind.SMS_GATEWAY))
 
-COMMAND = re.compile(r"^\s*TOPUP\s+(?P<code>[\d\s-]{1,40})\s*$", re.IGNORECASE)
+# re.ASCII: \d is 0-9 only, not Arabic-Indic or fullwidth digits too; vouchers.normalize_pin decides the rest.
+COMMAND = re.compile(r"^\s*TOPUP\s+(?P<code>[\d\s-]{1,40})\s*$", re.IGNORECASE | re.ASCII)
 
 
 class SmsInboundIn(Schema):
@@ -58,7 +59,8 @@ def handle(sender: str, text: str) -> SmsInboundOut:
         )
     try:
         line = line_queries.line_by_number(sender)
-        redemption = vouchers.redeem(code=match["code"], line=line, channel="sms", source=f"sms:{line.msisdn}")
+        guesser = vouchers.Guesser(phone=line.msisdn)  # the sender: wrong PINs lock only their own phone out
+        redemption = vouchers.redeem(code=match["code"], line=line, channel="sms", guesser=guesser)
     except DomainError as error:
         return SmsInboundOut(ok=False, code=error.code, reply=str(error))
     order = redemption.order

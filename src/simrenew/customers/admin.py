@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from simrenew.customers.models import LineLink, User
+from simrenew.customers.models import LineHolding, LineLink, User
+from simrenew.kit.admin import ReadOnlyAdmin
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "language", "email_verified_at", "is_staff", "is_active"]
+    list_display = ["email", "language", "email_verified_at", "is_staff", "is_active", "erased_at"]
     search_fields = ["email"]
     fieldsets = (
         (None, {"fields": ("email", "password", "full_name", "language", "email_verified_at")}),
@@ -18,5 +19,17 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(LineLink)
-class LineLinkAdmin(admin.ModelAdmin):
-    list_display = ["customer", "line", "linked_at"]
+class LineLinkAdmin(ReadOnlyAdmin):
+    """Who holds each line now. Links change only by the SMS code (customers.service.take_line)."""
+
+    list_display = ["line", "customer", "linked_at"]
+    search_fields = ["line__msisdn", "customer__email"]
+
+
+@admin.register(LineHolding)
+class LineHoldingAdmin(ReadOnlyAdmin):
+    """Who held which line when (support answers "whose was this number on that day?")."""
+
+    list_display = ["line", "customer", "started_at", "ended_at", "end_reason"]
+    list_filter = ["end_reason"]
+    search_fields = ["line__msisdn", "customer__email"]

@@ -23,12 +23,18 @@ class AlreadyLinked(DomainError):
     default_message = _("This line is already linked to your account.")
 
 
-class EmailTaken(DomainError):
-    status = 409
-    code = "email_taken"
-    default_message = _("An account with this e-mail address already exists. Log in instead.")
-
-
 class InvalidVerificationLink(DomainError):
     code = "invalid_link"
     default_message = _("This link is invalid or has expired.")
+
+
+class WrongPassword(DomainError):
+    status = 403
+    code = "wrong_password"
+    default_message = _("That password is not right. Nothing was deleted.")
+
+
+class StaffAccountNotDeletable(DomainError):
+    status = 409
+    code = "staff_account"
+    default_message = _("A staff account is closed by an administrator, not from this page.")

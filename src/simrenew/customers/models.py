@@ -1,4 +1,5 @@
-"""Customer logins (e-mail + password) and the lines they have proved they hold."""
+"""Customer logins (e-mail + password), the line each holds now (one account per line), and who held
+which line when."""
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -30,6 +31,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(auto_now_add=True)
+    # Set when the customer deleted their account (customers.privacy): the row stays, pseudonymised,
+    # because orders (kept for the accounting law) point at it; it can never log in again.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -46,14 +50,53 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class LineLink(models.Model):
-    """A customer's proven right to manage a line (by a code sent to the line by SMS)."""
+    """The account that holds a line now: its proven right to manage it (by a code sent to the line by
+    SMS). One account per line: linking the line from another account moves it there
+    (customers.service.take_line), so this table only ever says who holds a line now; who held it
+    before, and when, is in LineHolding."""
 
     customer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="line_links")
     line = models.ForeignKey("lines.Line", on_delete=models.CASCADE, related_name="links")
     linked_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["customer", "line"], name="uniq_customer_line")]
+        constraints = [models.UniqueConstraint(fields=["line"], name="one_holder_per_line")]
+
+
+class HoldingEnd(models.TextChoices):
+    MOVED = "moved", _("Linked by another account")
+    ACCOUNT_DELETED = "account_deleted", _("Account deleted")
+
+
+class LineHolding(models.Model):
+    """One account's time holding one line, from its link until another account took the line.
+
+    An account sees what happened to a line while it held it (orders nobody's account bought, such
+    as a shop or kiosk top-up) and nothing from before. The open holding (`ended_at` NULL) is the
+    line's LineLink; both are written together, only by customers.service.
+    """
+
+    customer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="line_holdings")
+    line = models.ForeignKey("lines.Line", on_delete=models.CASCADE, related_name="holdings")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=16, choices=HoldingEnd.choices, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["customer", "line", "started_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line"], condition=models.Q(ended_at__isnull=True), name="one_open_holding_per_line"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("started_at")),
+                name="holding_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} held {self.line_id} {self.started_at:%Y-%m-%d}→{self.ended_at or ''}"
 
 
 class LinkChallenge(models.Model):
@@ -68,3 +111,6 @@ class LinkChallenge(models.Model):
     # Set by the wrong try that used up the attempts; the 15-minute wait counts from here.
     locked_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]  # the retention job purges old codes

@@ -1,9 +1,14 @@
-"""Customer accounts: registration, e-mail verification and linking lines by an SMS code."""
+"""Customer accounts: registration, e-mail verification and linking lines by an SMS code.
 
-from datetime import timedelta
+A line has one holder: linking it from another account moves it there (`take_line`), the previous
+account is told by e-mail and loses it at once, and its auto-renew on the line stops.
+"""
+
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
@@ -13,35 +18,80 @@ from django.utils.translation import gettext
 from simrenew.customers.errors import (
     AlreadyLinked,
     CodeExpired,
-    EmailTaken,
     InvalidVerificationLink,
     TooManyCodeAttempts,
     WrongCode,
 )
-from simrenew.customers.models import LineLink, LinkChallenge, User
+from simrenew.customers.models import HoldingEnd, LineHolding, LineLink, LinkChallenge, User
 from simrenew.customers.tokens import email_verification_token
 from simrenew.kit import clock
 from simrenew.kit.codes import constant_time_equal, keyed_hash, one_time_code
+from simrenew.kit.errors import DomainError
+from simrenew.kit.parse import MAX_ID, is_ascii_digits, whole_number
+from simrenew.lines import service as lines
 from simrenew.lines.models import Line
 from simrenew.lines.queries import line_by_number
 from simrenew.notifications import service as notifications
+from simrenew.throttles import service as throttles
+from simrenew.throttles.errors import Throttled
+from simrenew.throttles.service import Rule
 
 MAX_CODE_ATTEMPTS = 5
 CODE_LIFETIME = timedelta(minutes=10)
 LOCKOUT = timedelta(minutes=15)
 MAX_CODES_PER_HOUR = 5
+# "You already have an account" e-mails: one per account per quarter hour, whatever sign-up is tried.
+# Its refusal is never shown: sign-up answers the same whether the e-mail went or not.
+ACCOUNT_EXISTS_MAIL = Rule("signup:account-exists", 1, timedelta(minutes=15), "account-exists e-mail sent recently")
 
 
-def register(*, email: str, password: str, language: str, full_name: str = "") -> User:
-    """Create an unverified customer and e-mail them a verification link (after commit)."""
+def register(*, email: str, password: str, language: str, full_name: str = "") -> User | None:
+    """Sign up: a new, unverified customer, e-mailed a verification link (after commit).
+
+    For an address that already has an account, nothing is created (None) and the account's owner
+    is e-mailed instead, in their language: "you already have an account: log in or reset your
+    password". Callers answer both cases alike, so sign-up never tells whether an address has an
+    account; the password is checked and hashed in both, so both take about as long.
+    """
     user = User(email=email.strip().lower(), full_name=full_name.strip(), language=language)
-    if User.objects.filter(email=user.email).exists():
-        raise EmailTaken()
     validate_password(password, user)
     user.set_password(password)
-    user.save()
+    existing = User.objects.filter(email=user.email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # the same address signed up at the same moment
+            existing = User.objects.get(email=user.email)
+    if existing is not None:
+        _tell_owner_account_exists(existing)
+        return None
     send_verification_email(user=user)
     return user
+
+
+def _tell_owner_account_exists(owner: User) -> None:
+    """E-mail the owner that someone (most likely they) tried to sign up again with their address;
+    at most one such e-mail per account per ACCOUNT_EXISTS_MAIL window, so sign-up is no way to flood a mailbox."""
+    if not owner.is_active:
+        return
+    try:
+        throttles.take(ACCOUNT_EXISTS_MAIL.of(str(owner.pk)))
+    except Throttled:
+        return  # told a moment ago; the page says the same either way
+    with translation.override(owner.language):
+        login, reset = reverse("portal:login"), reverse("portal:password_reset")
+    context = {
+        "user_email": owner.email,
+        "login_link": settings.PUBLIC_URL + login,
+        "reset_link": settings.PUBLIC_URL + reset,
+    }
+    email, language, key = owner.email, owner.language, f"user:{owner.pk}:account-exists:{clock.now().isoformat()}"
+    notifications.after_commit(
+        lambda: notifications.send_email_now(
+            to=email, template="account_exists", context=context, language=language, message_key=key
+        )
+    )
 
 
 def send_verification_email(*, user: User) -> None:
@@ -63,8 +113,8 @@ def send_verification_email(*, user: User) -> None:
 
 def verify_email(*, uidb64: str, token: str) -> User:
     try:
-        user = User.objects.get(pk=int(urlsafe_base64_decode(uidb64).decode()))
-    except (ValueError, TypeError, User.DoesNotExist) as exc:
+        user = User.objects.get(pk=whole_number(urlsafe_base64_decode(uidb64).decode(), minimum=1, maximum=MAX_ID))
+    except (ValueError, TypeError, DomainError, User.DoesNotExist) as exc:
         raise InvalidVerificationLink() from exc
     if user.email_verified:
         return user
@@ -132,7 +182,10 @@ def confirm_line_link(*, customer: User, challenge_id: int, code: str) -> LineLi
     if challenge.expires_at <= clock.now():
         raise CodeExpired()
     cleaned = "".join((code or "").split())
-    if not (cleaned.isdigit() and constant_time_equal(keyed_hash(cleaned, purpose="line-link"), challenge.code_hash)):
+    typed_right = is_ascii_digits(cleaned) and constant_time_equal(
+        keyed_hash(cleaned, purpose="line-link"), challenge.code_hash
+    )
+    if not typed_right:
         challenge.attempts += 1
         if challenge.attempts >= MAX_CODE_ATTEMPTS:
             challenge.locked_at = clock.now()
@@ -142,7 +195,53 @@ def confirm_line_link(*, customer: User, challenge_id: int, code: str) -> LineLi
         raise WrongCode()
     challenge.used_at = clock.now()
     challenge.save(update_fields=["used_at"])
-    link, _ = LineLink.objects.get_or_create(
-        customer=customer, line=challenge.line, defaults={"linked_at": clock.now()}
+    return take_line(customer=customer, line=challenge.line)
+
+
+def take_line(*, customer: User, line: Line) -> LineLink:
+    """Make `customer` the line's one holder (they proved they have it). Caller owns the transaction.
+
+    Another account's link and holding end now: that account no longer sees the line, the line's
+    auto-renew (which it switched on, with its saved payment means) is off, and it is told by e-mail
+    after commit. Taking a line one already holds changes nothing.
+    """
+    line = lines.lock_line(line.pk)
+    current = LineLink.objects.select_related("customer").filter(line=line).first()
+    if current is not None and current.customer_id == customer.pk:
+        return current
+    now = clock.now()
+    if current is not None:
+        auto_renew_stopped = line.auto_renew
+        lines.set_auto_renew(line=line, enabled=False)
+        end_holding(link=current, at=now, reason=HoldingEnd.MOVED)
+        _tell_previous_holder(holder=current.customer, line=line, at=now, auto_renew_stopped=auto_renew_stopped)
+    LineHolding.objects.create(customer=customer, line=line, started_at=now)
+    return LineLink.objects.create(customer=customer, line=line, linked_at=now)
+
+
+def end_holding(*, link: LineLink, at: datetime, reason: str) -> None:
+    """The link's account stops holding the line: its link goes, its holding ends at `at`."""
+    LineHolding.objects.filter(line_id=link.line_id, customer_id=link.customer_id, ended_at__isnull=True).update(
+        ended_at=at, end_reason=reason
     )
-    return link
+    link.delete()
+
+
+def _tell_previous_holder(*, holder: User, line: Line, at: datetime, auto_renew_stopped: bool) -> None:
+    """E-mail the account that lost the line, in its language (after commit; a rollback sends nothing)."""
+    if not (holder.is_active and holder.email_verified):
+        return
+    with translation.override(holder.language):
+        path = reverse("portal:link_line")
+    context = {
+        "number": line.masked,
+        "moved_at": at,
+        "auto_renew_stopped": auto_renew_stopped,
+        "link": f"{settings.PUBLIC_URL}{path}",
+    }
+    email, language, key = holder.email, holder.language, f"line:{line.pk}:moved:{holder.pk}:{at.isoformat()}"
+    notifications.after_commit(
+        lambda: notifications.send_email_now(
+            to=email, template="line_moved", context=context, language=language, message_key=key
+        )
+    )

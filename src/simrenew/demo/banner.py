@@ -2,10 +2,13 @@
 
 import os
 
-from simrenew.demo.catalogue import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_LINE
+from simrenew.demo.catalogue import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_LINE, DEMO_STAFF
+from simrenew.staff import demo as demo_authenticator
 
 # run-demo.sh sets SITE_URL from the host and port the server binds to.
 BASE = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+STAFF = "\n".join(f"  staff     {email} / {password}  ({role})" for email, password, role, _name in DEMO_STAFF)
 
 print(
     f"""
@@ -15,14 +18,21 @@ simrenew demo — starting on {BASE}
   dev outbox (e-mail, SMS)   {BASE}/en/dev/outbox/
   payment sandbox            {BASE}/sandbox/mollie/
   back office (admin)        {BASE}/en/admin/
+  kiosk (enrol a screen)     .venv/bin/simrenew kiosks enrol bru-airport  (prints the URL to open)
   API docs                   {BASE}/api/docs
-  promotions report          {BASE}/en/backoffice/  (admin login)
+  back office                {BASE}/en/backoffice/  (staff logins below)
 demo clock: make time pass to see reminders, expiry and auto-renew (the scheduler runs beside the server)
   .venv/bin/simrenew demo_clock advance 7d      (and: demo_clock show | reset)
 demo logins
   customer  {DEMO_CUSTOMER[0]} / {DEMO_CUSTOMER[1]}  (line {DEMO_LINE} linked)
-  admin     {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}
+  admin     {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}  (administrator)
+{STAFF}
+  shop desk and POS logins are printed above (demo_offline, demo_retail)
   any other demo line for linking or gift top-ups: e.g. 0485 00 00 02, 0495 00 00 03
+staff second factor: after the password, administrator, customer service, marketing, finance and shop
+  manager logins enter a code. Every demo login has the same authenticator key, for any authenticator app:
+    {demo_authenticator.key_base32()}
+  or, without a phone:  .venv/bin/simrenew demo_codes   (prints the current code)
 stop with Ctrl-C
 """
 )

@@ -4,6 +4,13 @@ from typing import Any
 
 DEMO_CUSTOMER = ("demo@simrenew.example", "Renew-Demo-2026")
 DEMO_ADMIN = ("admin@simrenew.example", "Admin-Demo-2026")
+# Back-office logins, one per staff role (e-mail, password, role code, name); each verifies with the
+# demo authenticator (simrenew.staff.demo). Shop staff and cashiers come with the shop and retail demos.
+DEMO_STAFF = [
+    ("support@simrenew.example", "Support-Demo-2026", "customer-service", "Sofie Janssens"),
+    ("marketing@simrenew.example", "Marketing-Demo-2026", "marketing", "Lucas Dubois"),
+    ("finance@simrenew.example", "Finance-Demo-2026", "finance", "Wei Zhang"),
+]
 DEMO_LINE = "+32472000001"
 
 BundleSpec = tuple[str, int, int | None, int | None, int | None, int]

@@ -14,6 +14,7 @@ from simrenew.identity.errors import (
 from simrenew.identity.models import DocumentType
 from simrenew.kit import crypto
 from simrenew.kit.money import babel_locale
+from simrenew.kit.parse import is_ascii_digits
 
 # Countries whose national identity cards are valid travel documents in Belgium (EU, EEA, Switzerland).
 EEA_AND_SWITZERLAND = frozenset(
@@ -72,7 +73,7 @@ def normalize_document_number(document_type: str, raw: str) -> str:
     if document_type not in DocumentType.values:
         raise InvalidDocumentNumber()
     if document_type == DocumentType.BELGIAN_EID:
-        if not (len(number) == 12 and number.isdigit()):
+        if not (len(number) == 12 and is_ascii_digits(number)):
             raise InvalidDocumentNumber()
         check = int(number[:10]) % 97 or 97
         if int(number[10:]) != check:

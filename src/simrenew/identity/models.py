@@ -8,6 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# A document number erased with its holder's account: no ciphertext, nothing left to decrypt.
+ERASED = ""
+
 
 class DocumentType(models.TextChoices):
     BELGIAN_EID = "be_eid", _("Belgian eID card")
@@ -23,6 +26,7 @@ class Identification(models.Model):
     line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="identifications")
     document_type = models.CharField(max_length=16, choices=DocumentType.choices)
     # Fernet token of the normalised document number (kit.crypto); the clear number is never stored.
+    # ERASED once the holder's account was deleted (identity.service.erase_identifications).
     document_number_encrypted = models.TextField()
     # Keyed hash of type + number: finds every line identified with one document, without the number.
     document_lookup = models.CharField(max_length=64, db_index=True)

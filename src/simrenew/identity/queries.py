@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from simrenew.identity.documents import document_lookup, normalize_document_number
-from simrenew.identity.models import Identification
+from simrenew.identity.models import ERASED, Identification
 from simrenew.kit import crypto
 from simrenew.lines.models import Line
 
@@ -28,11 +28,13 @@ def current_identification(line: Line) -> Identification | None:
 
 
 def masked(identification: Identification) -> MaskedIdentification:
-    number = crypto.decrypt(identification.document_number_encrypted)
+    sealed = identification.document_number_encrypted
+    # An erased number (its holder deleted their account, identity.service) shows as nothing.
+    number = crypto.decrypt(sealed) if sealed != ERASED else ""
     return MaskedIdentification(
         document_type=identification.document_type,
         document_type_label=identification.get_document_type_display(),
-        masked_number=crypto.mask(number),
+        masked_number=crypto.mask(number) if number else "",
         nationality=identification.nationality,
         birth_year=identification.date_of_birth.year,
         checked_by=identification.checked_by.get_username(),

@@ -1,8 +1,10 @@
 """Recording that a line's holder was identified. Callers own the transaction."""
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from django.db.models import Q
 from django.utils import timezone
 
 from simrenew.identity.documents import (
@@ -11,7 +13,7 @@ from simrenew.identity.documents import (
     document_lookup,
     normalize_document_number,
 )
-from simrenew.identity.models import Identification
+from simrenew.identity.models import ERASED, Identification
 from simrenew.kit import clock, crypto
 from simrenew.lines import service as lines
 from simrenew.lines.models import Line
@@ -65,6 +67,7 @@ def rotate_keys(*, batch_size: int = 500) -> tuple[int, int]:
         batch = list(
             Identification.objects.select_for_update()
             .filter(pk__gt=last_id)
+            .exclude(document_number_encrypted=ERASED)
             .order_by("pk")
             .only("pk", "document_number_encrypted")[:batch_size]
         )
@@ -78,3 +81,22 @@ def rotate_keys(*, batch_size: int = 500) -> tuple[int, int]:
                 )
                 rotated += 1
         last_id = batch[-1].pk
+
+
+def erase_identifications(*, windows: Iterable[tuple[int, datetime, datetime | None]]) -> int:
+    """Erase the document data of the identifications recorded on a line within each window (line id,
+    from, until; None: until now), when the account that held the line then is deleted.
+
+    The encrypted document number and its lookup hash go, so the document can no longer be read or
+    matched; that a document of this type and nationality was checked, when, where and by whom stays
+    (the line was identified in person, as the law requires). Returns the number of records erased.
+    """
+    within = Q(pk__in=[])
+    for line_id, started_at, ended_at in windows:
+        window = Q(line_id=line_id, checked_at__gte=started_at)
+        within |= (window & Q(checked_at__lt=ended_at)) if ended_at is not None else window
+    return (
+        Identification.objects.filter(within)
+        .exclude(document_number_encrypted=ERASED)
+        .update(document_number_encrypted=ERASED, document_lookup="")
+    )

@@ -18,8 +18,9 @@ class CodeExpired(DomainError):
     default_message = _("This code has expired. Start again to get a new one.")
 
 
-class TooManyBalanceChecks(TooManyAttempts):
-    default_message = _("Too many balance checks for this number. Please try again in an hour.")
+class TooManyWrongCodes(TooManyAttempts):
+    code = "too_many_wrong_codes"
+    default_message = _("Too many wrong codes for this balance check. Start again to get a new code.")
 
 
 class SessionClosed(Conflict):
@@ -70,3 +71,18 @@ class CardPaymentAlreadyUsed(Conflict):
 class AmountMismatch(DomainError):
     code = "amount_mismatch"
     default_message = _("The amount does not match the cash inserted: a kiosk tops up exactly what was inserted.")
+
+
+class EnrolmentCodeUnknown(DomainError):
+    code = "enrolment_code_unknown"
+    default_message = _("This enrolment code is not right for this kiosk. Check it, or issue a new one.")
+
+
+class EnrolmentCodeUsed(Conflict):
+    code = "enrolment_code_used"
+    default_message = _("This enrolment code was already used. Issue a new one in the back office.")
+
+
+class EnrolmentCodeExpired(DomainError):
+    code = "enrolment_code_expired"
+    default_message = _("This enrolment code has expired. Issue a new one in the back office.")

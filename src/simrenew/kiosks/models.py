@@ -3,9 +3,11 @@ and balance checks by SMS code.
 
 A kiosk's cash box is the ledger account `kiosk:{id}:cash` (kind shop_cash); card payments on
 its terminal go to `kiosk:{id}:card`. The kiosk gives no change: every cent inserted in a cash
-session ends up credited to the session's line.
+session ends up credited to the session's line. The kiosk pages open only on an enrolled screen
+(KioskDevice), enrolled with a one-time code staff issue (EnrolmentCode).
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -122,3 +124,45 @@ class BalanceCheck(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["line", "created_at"]), models.Index(fields=["kiosk", "created_at"])]
+
+
+class KioskDevice(models.Model):
+    """A screen enrolled to show one kiosk's pages (several screens per kiosk may be). The screen
+    keeps a random credential in a signed cookie; only its keyed hash is stored here, so a copy of
+    the database opens no kiosk, and revoking the row shuts the screen out at its next request."""
+
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.CASCADE, related_name="devices")
+    credential_hash = models.CharField(max_length=64, unique=True)
+    # What staff see in the device list: the browser that enrolled, and from where.
+    label = models.CharField(max_length=200, blank=True)
+    enrolled_from = models.GenericIPAddressField(null=True, blank=True)
+    enrolled_at = models.DateTimeField()
+    # Refreshed at most once a day (with the cookie), not on every request.
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["kiosk", "-enrolled_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kiosk} · #{self.pk}"
+
+    @property
+    def in_service(self) -> bool:
+        return self.revoked_at is None
+
+
+class EnrolmentCode(models.Model):
+    """A one-time code staff issue to enrol a screen as a kiosk: shown once, stored as a keyed hash,
+    valid for settings.KIOSK_ENROLMENT_CODE_MINUTES, used by at most one screen."""
+
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.CASCADE, related_name="enrolment_codes")
+    code_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    # Set, with the screen it enrolled, by the one request that used the code.
+    used_at = models.DateTimeField(null=True, blank=True)
+    device = models.OneToOneField(KioskDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -6,6 +6,7 @@ line → order.
 """
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -13,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import translation
 from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 from simrenew.brands.models import PaymentMethod
 from simrenew.catalog import queries as catalog
@@ -26,12 +28,12 @@ from simrenew.kiosks.errors import (
     NotEnoughCash,
     NothingInserted,
     SessionClosed,
-    TooManyBalanceChecks,
+    TooManyWrongCodes,
     UnknownKiosk,
     WrongCode,
 )
 from simrenew.kiosks.models import BalanceCheck, CashInsertion, CashSession, Kiosk, KioskSale, Purpose, SessionStatus
-from simrenew.kit import clock
+from simrenew.kit import clock, parse
 from simrenew.kit.codes import constant_time_equal, keyed_hash, one_time_code
 from simrenew.kit.errors import DomainError
 from simrenew.kit.money import format_money
@@ -43,17 +45,17 @@ from simrenew.notifications import service as notifications
 from simrenew.orders import service as orders
 from simrenew.orders.models import Channel, Order
 from simrenew.orders.postings import Funding
-from simrenew.orders.quotes import quote_order
+from simrenew.orders.quotes import Quote, quote_order
 from simrenew.payments.cash_acceptor import Inserted
 from simrenew.payments.terminal import CardDeclined, PaymentTerminal
+from simrenew.throttles import service as throttles
+from simrenew.throttles.service import Budget, Rule
 from simrenew.vouchers import service as vouchers
 
 CODE_LIFETIME = timedelta(minutes=5)
 # After the right code, the balance stays on screen (and in the API) this long.
 BALANCE_VISIBLE_FOR = timedelta(minutes=3)
 MAX_CODE_ATTEMPTS = 5
-MAX_CHECKS_PER_LINE_PER_HOUR = 5
-MAX_CHECKS_PER_KIOSK_PER_HOUR = 120
 CODE_PURPOSE = "kiosk-balance"
 
 
@@ -103,14 +105,65 @@ def kiosk_by_code(code: str) -> Kiosk:
 # --- Balance check ---------------------------------------------------------------------------
 
 
-def start_balance_check(*, kiosk: Kiosk, line: Line, language: str) -> BalanceCheck:
-    """Send a 6-digit code by SMS to the line (after commit); the balance shows once it is typed."""
+@dataclass(frozen=True)
+class Requester:
+    """Who asks a kiosk for a balance check: one customer's visit (it changes at the start screen)
+    and the device (an enrolled screen). Codes are budgeted for each, as well as per number and per
+    kiosk, so one person cannot use up a kiosk's codes for everyone else."""
+
+    visit: str = ""
+    device: str = ""
+
+
+def _sms_budgets(*, kiosk: Kiosk, line: Line, requester: Requester) -> list[Budget]:
+    """The budgets a balance-check code uses, the one a refusal should name first."""
+    hour, day = timedelta(hours=1), timedelta(days=1)
+    cooldown = timedelta(seconds=settings.KIOSK_BALANCE_SMS_COOLDOWN_SECONDS)
+    visit = Rule(
+        "balance-sms:visit",
+        settings.KIOSK_BALANCE_SMS_PER_VISIT,
+        hour,
+        _("Too many balance checks at this kiosk screen. Try again at %(until)s."),
+    )
+    device = Rule(
+        "balance-sms:device",
+        settings.KIOSK_BALANCE_SMS_PER_DEVICE,
+        hour,
+        _("This kiosk screen has sent as many codes as it may for now. Try again at %(until)s."),
+    )
+    number = Rule(
+        "balance-sms:number",
+        1,
+        cooldown,
+        _("A code was just sent to this number. Use that code, or ask for a new one at %(until)s."),
+    )
+    number_day = Rule(
+        "balance-sms:number-day",
+        settings.KIOSK_BALANCE_SMS_PER_NUMBER_PER_DAY,
+        day,
+        _("This number has received as many codes as it may in 24 hours. Try again at %(until)s."),
+    )
+    whole_kiosk = Rule(
+        "balance-sms:kiosk",
+        settings.KIOSK_BALANCE_SMS_PER_KIOSK,
+        hour,
+        _("This kiosk has sent as many codes as it may for now. Try again at %(until)s."),
+    )
+    budgets = [visit.of(f"{kiosk.pk}:{requester.visit}")] if requester.visit else []
+    if requester.device:
+        budgets.append(device.of(f"{kiosk.pk}:{requester.device}"))
+    return [*budgets, number.of(line.msisdn), number_day.of(line.msisdn), whole_kiosk.of(str(kiosk.pk))]
+
+
+def start_balance_check(*, kiosk: Kiosk, line: Line, language: str, requester: Requester) -> BalanceCheck:
+    """Send a 6-digit code by SMS to the line (after commit); the balance shows once it is typed.
+
+    Throttled (naming who is limited and until when) when a budget of codes is used up: the
+    requester's visit or device, the number's (a cooldown and a daily cap, so nobody is flooded
+    with codes), or the kiosk's. A refusal uses none of them. Caller owns the transaction: the
+    budgets are used in it, and the SMS goes out when it commits."""
+    throttles.take(*_sms_budgets(kiosk=kiosk, line=line, requester=requester))
     now = clock.now()
-    hour_ago = now - timedelta(hours=1)
-    if BalanceCheck.objects.filter(line=line, created_at__gte=hour_ago).count() >= MAX_CHECKS_PER_LINE_PER_HOUR:
-        raise TooManyBalanceChecks()
-    if BalanceCheck.objects.filter(kiosk=kiosk, created_at__gte=hour_ago).count() >= MAX_CHECKS_PER_KIOSK_PER_HOUR:
-        raise TooManyBalanceChecks()
     code = one_time_code()
     check = BalanceCheck.objects.create(
         token=new_token(),
@@ -137,13 +190,16 @@ def confirm_balance_check(*, kiosk: Kiosk, token: str, code: str) -> BalanceChec
     if check is None or check.verified_at is not None or check.expires_at <= now:
         raise CodeExpired()
     if check.attempts >= MAX_CODE_ATTEMPTS:
-        raise TooManyBalanceChecks()
+        raise TooManyWrongCodes()
     cleaned = "".join((code or "").split())
-    if not (cleaned.isdigit() and constant_time_equal(keyed_hash(cleaned, purpose=CODE_PURPOSE), check.code_hash)):
+    typed_right = parse.is_ascii_digits(cleaned) and constant_time_equal(
+        keyed_hash(cleaned, purpose=CODE_PURPOSE), check.code_hash
+    )
+    if not typed_right:
         check.attempts += 1
         check.save(update_fields=["attempts"])
         if check.attempts >= MAX_CODE_ATTEMPTS:
-            raise TooManyBalanceChecks()
+            raise TooManyWrongCodes()
         raise WrongCode()
     check.verified_at = now
     check.save(update_fields=["verified_at"])
@@ -241,15 +297,7 @@ def _settle_locked(*, session: CashSession, walked_away: bool) -> list[KioskSale
     if session.purpose == Purpose.BUNDLE and session.product is not None:
         quote = quote_order(line=line, product=session.product, method=PaymentMethod.CASH, channel=Channel.KIOSK)
         if remaining >= quote.total_amount:
-            order = orders.place_order(
-                customer=None,
-                line=line,
-                product=session.product,
-                method=PaymentMethod.CASH,
-                channel=Channel.KIOSK,
-                language=session.language,
-                funding=funding,
-            )
+            order = orders.place_order(quote=quote, customer=None, language=session.language, funding=funding)
             sales.append(_sale(kiosk=kiosk, order=order, session=session))
             remaining -= order.total_amount
         elif not walked_away:
@@ -260,17 +308,15 @@ def _settle_locked(*, session: CashSession, walked_away: bool) -> list[KioskSale
         topup = catalog.topup_product_for(line.brand)
         if topup is None:
             raise CashNotForThisLine()
-        order = orders.place_order(
-            customer=None,
+        cash_quote = quote_order(
             line=line,
             product=topup,
             method=PaymentMethod.CASH,
             channel=Channel.KIOSK,
             topup_amount=remaining,
-            language=session.language,
-            funding=funding,
             any_topup_amount=True,
         )
+        order = orders.place_order(quote=cash_quote, customer=None, language=session.language, funding=funding)
         sales.append(_sale(kiosk=kiosk, order=order, session=session))
     session.status = SessionStatus.SETTLED if session.inserted_amount else SessionStatus.CANCELLED
     session.settled_at = clock.now()
@@ -324,35 +370,31 @@ def sell_by_card(
 ) -> KioskSale:
     """Charge the card on the kiosk's terminal, then sell. A decline writes nothing; an approved
     charge whose order is then refused is voided on the terminal."""
-    quote = quote_order(
-        line=line, product=product, method=PaymentMethod.TERMINAL_CARD, topup_amount=topup_amount, channel=Channel.KIOSK
-    )
+    quote = _card_quote(line=line, product=product, topup_amount=topup_amount)
     reference = f"kiosk:{kiosk.pk}:{secrets.token_hex(8)}"
     result = terminal.charge(amount=quote.total_amount, currency=quote.currency, reference=reference)
     if not result.approved:
         raise CardDeclined()
     try:
         with transaction.atomic():
-            order = _place_card_order(
-                kiosk=kiosk, line=line, product=product, topup_amount=topup_amount, language=language
-            )
+            order = _place_card_order(kiosk=kiosk, quote=quote, language=language)
             return _sale(kiosk=kiosk, order=order, reference=reference)
     except DomainError:
         terminal.void(reference=reference)
         raise
 
 
-def _place_card_order(*, kiosk: Kiosk, line: Line, product: Product, topup_amount: int | None, language: str) -> Order:
-    """The order for a card payment the kiosk's terminal has taken; the money is in its card account."""
+def _card_quote(*, line: Line, product: Product, topup_amount: int | None) -> Quote:
+    return quote_order(
+        line=line, product=product, method=PaymentMethod.TERMINAL_CARD, topup_amount=topup_amount, channel=Channel.KIOSK
+    )
+
+
+def _place_card_order(*, kiosk: Kiosk, quote: Quote, language: str) -> Order:
+    """The order for a card payment the kiosk's terminal has taken for `quote`'s total; the money is
+    in its card account."""
     return orders.place_order(
-        customer=None,
-        line=line,
-        product=product,
-        method=PaymentMethod.TERMINAL_CARD,
-        channel=Channel.KIOSK,
-        topup_amount=topup_amount,
-        language=language,
-        funding=Funding(account=card_account(kiosk)),
+        quote=quote, customer=None, language=language, funding=Funding(account=card_account(kiosk))
     )
 
 
@@ -363,7 +405,8 @@ def record_card_sale(
     The caller owns the transaction; a terminal reference already used raises CardPaymentAlreadyUsed."""
     if KioskSale.objects.filter(kiosk=kiosk, terminal_reference=reference[:64]).exists():
         raise CardPaymentAlreadyUsed()
-    order = _place_card_order(kiosk=kiosk, line=line, product=product, topup_amount=topup_amount, language=language)
+    quote = _card_quote(line=line, product=product, topup_amount=topup_amount)
+    order = _place_card_order(kiosk=kiosk, quote=quote, language=language)
     try:
         with transaction.atomic():
             return _sale(kiosk=kiosk, order=order, reference=reference[:64])
@@ -374,10 +417,14 @@ def record_card_sale(
 # --- Vouchers ----------------------------------------------------------------------------------
 
 
-def redeem_voucher(*, kiosk: Kiosk, line: Line, pin: str) -> KioskSale:
+def redeem_voucher(*, kiosk: Kiosk, line: Line, pin: str, requester: Requester) -> KioskSale:
     """Top up `line` with an e-voucher PIN typed at the kiosk. Call outside a transaction: a wrong
-    PIN's attempt is recorded for the guessing throttle (per line and per kiosk) and must stay."""
-    redemption = vouchers.redeem(code=pin, line=line, channel=Channel.KIOSK, source=f"kiosk:{kiosk.code}")
+    PIN counts for the guessing throttle (per visit and per device, never the line) and must stay."""
+    guesser = vouchers.Guesser(
+        visit=f"{kiosk.pk}:{requester.visit}" if requester.visit else "",
+        device=f"kiosk:{kiosk.pk}:{requester.device or 'own-ui'}",
+    )
+    redemption = vouchers.redeem(code=pin, line=line, channel=Channel.KIOSK, guesser=guesser)
     with transaction.atomic():
         return _sale(kiosk=kiosk, order=redemption.order)
 

@@ -4,6 +4,12 @@ import phonenumbers
 from django.utils.translation import gettext_lazy as _
 
 from simrenew.kit.errors import DomainError
+from simrenew.kit.parse import digits, is_ascii_digits
+
+# What people type around the digits of a phone number; anything else (a letter, '²', another script's digit, an
+# RTL mark) is refused rather than guessed at: phonenumbers would read fullwidth and Arabic-Indic
+# digits, and letters as a keypad's (0470 AB CD EF -> 0470 22 23 33): another person's number.
+MSISDN_CHARACTERS = frozenset("0123456789 +-./()")
 
 
 class InvalidMsisdn(DomainError):
@@ -18,9 +24,9 @@ class InvalidIccid(DomainError):
 
 def normalize_msisdn(raw: str) -> str:
     """Return the E.164 form (+32470123456) of a Belgian mobile number typed in any usual way."""
-    text = (raw or "").strip()
-    # Letters would be read as a phone keypad (0470 AB CD EF -> 0470 22 23 33): another person's number.
-    if not text or len(text) > 32 or any(char.isalpha() for char in text):
+    # Any kind of space (a no-break space pasted from a web page) separates digits like a space.
+    text = " ".join(raw.split()) if isinstance(raw, str) else ""
+    if not text or len(text) > 32 or not set(text) <= MSISDN_CHARACTERS:
         raise InvalidMsisdn()
     if text.startswith("00"):
         text = "+" + text[2:]
@@ -49,9 +55,12 @@ def mask_msisdn(e164: str) -> str:
     return f"{digits[:4]} •• •• {digits[-2:]}"
 
 
-def luhn_valid(digits: str) -> bool:
+def luhn_valid(number: str) -> bool:
+    """The Luhn check of a string of ASCII digits (False for anything else)."""
+    if not is_ascii_digits(number):
+        return False
     total = 0
-    for index, char in enumerate(reversed(digits)):
+    for index, char in enumerate(reversed(number)):
         value = int(char)
         if index % 2 == 1:
             value *= 2
@@ -70,9 +79,7 @@ def luhn_check_digit(payload: str) -> str:
 
 def normalize_iccid(raw: str) -> str:
     """A Belgian ICCID: 89 (telecom) 32 (Belgium), 19 or 20 digits, Luhn check digit."""
-    digits = "".join((raw or "").split())
-    if not digits.isdigit() or len(digits) not in (19, 20) or not digits.startswith("8932"):
+    number = digits(raw, min_length=19, max_length=20, error=InvalidIccid)
+    if not number.startswith("8932") or not luhn_valid(number):
         raise InvalidIccid()
-    if not luhn_valid(digits):
-        raise InvalidIccid()
-    return digits
+    return number

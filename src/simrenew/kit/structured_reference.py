@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from simrenew.kit import parse
 from simrenew.kit.errors import DomainError
 
 
@@ -25,10 +26,7 @@ def make_structured_reference(number: int) -> str:
 
 def parse_structured_reference(raw: str) -> str:
     """Return the 12 digits of a valid reference typed with or without +++, / or spaces."""
-    digits = "".join(char for char in (raw or "") if char.isdigit())
-    stripped = (raw or "").replace("+", "").replace("*", "").replace("/", "").replace(" ", "")
-    if len(digits) != 12 or stripped != digits:
-        raise InvalidStructuredReference()
+    digits = parse.digits(raw, separators=" +*/", min_length=12, max_length=12, error=InvalidStructuredReference)
     if int(digits[10:]) != check_digits(int(digits[:10])):
         raise InvalidStructuredReference()
     return digits

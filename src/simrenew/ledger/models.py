@@ -55,6 +55,12 @@ class Journal(models.Model):
     kind = models.CharField(max_length=32)
     memo = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField()
+    # Not stored: set by ledger.service.post_journal to the guarded accounts' balances after it.
+    balances_after: dict[int, int]
+
+    class Meta:
+        # Scans of what happened since a moment (the low-credit job reads spending since its last run).
+        indexes = [models.Index(fields=["created_at"], name="journal_created_at")]
 
     def __str__(self) -> str:
         return self.key

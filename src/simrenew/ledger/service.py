@@ -1,6 +1,7 @@
 """Every write to the ledger. Callers own the transaction; this module never commits."""
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -14,32 +15,58 @@ from simrenew.ledger.models import Account, AccountKind, Journal, Posting
 
 GUARDED_KINDS = {AccountKind.LINE_CREDIT, AccountKind.LINE_BONUS, AccountKind.RETAILER_FLOAT}
 
-# Unguarded accounts (revenue, VAT, clearing, expenses) never change once created: the row is only
-# an id to post to, so each process keeps them. A row enters the cache only once its creating
-# transaction committed (never a row a rollback could take back); a flushed database (tests,
-# `migrate`) empties it.
-_platform_accounts: dict[str, Account] = {}
+# An account's code, kind and currency never change once created: to post to it only its id is
+# needed, so each process keeps the rows it met (the most recent ACCOUNT_CACHE_SIZE). A row enters
+# the cache only once its creating transaction committed (never a row a rollback could take back);
+# a flushed database (tests, `migrate`) empties it. Their cached `balance_amount` is NOT kept fresh:
+# balances are read with `balances()` or under `lock_accounts()`.
+ACCOUNT_CACHE_SIZE = 100_000
+_accounts: OrderedDict[str, Account] = OrderedDict()
+_accounts_lock = threading.Lock()
 
 
 def clear_account_cache(**kwargs: object) -> None:
-    _platform_accounts.clear()
+    with _accounts_lock:
+        _accounts.clear()
+
+
+def _keep(code: str, row: Account) -> None:
+    with _accounts_lock:
+        _accounts[code] = row
+        while len(_accounts) > ACCOUNT_CACHE_SIZE:
+            _accounts.popitem(last=False)
 
 
 post_migrate.connect(clear_account_cache, dispatch_uid="ledger.clear_account_cache")
 
 
 def account(code: str, kind: str, currency: str = "EUR") -> Account:
-    """The account with this code, created on first use."""
-    cached = _platform_accounts.get(code)
+    """The account with this code, created on first use. Its `balance_amount` may be out of date:
+    read balances with `balances()`, or lock the account (post_journal does)."""
+    with _accounts_lock:
+        cached = _accounts.get(code)
     if cached is not None:
         return cached
     guarded = kind in GUARDED_KINDS
     found, _ = Account.objects.get_or_create(
         code=code, defaults={"kind": kind, "currency": currency, "guarded": guarded}
     )
-    if not found.guarded:  # a guarded account's cached balance must be read fresh
-        transaction.on_commit(lambda: _platform_accounts.setdefault(code, found))
+    transaction.on_commit(lambda: _keep(code, found))
     return found
+
+
+def balances_by_code(codes: list[str]) -> dict[str, int]:
+    """The cached balances of these guarded accounts by code, 0 for one not opened yet (one read,
+    nothing created)."""
+    found = dict(Account.objects.filter(code__in=codes).values_list("code", "balance_amount"))
+    return {code: int(found.get(code) or 0) for code in codes}
+
+
+def balances(accounts: list[Account]) -> dict[int, int]:
+    """The cached balances of these guarded accounts as they stand now, by account id (one read)."""
+    ids = sorted({acct.id for acct in accounts})
+    found = dict(Account.objects.filter(id__in=ids).values_list("id", "balance_amount"))
+    return {account_id: int(found.get(account_id) or 0) for account_id in ids}
 
 
 def lock_accounts(account_ids: list[int]) -> dict[int, Account]:
@@ -76,9 +103,11 @@ def post_journal(*, key: str, kind: str, entries: list[Entry], memo: str = "") -
         for account_id in sorted({e.account.id for e in entries if e.account.guarded})
         if per_account[account_id]
     }
+    after: dict[int, int] = {}
     if changes:
         for account_id, row in lock_accounts(list(changes)).items():
-            if row.balance_amount + changes[account_id] < 0:
+            after[account_id] = row.balance_amount + changes[account_id]
+            if after[account_id] < 0:
                 raise InsufficientFunds()
     # The key's unique constraint decides, not a look-up first: a duplicate inserts nothing.
     now = clock.now()
@@ -87,6 +116,7 @@ def post_journal(*, key: str, kind: str, entries: list[Entry], memo: str = "") -
         raise DuplicateJournal()
     journal = Journal(id=journal_id, key=key, kind=kind, memo=memo[:255], created_at=now)
     journal._state.adding, journal._state.db = False, connection.alias
+    journal.balances_after = after
     Posting.objects.bulk_create(
         [
             Posting(journal_id=journal_id, account=e.account, amount=e.amount, currency=e.account.currency)

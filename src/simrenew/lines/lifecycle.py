@@ -28,14 +28,16 @@ class StatusChange:
     breakage_amount: int = 0
 
 
-# --- Which lines have something due (cheap queries; the work happens per line under its lock)
+# --- What is due: set-based queries on indexed ranges (lines.models), so that they cost what is due,
+# not what exists. The work happens per line under its lock.
 
 
-def lines_with_periods_due(at: datetime) -> QuerySet[Line]:
-    due = BundlePeriod.objects.filter(
+def periods_due(at: datetime) -> QuerySet[BundlePeriod]:
+    """Periods to end (active, ended by `at`) or to start (queued, starting by `at`); their `line_id`
+    are the lines to advance."""
+    return BundlePeriod.objects.filter(
         Q(status=PeriodStatus.ACTIVE, ends_at__lte=at) | Q(status=PeriodStatus.QUEUED, starts_at__lte=at)
     )
-    return Line.objects.filter(pk__in=due.values("line_id"))
 
 
 def lines_with_credit_due(at: datetime) -> QuerySet[Line]:
@@ -46,9 +48,9 @@ def lines_with_credit_due(at: datetime) -> QuerySet[Line]:
     return Line.objects.filter(due)
 
 
-def lines_with_bonus_due(at: datetime) -> QuerySet[Line]:
-    due = BonusGrant.objects.filter(expires_at__lte=at, remaining_amount__gt=0)
-    return Line.objects.filter(pk__in=due.values("line_id"))
+def bonus_grants_due(at: datetime) -> QuerySet[BonusGrant]:
+    """Grants past their expiry with something left; their `line_id` are the lines to sweep."""
+    return BonusGrant.objects.filter(expires_at__lte=at, remaining_amount__gt=0)
 
 
 # --- Per line
@@ -140,18 +142,22 @@ def data_used_percent(period: BundlePeriod) -> int | None:
 
 
 def periods_to_warn_about_data() -> QuerySet[BundlePeriod]:
-    """Active periods with a data limit whose use crossed a warning level not yet given."""
-    return (
-        BundlePeriod.objects.filter(
-            status=PeriodStatus.ACTIVE, data_mb_left__isnull=False, product__data_mb__gt=0, data_alert_level__lt=100
-        )
-        # At least 80 % used: what is left is at most a fifth of the allowance.
-        .annotate(left_times_5=F("data_mb_left") * 5, granted=F("product__data_mb") + F("rollover_data_mb"))
-        .filter(left_times_5__lte=F("granted"))
-        .select_related("product", "line", "line__brand")
-    )
+    """Active periods whose data use reached a warning not yet given (80 % used: at most a fifth of
+    the allowance left; 100 %: nothing left). The condition is the one of the partial index
+    `period_data_alert_due`, so only those periods are read."""
+    return BundlePeriod.objects.filter(status=PeriodStatus.ACTIVE, data_mb_left__lte=F("data_alert_at_mb"))
+
+
+def data_alert_due(period: BundlePeriod) -> int:
+    """The warning a period from periods_to_warn_about_data() is due: 100 when no data is left, else 80."""
+    return 100 if period.data_mb_left == 0 else 80
 
 
 def mark_data_alert(*, period: BundlePeriod, level: int) -> bool:
-    """Record that the `level` % warning was given; False if it (or a higher one) already was."""
-    return bool(BundlePeriod.objects.filter(pk=period.pk, data_alert_level__lt=level).update(data_alert_level=level))
+    """Record that the `level` % warning was given (the next one falls due when no data is left, after
+    the 100 % one none does); False if it, or a higher one, already was."""
+    next_at = 0 if level < 100 else None
+    updated = BundlePeriod.objects.filter(pk=period.pk, data_alert_level__lt=level).update(
+        data_alert_level=level, data_alert_at_mb=next_at
+    )
+    return bool(updated)

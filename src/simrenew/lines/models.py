@@ -1,6 +1,7 @@
 """Prepaid lines (SIM + number) and the bundle periods they consume."""
 
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from simrenew.brands.models import Brand
@@ -39,7 +40,11 @@ class Line(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["brand", "status"])]
+        indexes = [
+            models.Index(fields=["brand", "status"]),
+            # The lifecycle's ranges: validity lapsing (active), grace ending, validity reminders.
+            models.Index(fields=["status", "credit_expires_at"], name="line_status_credit_expiry"),
+        ]
 
     def __str__(self) -> str:
         return self.masked
@@ -84,11 +89,27 @@ class BundlePeriod(models.Model):
     rollover_data_mb = models.PositiveIntegerField(default=0)
     # The highest data-use warning already given for this period: 0, 80 or 100 (% used).
     data_alert_level = models.PositiveSmallIntegerField(default=0)
+    # The data left (MB) at or below which the next warning is due: a fifth of the allowance before
+    # the 80 % one, 0 before the 100 % one, NULL once both were given or when data is unlimited. Kept
+    # with the allowance (lines.service) so that "which periods need a warning" is an indexed
+    # comparison of two columns, not a computation over every active period.
+    data_alert_at_mb = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
-        indexes = [models.Index(fields=["line", "status", "ends_at"])]
+        indexes = [
+            models.Index(fields=["line", "status", "ends_at"]),
+            # The lifecycle's ranges: periods ending (and reminders, auto-renew) by status and end.
+            models.Index(fields=["status", "ends_at"], name="period_status_ends"),
+            models.Index(fields=["starts_at"], name="period_queued_starts", condition=Q(status=PeriodStatus.QUEUED)),
+            # Only the periods a data warning is due for (see data_alert_at_mb): the job reads this index.
+            models.Index(
+                fields=["id"],
+                name="period_data_alert_due",
+                condition=Q(status=PeriodStatus.ACTIVE, data_mb_left__lte=F("data_alert_at_mb")),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.product_id} {self.starts_at:%Y-%m-%d}→{self.ends_at:%Y-%m-%d}"
@@ -99,6 +120,11 @@ class BundlePeriod(models.Model):
         if self.product.data_mb is None:
             return None
         return self.product.data_mb + self.rollover_data_mb
+
+    @staticmethod
+    def first_data_alert_at(data_mb_granted: int | None) -> int | None:
+        """Where the 80 % warning falls for an allowance: at a fifth of it left (none when unlimited)."""
+        return data_mb_granted // 5 if data_mb_granted else None
 
     @property
     def is_exhausted(self) -> bool:

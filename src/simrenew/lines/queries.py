@@ -1,6 +1,7 @@
 """Line reads shared by the portal and the APIs."""
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from simrenew.kit import clock
 from simrenew.kit.phone import normalize_msisdn
@@ -54,3 +55,47 @@ def queued_periods(line: Line) -> list[BundlePeriod]:
         .filter(status__in=[PeriodStatus.QUEUED, PeriodStatus.ACTIVE], starts_at__gt=now)
         .order_by("starts_at")
     )
+
+
+@dataclass(frozen=True)
+class LineSummary:
+    """What a page shows of a line: its balances, the bundle in use and the bundles queued after it."""
+
+    line: Line
+    balances: Balances
+    period: BundlePeriod | None
+    queued: list[BundlePeriod] = field(default_factory=list)
+
+
+def balances_of(lines: list[Line]) -> dict[int, Balances]:
+    """`balances` of several lines in one query."""
+    codes = [code for line in lines for code in (line.credit_account_code, line.bonus_account_code)]
+    found = dict(Account.objects.filter(code__in=codes).values_list("code", "balance_amount")) if lines else {}
+    return {
+        line.pk: Balances(found.get(line.credit_account_code, 0), found.get(line.bonus_account_code, 0))
+        for line in lines
+    }
+
+
+def summaries(lines: list[Line]) -> list[LineSummary]:
+    """`balances`, `current_period` and `queued_periods` of several lines in two queries, whatever
+    their number (My account lists every line of a customer)."""
+    balances = balances_of(lines)
+    now = clock.now()
+    running: dict[int, list[BundlePeriod]] = defaultdict(list)
+    if lines:
+        for period in (
+            BundlePeriod.objects.select_related("product")
+            .filter(line__in=lines, status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED], ends_at__gt=now)
+            .order_by("starts_at", "id")
+        ):
+            running[period.line_id].append(period)
+    return [
+        LineSummary(
+            line=line,
+            balances=balances[line.pk],
+            period=next((p for p in running[line.pk] if p.starts_at <= now), None),
+            queued=[p for p in running[line.pk] if p.starts_at > now],
+        )
+        for line in lines
+    ]

@@ -14,6 +14,14 @@ def lock_line(line_id: int) -> Line:
     return Line.objects.select_for_update(of=("self",)).select_related("brand").get(pk=line_id)
 
 
+def lock_lines(line_ids: list[int]) -> list[Line]:
+    """Several lines locked in one statement, in id order: the order every batch takes them in, so two
+    batches never wait on each other (a batch of the scheduler's work)."""
+    return list(
+        Line.objects.select_for_update(of=("self",)).select_related("brand").filter(pk__in=line_ids).order_by("pk")
+    )
+
+
 def ensure_usable(line: Line) -> None:
     if line.status == LineStatus.TERMINATED:
         raise LineNotUsable()
@@ -33,12 +41,14 @@ def add_bundle_period(
     if product.brand_id != line.brand_id or not product.is_bundle:
         raise WrongBrandProduct()
     ensure_usable(line)
-    expire_ended_periods(line=line, at=now)
-    current = line.periods.filter(status=PeriodStatus.ACTIVE).order_by("-ends_at").first()
+    # One read of the line's periods; what follows works on that list (statuses kept in step).
+    _, live = _advance_periods(line=line, at=now)
+    active = [period for period in live if period.status == PeriodStatus.ACTIVE]
+    current = max(active, key=lambda period: period.ends_at) if active else None
     if current is not None and current.is_exhausted:
         BundlePeriod.objects.filter(pk=current.pk).update(status=PeriodStatus.EXPIRED, ends_at=now)
-        current = None
-        queued = list(line.periods.filter(status=PeriodStatus.QUEUED).order_by("starts_at", "id"))
+        live.remove(current)
+        queued = [period for period in live if period.status == PeriodStatus.QUEUED]
         if queued:
             shift = queued[0].starts_at - now
             for period in queued:
@@ -46,7 +56,7 @@ def add_bundle_period(
                 period.ends_at -= shift
                 period.status = PeriodStatus.ACTIVE if period.starts_at <= now else PeriodStatus.QUEUED
                 period.save(update_fields=["starts_at", "ends_at", "status"])
-    last = line.periods.filter(status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED]).order_by("-ends_at").first()
+    last = max(live, key=lambda period: period.ends_at) if live else None
     starts_at = last.ends_at if last is not None and last.ends_at > now else now
     assert product.validity_days is not None
     return BundlePeriod.objects.create(
@@ -57,6 +67,7 @@ def add_bundle_period(
         starts_at=starts_at,
         ends_at=starts_at + timedelta(days=product.validity_days),
         data_mb_left=product.data_mb,
+        data_alert_at_mb=BundlePeriod.first_data_alert_at(product.data_mb),
         voice_minutes_left=product.voice_minutes,
         sms_left=product.sms_count,
     )
@@ -66,6 +77,12 @@ def expire_ended_periods(*, line: Line, at: datetime) -> list[BundlePeriod]:
     """Bring a line's periods up to `at`, in time order: ended ones expire, due queued ones become
     active. A period whose product rolls allowances over hands what is left to the period that
     follows straight on (one period's worth at most). Returns the periods that expired."""
+    expired, _ = _advance_periods(line=line, at=at)
+    return expired
+
+
+def _advance_periods(*, line: Line, at: datetime) -> tuple[list[BundlePeriod], list[BundlePeriod]]:
+    """expire_ended_periods, also returning the periods still active or queued (in time order)."""
     periods = list(
         line.periods.select_related("product")
         .filter(status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED])
@@ -83,7 +100,7 @@ def expire_ended_periods(*, line: Line, at: datetime) -> list[BundlePeriod]:
         elif period.starts_at <= at and period.status != PeriodStatus.ACTIVE:
             period.status = PeriodStatus.ACTIVE
             period.save(update_fields=["status"])
-    return expired
+    return expired, [period for period in periods if period.status != PeriodStatus.EXPIRED]
 
 
 def _roll_over(ending: BundlePeriod, following: BundlePeriod) -> None:
@@ -92,11 +109,15 @@ def _roll_over(ending: BundlePeriod, following: BundlePeriod) -> None:
         carried = min(ending.data_mb_left, product.data_mb if product.data_mb is not None else ending.data_mb_left)
         following.data_mb_left += carried
         following.rollover_data_mb += carried
+        if following.data_alert_level == 0:  # the 80 % warning moves with the larger allowance
+            following.data_alert_at_mb = BundlePeriod.first_data_alert_at(following.data_mb_granted)
     if ending.voice_minutes_left is not None and following.voice_minutes_left is not None:
         following.voice_minutes_left += min(ending.voice_minutes_left, product.voice_minutes or 0)
     if ending.sms_left is not None and following.sms_left is not None:
         following.sms_left += min(ending.sms_left, product.sms_count or 0)
-    following.save(update_fields=["data_mb_left", "rollover_data_mb", "voice_minutes_left", "sms_left"])
+    following.save(
+        update_fields=["data_mb_left", "rollover_data_mb", "data_alert_at_mb", "voice_minutes_left", "sms_left"]
+    )
 
 
 def extend_credit_validity(*, line: Line, at: datetime | None = None) -> datetime:

@@ -1,8 +1,11 @@
 """Notifying customers: one row per event, channel and recipient (so each event is told once),
-rendered in the recipient's language, e-mailed at once and texted outside 21:00 to 08:00 Brussels time.
+rendered in the recipient's language when it is sent, e-mailed at once and texted outside 21:00 to
+08:00 Brussels time.
 
-`notify` records the messages in the caller's transaction and sends them after it commits; the
-scheduler's `send_due` sends what was held for the morning, failed for a while, or was interrupted.
+`notify` records the messages with the event's facts in the caller's transaction, together with the
+job that delivers them (simrenew's database queue writes it in that transaction; another queue gets it
+after commit). The delivery renders each message once and sends it. The scheduler's `send_due` sends
+what was held for the morning, failed for a while, was interrupted, or whose job never ran.
 
 At least once, and recognisably once: a send interrupted before its outcome was recorded (the process
 died) is sent again, as the same message (e-mails carry a Message-ID derived from the row's key); a
@@ -10,6 +13,9 @@ row recorded as sent is never sent again.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -17,15 +23,18 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from simrenew.jobs.backend import DatabaseBackend
 from simrenew.kit import clock
 from simrenew.lines.models import Line
-from simrenew.notifications import kinds
+from simrenew.notifications import facts as event_facts
+from simrenew.notifications import kinds, sql
 from simrenew.notifications.models import Channel, Notification, NotificationStatus
-from simrenew.notifications.preferences import channels_for
+from simrenew.notifications.preferences import channels_for_each
 from simrenew.notifications.service import message_id
 from simrenew.notifications.sms import get_gateway
 
@@ -74,97 +83,129 @@ def notify(
     facts: dict[str, Any],
     skip_emails: frozenset[str] = frozenset(),
 ) -> list[Notification]:
-    """Record the messages about one event for a line, once, and send them after commit.
+    """Record the messages about one event for a line, once, and have them sent after commit.
 
     E-mails go to each person who wants this kind by e-mail (except addresses in `skip_emails`,
     which already got this news another way, e.g. an order's receipt); one SMS goes to the line
     itself, in the language and by the choice of the line's first person (defaults without one).
     Returns the rows created now (none when the event was notified before).
+
+    Two statements whatever the number of recipients: the channels of every person in one query,
+    and one INSERT of the messages not recorded yet (the unique key decides, not a look-up first);
+    then their delivery job, one per event or one per `delivered_together` block. The messages are
+    recorded with the event's facts and rendered by their delivery (see `notifications.facts`).
     """
     now = clock.now()
-    facts = {"brand": line.brand.name, "msisdn": line.msisdn, **facts}
-    created: list[Notification] = []
-    for person in people:
-        if Channel.EMAIL not in channels_for(customer_id=person.customer_id, kind=kind) or not person.email:
-            continue
-        if person.email.lower() in skip_emails:
-            continue
-        created += _record(
-            key=f"{event_key}|email|{person.customer_id}",
-            event_key=event_key,
-            kind=kind,
-            channel=Channel.EMAIL,
-            recipient=person.email,
-            customer_id=person.customer_id,
-            line=line,
-            language=person.language,
-            facts=facts,
-            send_after=now,
-        )
-    holder = people[0] if people else None
-    sms_wanted = Channel.SMS in channels_for(customer_id=holder.customer_id if holder else None, kind=kind)
-    if sms_wanted:
-        created += _record(
-            key=f"{event_key}|sms|line",
-            event_key=event_key,
-            kind=kind,
-            channel=Channel.SMS,
-            recipient=line.msisdn,
-            customer_id=holder.customer_id if holder else None,
-            line=line,
-            language=holder.language if holder else settings.LANGUAGE_CODE,
-            facts=facts,
-            send_after=sms_allowed_from(now),
-        )
-    due = [row.pk for row in created if row.send_after <= now]
-    if due:
-        transaction.on_commit(lambda: _enqueue(due))
+    messages = _messages(kind=kind, event_key=event_key, line=line, people=people, skip_emails=skip_emails, now=now)
+    stored = event_facts.dump({"brand": line.brand.name, "msisdn": line.msisdn, **facts})
+    rows = [_row(message, kind=kind, event_key=event_key, line=line, facts=stored, now=now) for message in messages]
+    created = sql.insert_new(rows)
+    _deliver([row.pk for row in created if row.send_after <= now])
     return created
 
 
-def _enqueue(ids: list[int]) -> None:
-    from simrenew.notifications.tasks import deliver_notification
+@dataclass(frozen=True)
+class _Message:
+    """One message to record: its unique key, channel, recipient and language."""
 
-    for notification_id in ids:
-        deliver_notification.enqueue(notification_id)
+    key: str
+    channel: str
+    recipient: str
+    customer_id: int | None
+    language: str
+    send_after: datetime
 
 
-def _record(
-    *,
-    key: str,
-    event_key: str,
-    kind: str,
-    channel: str,
-    recipient: str,
-    customer_id: int | None,
-    line: Line,
-    language: str,
-    facts: dict[str, Any],
-    send_after: datetime,
-) -> list[Notification]:
-    if Notification.objects.filter(key=key).exists():
-        return []
-    subject, body, html = render(kind=kind, channel=channel, facts=facts, language=language)
-    try:
-        with transaction.atomic():
-            row = Notification.objects.create(
-                key=key,
-                event_key=event_key,
-                kind=kind,
-                channel=channel,
-                recipient=recipient,
-                customer_id=customer_id,
-                line=line,
-                language=language,
-                subject=subject,
-                body=body,
-                html_body=html,
-                send_after=send_after,
-                created_at=clock.now(),
+def _messages(
+    *, kind: str, event_key: str, line: Line, people: list[Person], skip_emails: frozenset[str], now: datetime
+) -> list[_Message]:
+    chosen = channels_for_each(customer_ids=[person.customer_id for person in people], kind=kind)
+    messages = [
+        _Message(
+            f"{event_key}|email|{person.customer_id}",
+            Channel.EMAIL,
+            person.email,
+            person.customer_id,
+            person.language,
+            now,
+        )
+        for person in people
+        if Channel.EMAIL in chosen[person.customer_id] and person.email and person.email.lower() not in skip_emails
+    ]
+    holder = people[0] if people else None
+    if Channel.SMS in chosen[holder.customer_id if holder else None]:
+        messages.append(
+            _Message(
+                f"{event_key}|sms|line",
+                Channel.SMS,
+                line.msisdn,
+                holder.customer_id if holder else None,
+                holder.language if holder else settings.LANGUAGE_CODE,
+                sms_allowed_from(now),
             )
-    except IntegrityError:
-        return []  # recorded by a concurrent run of the same job
-    return [row]
+        )
+    return messages
+
+
+def _row(
+    message: _Message, *, kind: str, event_key: str, line: Line, facts: dict[str, Any], now: datetime
+) -> Notification:
+    return Notification(
+        key=message.key,
+        event_key=event_key,
+        kind=kind,
+        channel=message.channel,
+        recipient=message.recipient,
+        customer_id=message.customer_id,
+        line=line,
+        language=message.language,
+        facts=facts,
+        send_after=message.send_after,
+        created_at=now,
+    )
+
+
+# --- Delivery jobs: one per event, or one for every event of a `delivered_together` block
+
+_together: ContextVar[list[int] | None] = ContextVar("notifications_delivered_together", default=None)
+# Notifications per delivery job: a job is short enough to be retried whole, long enough to be worth it.
+DELIVERY_JOB_SIZE = 200
+# A notice just recorded is its delivery job's to send; send_due only steps in after this (a lost job).
+DELIVERY_JOB_GRACE = timedelta(minutes=10)
+
+
+@contextmanager
+def delivered_together() -> Iterator[None]:
+    """Inside, the notices recorded are delivered by one job per DELIVERY_JOB_SIZE, queued as the block
+    ends without an error (in the caller's transaction, as a lone notice's job is)."""
+    ids: list[int] = []
+    token = _together.set(ids)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    for start in range(0, len(ids), DELIVERY_JOB_SIZE):
+        _enqueue(ids[start : start + DELIVERY_JOB_SIZE])
+
+
+def _deliver(ids: list[int]) -> None:
+    together = _together.get()
+    if together is not None:
+        together.extend(ids)
+    elif ids:
+        _enqueue(ids)
+
+
+def _enqueue(ids: list[int]) -> None:
+    """Our database queue writes the job in the caller's transaction: the notices and the job that
+    sends them commit together (one commit, and a rollback takes both back). Any other queue gets the
+    job after commit, so a worker never looks for rows not committed yet."""
+    from simrenew.notifications.tasks import deliver_notifications
+
+    if isinstance(deliver_notifications.get_backend(), DatabaseBackend):
+        deliver_notifications.enqueue(ids)
+    else:
+        transaction.on_commit(lambda: deliver_notifications.enqueue(ids))
 
 
 def render(*, kind: str, channel: str, facts: dict[str, Any], language: str) -> tuple[str, str, str]:
@@ -200,6 +241,7 @@ def deliver(notification_id: int) -> str:
         row.claimed_at = now
         row.save(update_fields=["status", "attempts", "claimed_at"])
     try:
+        _render_once(row)
         reference = _send(row)
     except Exception as exc:
         log.warning("notification %s (%s) could not be sent: %s", row.pk, row.channel, type(exc).__name__)
@@ -219,6 +261,19 @@ def deliver(notification_id: int) -> str:
     return "sent"
 
 
+def _render_once(row: Notification) -> None:
+    """A row recorded with its facts gets its text now, stored before it is sent: if the send is
+    interrupted, the next one sends the same text (whoever rendered it first)."""
+    if row.body:
+        return
+    row.subject, row.body, row.html_body = render(
+        kind=row.kind, channel=row.channel, facts=event_facts.load(row.facts), language=row.language
+    )
+    text = {"subject": row.subject, "body": row.body, "html_body": row.html_body}
+    if not Notification.objects.filter(pk=row.pk, body="").update(**text):
+        row.refresh_from_db(fields=list(text))
+
+
 def _send(row: Notification) -> str:
     if row.channel == Channel.EMAIL:
         message = EmailMultiAlternatives(
@@ -235,12 +290,24 @@ def _send(row: Notification) -> str:
     return get_gateway().send(to=row.recipient, text=row.body)
 
 
+def deliver_many(notification_ids: list[int]) -> dict[str, int]:
+    """Deliver each (a delivery job's notices); how many ended which way."""
+    outcomes: dict[str, int] = {}
+    for notification_id in notification_ids:
+        outcome = deliver(notification_id)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
 def send_due(*, limit: int = 500) -> int:
-    """Send what is due: SMS held for the morning, retries, and sends that were interrupted."""
+    """Send what is due: SMS held for the morning, retries, sends that were interrupted, and notices
+    whose delivery job has not sent them within DELIVERY_JOB_GRACE (a fresh notice is its job's)."""
     now = clock.now()
     release_interrupted(now=now)
+    left_to_us = Q(attempts__gt=0) | Q(created_at__lte=now - DELIVERY_JOB_GRACE)
     ids = list(
         Notification.objects.filter(status=NotificationStatus.PENDING, send_after__lte=now)
+        .filter(left_to_us)
         .order_by("send_after", "id")
         .values_list("pk", flat=True)[:limit]
     )

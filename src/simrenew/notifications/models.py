@@ -72,8 +72,11 @@ class Notification(models.Model):
     )
     line = models.ForeignKey("lines.Line", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     language = models.CharField(max_length=8, default="en")
+    # The event's facts (notifications.facts): the text is rendered from them by the first send and
+    # kept below, so that a send again after an interruption is the same message. Empty text: not yet.
+    facts = models.JSONField(default=dict, blank=True)
     subject = models.CharField(max_length=255, blank=True)
-    body = models.TextField()
+    body = models.TextField(blank=True)
     html_body = models.TextField(blank=True)
     status = models.CharField(max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
     # SMS are held until 08:00 Brussels time when the event comes at night.

@@ -13,6 +13,13 @@ def deliver_notification(notification_id: int) -> str:
 
 
 @task()
+def deliver_notifications(notification_ids: list[int]) -> dict[str, int]:
+    """notifications.deliver_notifications: send the notices recorded together (one job for a batch of
+    the scheduler's work, or for one event); each once, as deliver_notification does."""
+    return delivery.deliver_many(notification_ids)
+
+
+@task()
 def send_due_notifications() -> int:
     """notifications.send_due_notifications: what was held for the morning or waits for a retry."""
     return delivery.send_due()

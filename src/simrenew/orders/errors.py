@@ -34,3 +34,9 @@ class OrderNotVoidable(DomainError):
     status = 409
     code = "order_not_voidable"
     default_message = _("This sale can no longer be voided: what it bought has been used, or it was already voided.")
+
+
+class QuoteChanged(DomainError):
+    status = 409
+    code = "quote_changed"
+    default_message = _("The price changed since it was shown. Nothing was charged; please check the new price.")

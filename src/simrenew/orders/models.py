@@ -1,11 +1,16 @@
 """Orders (a renewal or a top-up for one line), their price breakdown, and receipts."""
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from simrenew.brands.models import PaymentMethod
 from simrenew.kit.phone import mask_msisdn
+
+if TYPE_CHECKING:
+    from simrenew.ledger.models import Journal
 
 
 class Channel(models.TextChoices):
@@ -67,6 +72,9 @@ class Order(models.Model):
     promotion_label = models.CharField(max_length=200, blank=True)
     bonus_amount = models.BigIntegerField(default=0)
     bonus_expires_at = models.DateTimeField(null=True, blank=True)
+    # Not stored: the fulfilment journal, on the order that was just fulfilled (its balances_after
+    # say what the guarded accounts hold now, without reading them again).
+    fulfilment: "Journal | None" = None
 
     class Meta:
         ordering = ["-created_at", "-id"]

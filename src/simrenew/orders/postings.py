@@ -55,13 +55,12 @@ def fulfilment_entries(*, order: Order, provider: str | None, funding: Funding |
             commission = ledger.account("platform:commission_expense", AccountKind.COMMISSION_EXPENSE, order.currency)
             entries.append(ledger.Entry(commission, -funding.commission_amount))
     elif order.method == PaymentMethod.CREDIT:
-        bonus = line_bonus_account(order)
-        credit = line_credit_account(order)
         # Bonus credit is spent first; the ledger refuses the journal if the rest is not covered.
-        from_bonus = min(bonus.balance_amount, price)
+        bonus_balance, _ = line_balances(order)
+        from_bonus = min(bonus_balance, price)
         if from_bonus:
-            entries.append(ledger.Entry(bonus, -from_bonus))
-        entries.append(ledger.Entry(credit, -(price - from_bonus)))
+            entries.append(ledger.Entry(line_bonus_account(order), -from_bonus))
+        entries.append(ledger.Entry(line_credit_account(order), -(price - from_bonus)))
     else:
         if provider is None:
             raise ValueError("a paid order needs its provider")
@@ -104,6 +103,12 @@ def fulfilment_entries(*, order: Order, provider: str | None, funding: Funding |
     return entries
 
 
+def line_balances(order: Order) -> tuple[int, int]:
+    """(bonus, paid credit) of the order's line as they stand now; an account not yet opened holds 0."""
+    found = ledger.balances_by_code([order.line.bonus_account_code, order.line.credit_account_code])
+    return found[order.line.bonus_account_code], found[order.line.credit_account_code]
+
+
 def check_credit_covers(order: Order) -> None:
-    if line_bonus_account(order).balance_amount + line_credit_account(order).balance_amount < order.price_amount:
+    if sum(line_balances(order)) < order.price_amount:
         raise InsufficientFunds()

@@ -1,4 +1,10 @@
-"""Prices before anyone pays: list price, discount, the payment method's fee, total and VAT."""
+"""Prices before anyone pays: list price, discount, the payment method's fee, total and VAT.
+
+A sale is priced once: every channel computes one `Quote` and hands it to `orders.place_order`,
+which re-checks it (`recheck`) under the line's lock against the reference data as it stands then,
+and refuses with QuoteChanged when anything moved, charging nothing. What a card terminal is asked
+for, the order's total, the ledger's postings and a retailer's commission all come from that quote.
+"""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -6,12 +12,13 @@ from datetime import datetime
 from simrenew.brands.models import SETTLED_AT_ONCE, PaymentMethod
 from simrenew.brands.queries import enabled_online_methods, method_fee
 from simrenew.catalog.models import Product
+from simrenew.catalog.queries import current_product
 from simrenew.kit import clock
 from simrenew.kit.money import vat_included
 from simrenew.lines.errors import WrongBrandProduct
 from simrenew.lines.models import BundlePeriod, Line
 from simrenew.lines.service import ensure_usable
-from simrenew.orders.errors import CreditNotForTopup, InvalidTopupAmount, MethodNotAvailable
+from simrenew.orders.errors import CreditNotForTopup, InvalidTopupAmount, MethodNotAvailable, QuoteChanged
 from simrenew.orders.models import Order, OrderKind, OrderStatus
 from simrenew.promotions import service as promotions
 
@@ -26,6 +33,11 @@ class Quote:
     discount_amount: int
     fee_amount: int
     currency: str
+    channel: str
+    customer_id: int | None = None
+    # The promotions that were running for this brand and channel when it was priced: a quote made
+    # before one started or ended is out of date.
+    live_promotions: tuple[int, ...] = ()
     discount_label: str = ""
     # Bonus credit a promotion adds to a top-up (kept apart from paid credit, with its own expiry).
     bonus_amount: int = 0
@@ -96,19 +108,24 @@ def quote_order(
     elif method not in SETTLED_AT_ONCE and method not in enabled_online_methods(line.brand):
         raise MethodNotAvailable()
     now = clock.now()
-    purchase = promotions.Purchase(
-        line=line,
-        product_id=product.pk,
-        is_bundle=kind == OrderKind.BUNDLE,
-        list_amount=list_amount,
-        channel=channel,
-        customer_id=customer_id,
-        at=now,
-        promo_code=promo_code,
-        is_new_line=_is_new_line(line),
-        previous_topup_at=_previous_topup_at(line),
-    )
-    offer = promotions.best_offer(purchase)
+    live = promotions.live_promotion_ids(brand_id=line.brand_id, channel=channel, at=now, promo_code=promo_code)
+    purchase: promotions.Purchase | None = None
+    offer: promotions.Offer | None = None
+    if live or promo_code:
+        # Only a running promotion needs the line's history (and a code that matches none is refused).
+        purchase = promotions.Purchase(
+            line=line,
+            product_id=product.pk,
+            is_bundle=kind == OrderKind.BUNDLE,
+            list_amount=list_amount,
+            channel=channel,
+            customer_id=customer_id,
+            at=now,
+            promo_code=promo_code,
+            is_new_line=_is_new_line(line),
+            previous_topup_at=_previous_topup_at(line),
+        )
+        offer = promotions.best_offer(purchase)
     discount = offer.discount_amount if offer is not None else 0
     if kind == OrderKind.BUNDLE and list_amount - discount == 0 and method not in SETTLED_AT_ONCE:
         method = PaymentMethod.CREDIT  # nothing to pay
@@ -122,12 +139,38 @@ def quote_order(
         discount_amount=discount,
         fee_amount=fee,
         currency=product.currency,
+        channel=channel,
+        customer_id=customer_id,
+        live_promotions=live,
         discount_label=offer.label() if offer is not None and discount else "",
         bonus_amount=offer.bonus_amount if offer is not None else 0,
         bonus_expires_at=offer.bonus_expires_at(now) if offer is not None else None,
         offer=offer,
         purchase=purchase,
     )
+
+
+def recheck(quote: Quote, *, line: Line) -> None:
+    """Refuse (QuoteChanged) a quote that no longer holds for `line` (locked by the caller when it
+    settles at once): the product's price or availability, the method or its fee, or which promotions
+    run. A promotion's budget is checked when the order reserves it (OfferUnavailable)."""
+    ensure_usable(line)
+    product = current_product(quote.product.pk, line.brand_id)
+    if product is None or product.brand_id != line.brand_id:
+        raise QuoteChanged()
+    if quote.kind == OrderKind.BUNDLE and product.price_amount != quote.list_amount:
+        raise QuoteChanged()
+    online = quote.method not in SETTLED_AT_ONCE and quote.method != PaymentMethod.CREDIT
+    if online and quote.method not in enabled_online_methods(line.brand):
+        raise QuoteChanged()
+    if method_fee(brand=line.brand, method=quote.method, price_amount=quote.price_amount) != quote.fee_amount:
+        raise QuoteChanged()
+    at = clock.now()
+    code = quote.purchase.promo_code if quote.purchase is not None else ""
+    if promotions.live_promotion_ids(brand_id=line.brand_id, channel=quote.channel, at=at, promo_code=code) != (
+        quote.live_promotions
+    ):
+        raise QuoteChanged()
 
 
 def _is_new_line(line: Line) -> bool:

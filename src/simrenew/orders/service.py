@@ -3,10 +3,9 @@
 import logging
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from simrenew.brands.models import SETTLED_AT_ONCE, PaymentMethod
-from simrenew.catalog.models import Product
 from simrenew.customers.models import User
 from simrenew.kit import clock
 from simrenew.kit.codes import readable_code
@@ -16,11 +15,10 @@ from simrenew.ledger.errors import InsufficientFunds
 from simrenew.ledger.models import Journal
 from simrenew.lines import bonus as line_bonus
 from simrenew.lines import service as lines
-from simrenew.lines.models import Line
-from simrenew.orders import postings
+from simrenew.orders import postings, quotes
 from simrenew.orders.errors import OrderNotOpen, OrderNotVoidable, PaymentUnavailable
 from simrenew.orders.models import Channel, Order, OrderKind, OrderStatus, Receipt
-from simrenew.orders.quotes import quote_order
+from simrenew.orders.quotes import Quote
 from simrenew.payments import checks
 from simrenew.payments import provider as providers
 from simrenew.payments import service as saved_payments
@@ -44,58 +42,43 @@ def lock_order(order_id: int) -> Order:
     )
 
 
-def _new_number(prefix: str, model: type[Order] | type[Receipt], length: int = 8) -> str:
-    while True:
-        number = f"{prefix}-{readable_code(length)}"
-        if not model.objects.filter(number=number).exists():
-            return number
+def _new_number(prefix: str, length: int = 8) -> str:
+    """A fresh order or receipt number. No look-up first: with 32^8 codes a clash is about one in a
+    trillion per number in use, and the unique constraint refuses it (the sale is then retried)."""
+    return f"{prefix}-{readable_code(length)}"
 
 
 def place_order(
     *,
+    quote: Quote,
     customer: User | None,
-    line: Line,
-    product: Product,
-    method: str,
-    channel: str = Channel.WEB,
-    topup_amount: int | None = None,
     language: str = "en",
     email: str = "",
     funding: postings.Funding | None = None,
-    any_topup_amount: bool = False,
-    promo_code: str = "",
 ) -> Order:
-    """Create an order at the quoted price.
+    """Create the order `quote` priced, after re-checking the quote (QuoteChanged if it moved).
 
     Paid from credit, or with money the channel already holds (`funding`: cash, a card
-    terminal, a retailer's float, a voucher), it is fulfilled at once in the caller's
-    transaction; otherwise it waits for `start_payment`. The quote's promotion is reserved
-    for the order (OfferUnavailable if it ran out meanwhile) and given back if it is never paid.
+    terminal, a retailer's float, a voucher), it is inserted fulfilled and delivered at once in
+    the caller's transaction, under the line's lock; otherwise it waits for `start_payment`. The
+    quote's promotion is reserved for the order (OfferUnavailable if it ran out meanwhile) and
+    given back if it is never paid.
     """
+    method = quote.method
     if (method in SETTLED_AT_ONCE) != (funding is not None):
         raise ValueError(f"method {method} and funding {funding} do not go together")
-    quote = quote_order(
-        line=line,
-        product=product,
-        method=method,
-        topup_amount=topup_amount,
-        any_topup_amount=any_topup_amount,
-        channel=channel,
-        customer_id=customer.pk if customer else None,
-        promo_code=promo_code,
-    )
-    method = quote.method  # a bundle that became free has nothing to pay
     settles_now = method == PaymentMethod.CREDIT or funding is not None
-    if settles_now:
-        # Lock the line before anything reads its balance (lock order: line → order).
-        line = lines.lock_line(line.pk)
-    order = Order.objects.create(
-        number=_new_number("SR", Order),
+    # Lock the line before anything reads its balance (lock order: line → order).
+    line = lines.lock_line(quote.line.pk) if settles_now else quote.line
+    quotes.recheck(quote, line=line)
+    now = clock.now()
+    order = Order(
+        number=_new_number("SR"),
         customer=customer,
         line=line,
-        product=product,
+        product=quote.product,
         kind=quote.kind,
-        channel=channel,
+        channel=quote.channel,
         method=method,
         list_amount=quote.list_amount,
         discount_amount=quote.discount_amount,
@@ -105,20 +88,21 @@ def place_order(
         currency=quote.currency,
         language=language,
         email=email or (customer.email if customer else ""),
-        created_at=clock.now(),
+        created_at=now,
         promotion_label=quote.offer.label(language) if quote.offer is not None else "",
         bonus_amount=quote.bonus_amount,
     )
+    if settles_now:
+        if method == PaymentMethod.CREDIT:
+            line_bonus.expire_due(line=line, at=now)  # expired bonus cannot pay, even if not yet swept
+            postings.check_credit_covers(order)
+        # Inserted in its final state: paid and fulfilled are one step for money already held.
+        order.status, order.paid_at, order.fulfilled_at = OrderStatus.FULFILLED, now, now
+    order.save(force_insert=True)
     if quote.offer is not None and quote.purchase is not None:
         promotions.reserve(offer=quote.offer, order_id=order.pk, purchase=quote.purchase)
     if settles_now:
-        if method == PaymentMethod.CREDIT:
-            line_bonus.expire_due(line=line, at=clock.now())  # expired bonus cannot pay, even if not yet swept
-            postings.check_credit_covers(order)
-        order.status = OrderStatus.PAID
-        order.paid_at = clock.now()
-        order.save(update_fields=["status", "paid_at"])
-        _fulfil_locked(order=order, provider=None, funding=funding)
+        _deliver(order=order, provider=None, funding=funding, at=now)
     return order
 
 
@@ -195,13 +179,12 @@ def sync_payment(*, provider_name: str, provider_payment_id: str) -> Order | Non
         lines.lock_line(order_row.line_id)
         order = lock_order(payment.order_id)
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        try:
-            with transaction.atomic():
-                PaymentEvent.objects.create(
-                    provider=provider_name, provider_payment_id=provider_payment_id, status=remote.status
-                )
-        except IntegrityError:
-            pass  # this status was seen before; applying it again below is a no-op
+        # A status seen before is not recorded twice (the unique constraint decides, no savepoint);
+        # applying it again below is a no-op.
+        PaymentEvent.objects.bulk_create(
+            [PaymentEvent(provider=provider_name, provider_payment_id=provider_payment_id, status=remote.status)],
+            ignore_conflicts=True,
+        )
         changed = ["next_check_at"]
         if payment.status != PaymentStatus.PAID:
             payment.status = remote.status
@@ -337,43 +320,50 @@ def fail_unpaid_order(*, order_id: int) -> Order:
 
 
 def _fulfil_locked(*, order: Order, provider: str | None, funding: postings.Funding | None = None) -> None:
-    """Deliver what was bought. The caller holds the line and order locks; the unique journal
-    key `order:{id}:fulfil` makes a second fulfilment impossible."""
-    key = f"order:{order.pk}:fulfil"
-    if order.status == OrderStatus.FULFILLED or Journal.objects.filter(key=key).exists():
+    """Deliver what a paid order bought. The caller holds the line and order locks; a fulfilled
+    order is left alone, and the unique journal key `order:{id}:fulfil` makes a second fulfilment
+    impossible even so."""
+    if order.status == OrderStatus.FULFILLED:
         return
     now = clock.now()
+    order.status = OrderStatus.FULFILLED
+    order.fulfilled_at = now
+    order.save(update_fields=["status", "fulfilled_at"])
+    _deliver(order=order, provider=provider, funding=funding, at=now)
+
+
+def _deliver(*, order: Order, provider: str | None, funding: postings.Funding | None, at: datetime) -> None:
+    """The fulfilment itself, for an order already marked fulfilled: the journal, the bonus, the
+    bundle period, the credit's validity, the receipt and the confirmation."""
+    key = f"order:{order.pk}:fulfil"
     entries = postings.fulfilment_entries(order=order, provider=provider, funding=funding)
-    ledger.post_journal(key=key, kind=f"{order.kind}_sale", entries=entries, memo=order.number)
+    order.fulfilment = ledger.post_journal(key=key, kind=f"{order.kind}_sale", entries=entries, memo=order.number)
     bonus_spent = -sum(e.amount for e in entries if e.account.code == order.line.bonus_account_code and e.amount < 0)
     if bonus_spent:
         line_bonus.consume(line=order.line, amount=bonus_spent)
-    update_fields = ["status", "fulfilled_at"]
-    for redemption in promotions.redeem(order_id=order.pk):
+    # Only an order that a promotion gave something reserved one (no query for the others).
+    promoted = bool(order.discount_amount or order.bonus_amount)
+    for redemption in promotions.redeem(order_id=order.pk) if promoted else []:
         if redemption.bonus_amount:
             grant = line_bonus.record_grant(
                 line=order.line,
                 amount=redemption.bonus_amount,
-                expires_at=now + timedelta(days=redemption.promotion.bonus_validity_days),
+                expires_at=at + timedelta(days=redemption.promotion.bonus_validity_days),
                 source_key=f"{key}:{redemption.pk}",
-                at=now,
+                at=at,
             )
             order.bonus_expires_at = min(filter(None, [order.bonus_expires_at, grant.expires_at]))
-            update_fields.append("bonus_expires_at")
+            order.save(update_fields=["bonus_expires_at"])
     if order.kind == OrderKind.BUNDLE:
-        lines.add_bundle_period(line=order.line, product=order.product, order_id=order.pk, at=now)
+        lines.add_bundle_period(line=order.line, product=order.product, order_id=order.pk, at=at)
     # A top-up or a renewal keeps the credit valid (and reactivates a line in grace or suspended).
-    lines.extend_credit_validity(line=order.line, at=now)
-    order.status = OrderStatus.FULFILLED
-    order.fulfilled_at = now
-    order.save(update_fields=list(dict.fromkeys(update_fields)))
-    Receipt.objects.create(
-        number=_new_number("R", Receipt, 10), order=order, verification_code=readable_code(8), issued_at=now
-    )
-    from simrenew.orders.tasks import send_confirmation
+    lines.extend_credit_validity(line=order.line, at=at)
+    Receipt.objects.create(number=_new_number("R", 10), order=order, verification_code=readable_code(8), issued_at=at)
+    if order.email and order.channel != Channel.AUTO:
+        from simrenew.orders.tasks import send_confirmation
 
-    order_id = order.pk
-    transaction.on_commit(lambda: send_confirmation.enqueue(order_id))
+        order_id = order.pk
+        transaction.on_commit(lambda: send_confirmation.enqueue(order_id))
 
 
 def void_order(*, order_id: int) -> Order:

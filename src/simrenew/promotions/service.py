@@ -17,6 +17,7 @@ from simrenew.kit.money import percent_of
 from simrenew.lines.models import Line
 from simrenew.promotions.errors import OfferUnavailable, PromotionEnded, UnknownPromoCode
 from simrenew.promotions.models import Promotion, PromotionKind, PromotionStatus, Redemption, RedemptionStatus
+from simrenew.reference import cache as reference
 
 BUNDLE_KINDS = {PromotionKind.FIRST_BUNDLE, PromotionKind.BUNDLE_DISCOUNT}
 LIVE_STATUSES = [RedemptionStatus.RESERVED, RedemptionStatus.REDEEMED]
@@ -131,13 +132,57 @@ def _part(promotion: Promotion, purchase: Purchase) -> Part:
     return Part(promotion, 0, bonus)
 
 
+@dataclass(frozen=True)
+class Window:
+    """When, where and for whom a promotion runs: what the per-process list keeps of it."""
+
+    id: int
+    brand_id: int | None
+    channels: tuple[str, ...]
+    promo_code: str
+    starts_at: datetime
+    ends_at: datetime | None
+
+
+def _windows() -> list[Window]:
+    # Promotions are created, paused and ended in the back office (saves, which reload this);
+    # their spent budgets move with every sale and are never kept here.
+    return reference.cached(
+        "promotion-windows",
+        lambda: [
+            Window(p.id, p.brand_id, tuple(p.channels or ()), p.promo_code, p.starts_at, p.ends_at)
+            for p in Promotion.objects.filter(status=PromotionStatus.ACTIVE).only(
+                "id", "brand_id", "channels", "promo_code", "starts_at", "ends_at"
+            )
+        ],
+    )
+
+
+def live_promotion_ids(*, brand_id: int, channel: str, at: datetime, promo_code: str = "") -> tuple[int, ...]:
+    """The promotions running now for this brand and channel (and code): none costs no query."""
+    code = normalize_code(promo_code)
+    return tuple(
+        sorted(
+            w.id
+            for w in _windows()
+            if (w.brand_id is None or w.brand_id == brand_id)
+            and w.starts_at <= at
+            and (w.ends_at is None or w.ends_at > at)
+            and (not w.channels or channel in w.channels)
+            and (w.promo_code == "" or w.promo_code == code)
+        )
+    )
+
+
 def candidates(purchase: Purchase) -> list[Promotion]:
-    query = Promotion.objects.filter(status=PromotionStatus.ACTIVE, starts_at__lte=purchase.at).filter(
+    ids = live_promotion_ids(
+        brand_id=purchase.line.brand_id, channel=purchase.channel, at=purchase.at, promo_code=purchase.promo_code
+    )
+    if not ids:
+        return []
+    query = Promotion.objects.filter(pk__in=ids, status=PromotionStatus.ACTIVE, starts_at__lte=purchase.at).filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=purchase.at)
     )
-    query = query.filter(Q(brand__isnull=True) | Q(brand_id=purchase.line.brand_id))
-    code = normalize_code(purchase.promo_code)
-    query = query.filter(Q(promo_code="") | Q(promo_code=code)) if code else query.filter(promo_code="")
     return list(query.prefetch_related("products").order_by("id"))
 
 

@@ -1,32 +1,41 @@
 """The lifecycle's scheduled jobs. Each takes (since, until): `until` is now, `since` where its last
 successful run stopped (None the first time). Most work from state ("every period ended by now"),
-so a run after two days of downtime does everything that fell due; event scans use `since`. Every
-item is handled in its own transaction under its line's lock, and every notice has a unique key,
-so a job that runs twice, or dies half-way and runs again, does each thing once.
+so a run after two days of downtime does everything that fell due; event scans, and reminders (due
+when the time left crosses a reminder day), use `since`.
+
+A tick costs what is due, not what exists: each job selects what is due with set-based queries on
+indexed ranges that leave out what was already done or told, a page of ids at a time (keyset
+pagination: memory stays flat whatever the number of lines), and does a batch of items per
+transaction, each under its line's lock, its notices and their delivery job in the same commit. A
+batch that fails is done again one item per transaction, so one failing item does not hold back the
+others; every notice has a unique key, so a job that runs twice, or dies half-way and runs again,
+does each thing once.
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import QuerySet
 
 from simrenew.brands.models import Brand
-from simrenew.ledger.models import AccountKind, Posting
+from simrenew.customers import retention as retention_policy
+from simrenew.ledger.models import Account, Posting
 from simrenew.lines import lifecycle
 from simrenew.lines import queries as line_queries
 from simrenew.lines import service as lines
-from simrenew.lines.models import BundlePeriod, Line, LineStatus, PeriodStatus
+from simrenew.lines.models import BundlePeriod, Line, LineStatus
 from simrenew.notifications import delivery
 from simrenew.notifications.models import Notification
 from simrenew.orders import reconcile
 from simrenew.orders import service as orders
-from simrenew.orders.models import Order, OrderKind, OrderStatus
-from simrenew.renewals import notices
+from simrenew.orders.models import Order
+from simrenew.renewals import notices, queries
 from simrenew.renewals import service as renewals
-from simrenew.renewals.models import RenewalAttempt
 
 log = logging.getLogger(__name__)
 Result = dict[str, int]
@@ -35,18 +44,78 @@ Result = dict[str, int]
 FIRST_RUN_LOOKBACK = timedelta(days=1)
 # Event scans overlap the previous run a little (notices are unique, so nothing is sent twice).
 SCAN_OVERLAP = timedelta(minutes=5)
+# Ids read per query: a few kilobytes, whatever is due.
+PAGE_SIZE = 5000
 
 
-def _each[T](items: Iterable[T], work: Callable[[T], int], result: Result, name: str) -> Result:
-    """Run `work` on each item in its own transaction; one failing item does not stop the others."""
-    for item in items:
-        try:
-            with transaction.atomic():
-                result[name] = result.get(name, 0) + work(item)
-        except Exception:
-            log.exception("scheduled work on %r failed; it is retried on the next run", item)
-            result["errors"] = result.get("errors", 0) + 1
+def batch_size() -> int:
+    """Items per transaction (LIFECYCLE_BATCH_SIZE): one commit for many, line locks held briefly."""
+    return max(1, int(getattr(settings, "LIFECYCLE_BATCH_SIZE", 100)))
+
+
+def _pages(due: QuerySet[Any], field: str = "pk") -> Iterator[list[int]]:
+    """The distinct values of `field` in `due`, ascending, a page at a time (keyset pagination)."""
+    last = 0
+    while page := list(
+        due.filter(**{f"{field}__gt": last}).order_by(field).values_list(field, flat=True).distinct()[:PAGE_SIZE]
+    ):
+        yield page
+        last = page[-1]
+
+
+@dataclass(frozen=True)
+class Work[T]:
+    """What a job does with a batch of ids: `load` reads (or locks) the batch's items in one query,
+    `line_of` names the line whose people may hear about an item, `do` does one item."""
+
+    load: Callable[[list[int]], list[T]]
+    line_of: Callable[[T], int]
+    do: Callable[[T], int]
+
+
+def _each[T](pages: Iterator[list[int]], work: Work[T], name: str, result: Result | None = None) -> Result:
+    """Do every item, a batch per transaction; one failing item does not stop the others."""
+    result = {} if result is None else result
+    size = batch_size()
+    for page in pages:
+        for start in range(0, len(page), size):
+            _batch(page[start : start + size], work, name, result)
     return result
+
+
+def _batch[T](ids: list[int], work: Work[T], name: str, result: Result) -> None:
+    """One transaction (one commit) for the batch, its notices delivered by one job; whom to tell about
+    its lines is read once. If anything in it fails, each item again in its own transaction."""
+    try:
+        with transaction.atomic(), delivery.delivered_together():
+            items = work.load(ids)
+            with notices.people_known(work.line_of(item) for item in items):
+                done = sum(work.do(item) for item in items)
+    except Exception:
+        if len(ids) > 1:  # the batch was undone: each of its items again, on its own
+            for item_id in ids:
+                _batch([item_id], work, name, result)
+            return
+        log.exception("scheduled work on %r failed; it is retried on the next run", ids[0])
+        result["errors"] = result.get("errors", 0) + 1
+        return
+    result[name] = result.get(name, 0) + done
+
+
+def _periods(ids: list[int]) -> list[BundlePeriod]:
+    return list(BundlePeriod.objects.select_related("line__brand", "product").filter(pk__in=ids).order_by("pk"))
+
+
+def _lines(ids: list[int]) -> list[Line]:
+    return list(Line.objects.select_related("brand").filter(pk__in=ids).order_by("pk"))
+
+
+def _line_itself(line: Line) -> int:
+    return line.pk
+
+
+def _line_of_period(period: BundlePeriod) -> int:
+    return period.line_id
 
 
 def _scan_from(since: datetime | None, until: datetime) -> datetime:
@@ -54,55 +123,40 @@ def _scan_from(since: datetime | None, until: datetime) -> datetime:
     return min(start, until) - SCAN_OVERLAP
 
 
+def _reminders_since(since: datetime | None, until: datetime) -> datetime | None:
+    """Where reminder windows start: the last run, less the overlap (None: a first run takes all)."""
+    return None if since is None else min(since, until) - SCAN_OVERLAP
+
+
 def reminder_days(text: str) -> list[int]:
     return sorted({int(part) for part in text.replace(";", ",").split(",") if part.strip().isdigit() and int(part) > 0})
-
-
-def _not_yet_told(keys: Iterable[str]) -> list[str]:
-    """The event keys no notice was recorded for yet (one query per thousand, not one per event)."""
-    wanted = list(keys)
-    told: set[str] = set()
-    for start in range(0, len(wanted), 1000):
-        chunk = wanted[start : start + 1000]
-        told.update(Notification.objects.filter(event_key__in=chunk).values_list("event_key", flat=True))
-    return [key for key in wanted if key not in told]
-
-
-def _stage(left: timedelta, days: list[int]) -> int | None:
-    """The reminder due when `left` remains: the smallest number of days not shorter than what is left."""
-    for day in days:
-        if left <= timedelta(days=day):
-            return day
-    return None
 
 
 # --- The jobs
 
 
 def auto_renew(since: datetime | None, until: datetime) -> Result:
-    return renewals.run(at=until)
+    return renewals.run(at=until, since=since)
 
 
 def bundle_periods(since: datetime | None, until: datetime) -> Result:
     """Periods end and queued ones start on time; a bundle that ended with nothing after it is told."""
 
-    def advance(line_id: int) -> int:
-        line = lines.lock_line(line_id)
+    def advance(line: Line) -> int:
         ended = lifecycle.advance_periods(line=line, at=until)
         for period in ended:
             if not line.periods.filter(starts_at__gte=period.ends_at).exclude(pk=period.pk).exists():
                 notices.period_ended(period)
         return len(ended)
 
-    ids = list(lifecycle.lines_with_periods_due(until).values_list("pk", flat=True))
-    return _each(ids, advance, {}, "periods_ended")
+    work = Work(load=lines.lock_lines, line_of=_line_itself, do=advance)
+    return _each(_pages(lifecycle.periods_due(until), "line_id"), work, "periods_ended")
 
 
 def credit_validity(since: datetime | None, until: datetime) -> Result:
     """Lapsed credit validity → grace (receive only); grace over → suspended with breakage."""
 
-    def apply(line_id: int) -> int:
-        line = lines.lock_line(line_id)
+    def apply(line: Line) -> int:
         changes = lifecycle.apply_credit_validity(line=line, at=until)
         if changes:
             last = changes[-1]  # a line that went through both at once is told where it is now
@@ -112,117 +166,96 @@ def credit_validity(since: datetime | None, until: datetime) -> Result:
                 notices.grace_started(line, grace_ends_at=lifecycle.grace_ends_at(line))
         return len(changes)
 
-    ids = list(lifecycle.lines_with_credit_due(until).values_list("pk", flat=True))
-    return _each(ids, apply, {}, "status_changes")
+    work = Work(load=lines.lock_lines, line_of=_line_itself, do=apply)
+    return _each(_pages(lifecycle.lines_with_credit_due(until)), work, "status_changes")
 
 
 def bonus_expiry(since: datetime | None, until: datetime) -> Result:
-    def expire(line_id: int) -> int:
-        return lifecycle.expire_bonus(line=lines.lock_line(line_id), at=until)
+    def expire(line: Line) -> int:
+        return lifecycle.expire_bonus(line=line, at=until)
 
-    ids = list(lifecycle.lines_with_bonus_due(until).values_list("pk", flat=True))
-    return _each(ids, expire, {}, "bonus_expired_amount")
+    work = Work(load=lines.lock_lines, line_of=_line_itself, do=expire)
+    return _each(_pages(lifecycle.bonus_grants_due(until), "line_id"), work, "bonus_expired_amount")
 
 
 def reminders(since: datetime | None, until: datetime) -> Result:
     """Bundles ending soon (per brand: e.g. 7 and 1 days before) and credit validity ending."""
     result: Result = {}
-    later = BundlePeriod.objects.filter(line_id=OuterRef("line_id"), starts_at__gte=OuterRef("ends_at")).exclude(
-        pk=OuterRef("pk")
-    )
-    for brand in Brand.objects.all():
-        days = reminder_days(brand.reminder_days)
-        if not days:
-            continue
-        periods = (
-            BundlePeriod.objects.filter(
-                line__brand=brand,
-                line__status=LineStatus.ACTIVE,
-                status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED],
-                ends_at__gt=until,
-                ends_at__lte=until + timedelta(days=max(days)),
-            )
-            .exclude(Exists(later))
-            # Auto-renew already tried (and told the customer how it went): no reminder on top.
-            .exclude(Exists(RenewalAttempt.objects.filter(period_id=OuterRef("pk"))))
-            .select_related("line", "line__brand", "product")
-        )
-
-        due = [(period, _stage(period.ends_at - until, days)) for period in periods]
-        keyed: dict[str, tuple[BundlePeriod, int]] = {
-            f"expiring:{period.pk}:{stage}": (period, stage) for period, stage in due if stage is not None
-        }
-
-        def remind(key: str, keyed: dict[str, tuple[BundlePeriod, int]] = keyed) -> int:
-            period, stage = keyed[key]
-            return len(notices.expiring_soon(period, days=stage, price_amount=period.product.price_amount or 0))
-
-        _each(_not_yet_told(keyed), remind, result, "expiring_soon")
-
-    credit_days = reminder_days(getattr(settings, "CREDIT_VALIDITY_REMINDER_DAYS", "30,7"))
-    if credit_days:
-        ending = Line.objects.filter(
-            status=LineStatus.ACTIVE,
-            credit_expires_at__gt=until,
-            credit_expires_at__lte=until + timedelta(days=max(credit_days)),
-        ).select_related("brand")
-
-        def warn(line: Line) -> int:
-            assert line.credit_expires_at is not None
-            stage = _stage(line.credit_expires_at - until, credit_days)
-            if stage is None:
-                return 0
-            # An automatic renewal before that date keeps the credit valid: no need to worry anyone.
-            if (
-                line.auto_renew
-                and line.periods.filter(
-                    status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED], ends_at__lt=line.credit_expires_at
-                ).exists()
-            ):
-                return 0
-            return len(notices.credit_ending(line, days=stage))
-
-        _each(list(ending), warn, result, "credit_ending")
+    start = _reminders_since(since, until)
+    _bundle_reminders(start, until, result)
+    _credit_reminders(start, until, result)
     return result
+
+
+def _bundle_reminders(start: datetime | None, until: datetime, result: Result) -> None:
+    for brand in Brand.objects.all():
+        for window in queries.crossed(reminder_days(brand.reminder_days), since=start, until=until):
+
+            def remind(period: BundlePeriod, days: int = window.days) -> int:
+                price = period.product.price_amount or 0
+                return len(notices.expiring_soon(period, days=days, price_amount=price))
+
+            work = Work(load=_periods, line_of=_line_of_period, do=remind)
+            _each(_pages(queries.bundles_ending(brand, window)), work, "expiring_soon", result)
+
+
+def _credit_reminders(start: datetime | None, until: datetime, result: Result) -> None:
+    schedule = reminder_days(getattr(settings, "CREDIT_VALIDITY_REMINDER_DAYS", "30,7"))
+    due = [
+        (window, queries.credit_validity_ending(window))
+        for window in queries.crossed(schedule, since=start, until=until)
+    ]
+    if start is not None:  # and those a failed automatic renewal stopped covering since the last run
+        due += [
+            (window, queries.credit_validity_uncovered(window, since=start, until=until))
+            for window in queries.reach(schedule, until=until)
+        ]
+    for window, lines_due in due:
+
+        def warn(line: Line, days: int = window.days) -> int:
+            return len(notices.credit_ending(line, days=days))
+
+        pages = (_credit_not_told(page, window.days) for page in _pages(lines_due))
+        _each(pages, Work(load=_lines, line_of=_line_itself, do=warn), "credit_ending", result)
+
+
+def _credit_not_told(line_ids: list[int], days: int) -> list[int]:
+    """The lines of a page not yet told that this validity ends (one query for the page)."""
+    keys = {
+        notices.credit_ending_key(line_id, expires_at, days): line_id
+        for line_id, expires_at in Line.objects.filter(pk__in=line_ids).values_list("pk", "credit_expires_at")
+        if expires_at is not None
+    }
+    told = set(Notification.objects.filter(event_key__in=list(keys)).values_list("event_key", flat=True))
+    return sorted(line_id for key, line_id in keys.items() if key not in told)
 
 
 def data_use(since: datetime | None, until: datetime) -> Result:
     """80 % and 100 % of a period's data used: told once each (the level is kept on the period)."""
 
     def warn(period: BundlePeriod) -> int:
-        if period.data_mb_left == 0:
-            level = 100
-        elif (lifecycle.data_used_percent(period) or 0) >= 80:
-            level = 80
-        else:
-            return 0
+        level = lifecycle.data_alert_due(period)
         if not lifecycle.mark_data_alert(period=period, level=level):
             return 0
         return len(notices.data_used(period, level=level))
 
-    return _each(list(lifecycle.periods_to_warn_about_data()), warn, {}, "data_alerts")
+    work = Work(load=_periods, line_of=_line_of_period, do=warn)
+    return _each(_pages(lifecycle.periods_to_warn_about_data()), work, "data_alerts")
 
 
 def low_credit(since: datetime | None, until: datetime) -> Result:
     """Lines whose credit went below the threshold by spending since the last run: told once per
     top-up cycle (the notice's key names the last journal that added credit)."""
     threshold = getattr(settings, "LOW_CREDIT_AMOUNT", 300)
-    spent = (
-        Posting.objects.filter(
-            journal__created_at__gt=_scan_from(since, until),
-            journal__created_at__lte=until,
-            amount__lt=0,
-            account__kind__in=[AccountKind.LINE_CREDIT, AccountKind.LINE_BONUS],
-        )
-        .exclude(journal__kind__in=["breakage", "bonus_expiry"])
-        .values_list("account__code", flat=True)
-        .distinct()
-    )
-    line_ids = sorted({int(code.split(":")[1]) for code in spent if code.startswith("line:")})
+    spent = queries.credit_accounts_spent(after=_scan_from(since, until), until=until)
 
-    def check(line_id: int) -> int:
-        line = Line.objects.select_related("brand").get(pk=line_id)
-        balance = line_queries.balances(line).total_amount
+    def load(ids: list[int]) -> list[tuple[Line, int]]:
+        found = _lines(ids)
+        balances = line_queries.balances_of(found)
+        return [(line, balances[line.pk].total_amount) for line in found]
+
+    def check(item: tuple[Line, int]) -> int:
+        line, balance = item
         if line.status != LineStatus.ACTIVE or balance >= threshold:
             return 0
         episode = (
@@ -233,22 +266,29 @@ def low_credit(since: datetime | None, until: datetime) -> Result:
         )
         return len(notices.low_credit(line, episode=episode or 0, balance_amount=balance))
 
-    return _each(line_ids, check, {}, "low_credit")
+    pages = (_lines_of_accounts(page) for page in _pages(spent, "account_id"))
+    return _each(pages, Work(load=load, line_of=lambda item: item[0].pk, do=check), "low_credit")
+
+
+def _lines_of_accounts(account_ids: list[int]) -> list[int]:
+    """The lines a page of credit and bonus accounts belong to (their codes are `line:{id}:…`)."""
+    codes = Account.objects.filter(pk__in=account_ids).values_list("code", flat=True)
+    return sorted({int(code.split(":")[1]) for code in codes if code.startswith("line:")})
 
 
 def renewed_notices(since: datetime | None, until: datetime) -> Result:
     """Every bundle fulfilled since the last run, by any channel, is told as renewed."""
-    fulfilled = Order.objects.filter(
-        kind=OrderKind.BUNDLE,
-        status=OrderStatus.FULFILLED,
-        fulfilled_at__gt=_scan_from(since, until),
-        fulfilled_at__lte=until,
-    ).select_related("line", "line__brand", "product", "receipt")
+    fulfilled = queries.bundles_fulfilled(after=_scan_from(since, until), until=until)
 
-    def tell(order: Order) -> int:
-        return len(notices.renewed(order, BundlePeriod.objects.filter(order_id=order.pk).first()))
+    def load(ids: list[int]) -> list[tuple[Order, BundlePeriod | None]]:
+        found = Order.objects.select_related("line__brand", "product", "receipt").filter(pk__in=ids).order_by("pk")
+        periods = {period.order_id: period for period in BundlePeriod.objects.filter(order_id__in=ids)}
+        return [(order, periods.get(order.pk)) for order in found]
 
-    return _each(list(fulfilled), tell, {}, "renewed")
+    def tell(item: tuple[Order, BundlePeriod | None]) -> int:
+        return len(notices.renewed(*item))
+
+    return _each(_pages(fulfilled), Work(load=load, line_of=lambda item: item[0].line_id, do=tell), "renewed")
 
 
 def abandoned_orders(since: datetime | None, until: datetime) -> Result:
@@ -267,6 +307,11 @@ def send_notifications(since: datetime | None, until: datetime) -> Result:
     return {"sent": delivery.send_due()}
 
 
+def retention(since: datetime | None, until: datetime) -> Result:
+    """Hourly: records past their keeping time go (customers.retention; docs/operations.md)."""
+    return retention_policy.purge(at=until) if retention_policy.due(since, until) else {}
+
+
 # In this order on every tick: renew and settle payments before periods end, then move periods and
 # statuses, then tell.
 JOBS: list[tuple[str, Callable[[datetime | None, datetime], Result]]] = [
@@ -281,4 +326,5 @@ JOBS: list[tuple[str, Callable[[datetime | None, datetime], Result]]] = [
     ("notifications.renewed", renewed_notices),
     ("orders.abandoned", abandoned_orders),
     ("notifications.send", send_notifications),
+    ("privacy.retention", retention),
 ]

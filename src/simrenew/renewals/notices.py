@@ -1,29 +1,77 @@
 """Whom to tell about a line (its linked customers, first-linked first; SMS to the line itself) and
-the notices the lifecycle sends: each keyed by the event, so it goes out once whatever runs twice."""
+the notices the lifecycle sends: each keyed by the event, so it goes out once whatever runs twice.
 
-from datetime import datetime
+An event's key is its parts joined by ":" (`expiring:{period}:{days}`); `told(...)` builds the same key
+in SQL, so that a job selects only what was not told yet (an anti-join) instead of asking per item.
+"""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
+
+from django.db.models import CharField, Exists, Expression, F, Value
+from django.db.models.functions import Cast, Concat
 
 from simrenew.customers.models import LineLink
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import BundlePeriod, Line
 from simrenew.notifications.delivery import Person, notify
 from simrenew.notifications.models import Notification, NotificationKind
+from simrenew.notifications.preferences import preferences_known
 from simrenew.orders.models import Channel, Order
+
+
+def event_key(kind: str, *parts: object) -> str:
+    return ":".join([kind, *(str(part) for part in parts)])
+
+
+def told(kind: str, *parts: object) -> Exists:
+    """Whether the event `kind:part:…` was notified; parts are values or column references
+    (`OuterRef("pk")`), e.g. `.exclude(told("expiring", OuterRef("pk"), 7))`."""
+    pieces: list[Any] = [Value(kind)]
+    for part in parts:
+        piece = Cast(part, CharField()) if isinstance(part, (F, Expression)) else Value(str(part))
+        pieces += [Value(":"), piece]
+    return Exists(Notification.objects.filter(event_key=Concat(*pieces, output_field=CharField())))
+
+
+# line → its people: whom a batch of the scheduler's notices goes to, read once for the batch.
+_known: ContextVar[dict[int, list[Person]] | None] = ContextVar("renewals_people_known", default=None)
 
 
 def people_of(line: Line) -> list[Person]:
     """The line's customers, earliest link first; e-mail only to verified addresses."""
-    links = LineLink.objects.filter(line=line).select_related("customer").order_by("linked_at", "id")
-    return [
-        Person(
-            customer_id=link.customer_id,
-            email=link.customer.email if link.customer.email_verified else "",
-            language=link.customer.language,
-        )
-        for link in links
-        if link.customer.is_active
-    ]
+    known = _known.get()
+    if known is not None and line.pk in known:
+        return known[line.pk]
+    return _people_of_lines([line.pk])[line.pk]
+
+
+@contextmanager
+def people_known(line_ids: Iterable[int]) -> Iterator[None]:
+    """Inside, people_of() and their message preferences answer from two queries for all these lines:
+    a batch of notices asks once, not once per notice."""
+    known = _people_of_lines(line_ids)
+    token = _known.set(known)
+    try:
+        with preferences_known({person.customer_id for people in known.values() for person in people}):
+            yield
+    finally:
+        _known.reset(token)
+
+
+def _people_of_lines(line_ids: Iterable[int]) -> dict[int, list[Person]]:
+    people: dict[int, list[Person]] = {line_id: [] for line_id in line_ids}
+    if not people:
+        return people
+    links = LineLink.objects.filter(line_id__in=list(people)).select_related("customer").order_by("linked_at", "id")
+    for link in links:
+        if link.customer.is_active:
+            email = link.customer.email if link.customer.email_verified else ""
+            people[link.line_id].append(Person(link.customer_id, email, link.customer.language))
+    return people
 
 
 def tell(kind: str, event_key: str, line: Line, facts: dict[str, Any], **options: Any) -> list[Notification]:
@@ -51,7 +99,7 @@ def renewed(order: Order, period: BundlePeriod | None) -> list[Notification]:
         "receipt_code": receipt.verification_code if receipt else "",
     }
     skip = frozenset() if order.channel == Channel.AUTO or not order.email else frozenset({order.email.lower()})
-    return tell(NotificationKind.RENEWED, f"renewed:{order.pk}", order.line, facts, skip_emails=skip)
+    return tell(NotificationKind.RENEWED, event_key("renewed", order.pk), order.line, facts, skip_emails=skip)
 
 
 def renewal_failed(
@@ -85,7 +133,7 @@ def period_ended(period: BundlePeriod) -> list[Notification]:
 def expiring_soon(period: BundlePeriod, *, days: int, price_amount: int) -> list[Notification]:
     return tell(
         NotificationKind.EXPIRING_SOON,
-        f"expiring:{period.pk}:{days}",
+        event_key("expiring", period.pk, days),
         period.line,
         {
             "product": period.product,
@@ -97,11 +145,16 @@ def expiring_soon(period: BundlePeriod, *, days: int, price_amount: int) -> list
     )
 
 
+def credit_ending_key(line_id: int, credit_expires_at: datetime, days: int) -> str:
+    """The event: this validity (a top-up moves it, and a new one is told again) ending in `days`."""
+    return event_key("credit_ending", line_id, f"{credit_expires_at.astimezone(UTC):%Y%m%dT%H%M}", days)
+
+
 def credit_ending(line: Line, *, days: int) -> list[Notification]:
     assert line.credit_expires_at is not None
     return tell(
         NotificationKind.CREDIT_ENDING,
-        f"credit_ending:{line.pk}:{line.credit_expires_at:%Y%m%dT%H%M}:{days}",
+        credit_ending_key(line.pk, line.credit_expires_at, days),
         line,
         {
             "credit_expires_at": line.credit_expires_at,

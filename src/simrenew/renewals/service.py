@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from simrenew.brands.models import PaymentMethod
+from simrenew.customers import service as customers
 from simrenew.customers.models import LineLink, User
 from simrenew.kit import clock
 from simrenew.kit.errors import DomainError
@@ -42,6 +44,11 @@ from simrenew.renewals.models import (
 
 log = logging.getLogger(__name__)
 BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+# Runs overlap the last one a little (attempts are unique per period, so nothing is renewed twice).
+SCAN_OVERLAP = timedelta(minutes=5)
+ATTEMPTS_PER_INSERT = 500
 
 
 def lead_time() -> timedelta:
@@ -82,6 +89,13 @@ def payer_of(line: Line) -> User | None:
     return link.customer if link is not None else None
 
 
+def payer_id_of_line() -> Coalesce:
+    """payer_of as a column of a query on the line's rows (`line_id`): one query for many lines."""
+    setting = AutoRenewSetting.objects.filter(line_id=OuterRef("line_id")).values("customer_id")[:1]
+    link = LineLink.objects.filter(line_id=OuterRef("line_id")).order_by("linked_at", "id").values("customer_id")[:1]
+    return Coalesce(Subquery(setting), Subquery(link))
+
+
 def set_spending_cap(*, customer: User, monthly_limit_amount: int | None) -> SpendingCap:
     if monthly_limit_amount is not None and monthly_limit_amount < 0:
         raise ValueError("a cap is not negative")
@@ -115,12 +129,19 @@ def charged_this_month(customer: User, at: datetime) -> int:
 # --- What is due
 
 
-def periods_due(at: datetime) -> QuerySet[BundlePeriod]:
+def periods_due(at: datetime, since: datetime | None = None) -> QuerySet[BundlePeriod]:
     """The last period of each auto-renewing line ending within the lead time (or ended recently,
-    after a stop), with no attempt yet."""
+    after a stop), with no attempt yet.
+
+    Periods still running are found by their end (index on status and end); periods that already
+    ended only back to `since`, the end of the last run that succeeded (a run that failed, or a stop,
+    leaves them behind), so a run reads what is due, not every period of the last week.
+    """
     later = BundlePeriod.objects.filter(line_id=OuterRef("line_id"), starts_at__gte=OuterRef("ends_at")).exclude(
         pk=OuterRef("pk")
     )
+    running = Q(status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED])
+    not_seen = Q() if since is None else running | Q(ends_at__gt=since - SCAN_OVERLAP)
     attempted = RenewalAttempt.objects.filter(period_id=OuterRef("pk"))
     # Switching auto-renew on renews what ends from then on, never a bundle that had already lapsed.
     switched_on_later = AutoRenewSetting.objects.filter(line_id=OuterRef("line_id"), updated_at__gt=OuterRef("ends_at"))
@@ -131,6 +152,7 @@ def periods_due(at: datetime) -> QuerySet[BundlePeriod]:
             ends_at__lte=at + lead_time(),
             ends_at__gt=at - catch_up_window(),
         )
+        .filter(not_seen)
         .exclude(Exists(later))
         .exclude(Exists(attempted))
         .exclude(Exists(switched_on_later))
@@ -146,26 +168,10 @@ def attempts_due(at: datetime) -> QuerySet[RenewalAttempt]:
     ).order_by("next_try_at", "id")
 
 
-def run(*, at: datetime) -> dict[str, int]:
-    """Everything auto-renew has due at `at`: new attempts for ending periods, retries, and
-    charges to finish. Safe to run any number of times, concurrently too."""
-    created = 0
-    for period in periods_due(at):
-        with transaction.atomic():
-            lines.lock_line(period.line_id)
-            _, new = RenewalAttempt.objects.get_or_create(
-                period=period,
-                defaults={
-                    "line_id": period.line_id,
-                    "product_id": period.product_id,
-                    "customer": payer_of(period.line),
-                    "due_at": period.ends_at - lead_time(),
-                    "next_try_at": period.ends_at - lead_time(),
-                    "created_at": clock.now(),
-                },
-            )
-            created += int(new)
-    outcomes: dict[str, int] = {"created": created}
+def run(*, at: datetime, since: datetime | None = None) -> dict[str, int]:
+    """Everything auto-renew has due at `at` (`since`: the last run that succeeded): new attempts for
+    ending periods, retries, and charges to finish. Safe to run any number of times, concurrently too."""
+    outcomes: dict[str, int] = {"created": create_attempts(at=at, since=since)}
     for attempt_id in list(attempts_due(at).values_list("pk", flat=True)):
         try:
             status = process(attempt_id)
@@ -174,6 +180,32 @@ def run(*, at: datetime) -> dict[str, int]:
             status = "error"
         outcomes[status] = outcomes.get(status, 0) + 1
     return outcomes
+
+
+def create_attempts(*, at: datetime, since: datetime | None = None) -> int:
+    """An attempt for every period due, up to ATTEMPTS_PER_INSERT of them in one INSERT. An attempt is
+    unique per period, so a concurrent run's insert of the same one is ignored (and counted by both)."""
+    created = 0
+    due = periods_due(at, since).annotate(payer_id=payer_id_of_line())
+    while page := list(due.values("pk", "line_id", "product_id", "ends_at", "payer_id")[:ATTEMPTS_PER_INSERT]):
+        now = clock.now()
+        RenewalAttempt.objects.bulk_create(
+            [
+                RenewalAttempt(
+                    period_id=row["pk"],
+                    line_id=row["line_id"],
+                    product_id=row["product_id"],
+                    customer_id=row["payer_id"],
+                    due_at=row["ends_at"] - lead_time(),
+                    next_try_at=row["ends_at"] - lead_time(),
+                    created_at=now,
+                )
+                for row in page
+            ],
+            ignore_conflicts=True,
+        )
+        created += len(page)
+    return created
 
 
 def process(attempt_id: int) -> str:
@@ -227,6 +259,9 @@ def _try(attempt_id: int) -> None:
         period = attempt.period
         if not line.auto_renew:
             return _finish(attempt, AttemptStatus.STOPPED, "switched_off")
+        if _payer_left(line, attempt.customer):
+            lines.set_auto_renew(line=line, enabled=False)
+            return _finish(attempt, AttemptStatus.STOPPED, "holder_changed")
         if line.status not in (LineStatus.ACTIVE, LineStatus.GRACE):
             return _finish(attempt, AttemptStatus.STOPPED, "line_not_active")
         if _has_successor(attempt):
@@ -250,11 +285,8 @@ def _try(attempt_id: int) -> None:
             price = credit_quote.price_amount
             if line_queries.balances(line).total_amount >= credit_quote.price_amount:
                 order = orders.place_order(
+                    quote=credit_quote,
                     customer=payer,
-                    line=line,
-                    product=product,
-                    method=PaymentMethod.CREDIT,
-                    channel=Channel.AUTO,
                     language=payer.language if payer else settings.LANGUAGE_CODE,
                 )
                 attempt.tries += 1
@@ -295,14 +327,7 @@ def _try(attempt_id: int) -> None:
                     cap_amount=cap,
                 )
                 return _finish(attempt, AttemptStatus.FAILED, "spending_cap")
-            order = orders.place_order(
-                customer=payer,
-                line=line,
-                product=product,
-                method=mandate.method,
-                channel=Channel.AUTO,
-                language=payer.language,
-            )
+            order = orders.place_order(quote=quote, customer=payer, language=payer.language)
         except DomainError as error:
             log.info("auto-renew of line %s refused: %s", line.pk, error.code)
             notices.renewal_failed(
@@ -328,10 +353,31 @@ def _latest_charge(attempt: RenewalAttempt) -> RenewalCharge:
     return attempt.charges.select_related("order", "order__product", "mandate").order_by("-try_number").first()  # type: ignore[return-value]
 
 
+def _payer_left(line: Line, payer: User | None) -> bool:
+    """The payer no longer holds the line (another account linked it): their auto-renew stops."""
+    return payer is not None and not customers.owns_line(customer=payer, line=line)
+
+
+def _stopped_before_charging(attempt: RenewalAttempt, charge: RenewalCharge) -> bool:
+    """Whether the line moved to another account (or auto-renew went off) since the order was placed:
+    then the order fails unpaid and nothing is charged to the previous holder's saved means."""
+    with transaction.atomic():
+        line = lines.lock_line(attempt.line_id)
+        if line.auto_renew and not _payer_left(line, attempt.customer):
+            return False
+        orders.fail_unpaid_order(order_id=charge.order_id)
+        locked = RenewalAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.status == AttemptStatus.CHARGING:
+            _finish(locked, AttemptStatus.STOPPED, "holder_changed" if line.auto_renew else "switched_off")
+    return True
+
+
 def _charge(attempt: RenewalAttempt) -> None:
     """Charge the mandate (outside any transaction), then wait for the outcome."""
     charge = _latest_charge(attempt)
     assert charge.mandate is not None
+    if _stopped_before_charging(attempt, charge):
+        return
     webhook_url = settings.PUBLIC_URL + reverse("mollie_webhook")
     try:
         orders.charge_mandate(

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +30,8 @@ from simrenew.retail.models import (
     Retailer,
     Sale,
 )
+from simrenew.staff.access import requires_permission
+from simrenew.staff.permissions import VIEW_SETTLEMENT_REPORT
 
 
 class OutletInline(admin.TabularInline):
@@ -85,6 +88,7 @@ class RetailerAdmin(admin.ModelAdmin):
         ]
         return extra + super().get_urls()
 
+    @method_decorator(requires_permission(VIEW_SETTLEMENT_REPORT))
     def settlement_view(self, request: HttpRequest, retailer_id: int) -> HttpResponse:
         retailer = get_object_or_404(Retailer, pk=retailer_id)
         try:

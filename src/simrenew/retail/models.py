@@ -157,6 +157,8 @@ class Sale(models.Model):
     status = models.CharField(max_length=10, choices=SaleStatus.choices, default=SaleStatus.COMPLETED)
     created_at = models.DateTimeField()
     voided_at = models.DateTimeField(null=True, blank=True)
+    # Not stored: the float's balance right after this sale, known from the sale's own journal.
+    float_balance_after: int | None = None
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import Group
-from django.db.models import Q
 
 from simrenew.audit import service as audit
 from simrenew.brands.models import Brand, PaymentMethod
@@ -28,6 +26,7 @@ from simrenew.orders.errors import OrderNotVoidable
 from simrenew.orders.models import Channel
 from simrenew.orders.postings import Funding
 from simrenew.orders.quotes import Quote, quote_order
+from simrenew.reference import cache as reference
 from simrenew.retail.errors import (
     FloatTooLow,
     InvalidDeposit,
@@ -48,11 +47,13 @@ from simrenew.retail.models import (
     SaleKind,
     SaleStatus,
 )
+from simrenew.staff import service as staff
+from simrenew.staff.roles import RETAIL_CASHIER
 from simrenew.terminals.models import Terminal
 from simrenew.vouchers import service as vouchers
 from simrenew.vouchers.errors import VoucherNotVoidable
 
-CASHIER_GROUP = "Retail cashier"
+CASHIER_GROUP = RETAIL_CASHIER.group  # the role (simrenew.staff.roles) that sells at a till
 # Ledger account kind for what retailers wire us to prefund their floats (money we hold).
 RETAILER_DEPOSITS = "retailer_deposits"
 
@@ -80,7 +81,11 @@ class Seller:
 
 
 def seller_for_terminal(terminal: Terminal) -> Seller:
-    link = OutletTerminal.objects.select_related("outlet__retailer").filter(terminal=terminal).first()
+    # Which outlet a terminal stands in changes in the back office only: kept per process.
+    link = reference.cached(
+        f"terminal-outlet:{terminal.pk}",
+        lambda: OutletTerminal.objects.select_related("outlet__retailer").filter(terminal=terminal).first(),
+    )
     if link is None or not link.outlet.active or not link.outlet.retailer.active:
         raise NotAtAnOutlet()
     return Seller(outlet=link.outlet, terminal=terminal)
@@ -112,10 +117,13 @@ def float_balance(retailer: Retailer) -> int:
 
 
 def commission_rate_bp(*, retailer: Retailer, brand: Brand, product: Product | None = None) -> int:
-    rates = CommissionRate.objects.filter(retailer=retailer, brand=brand).filter(
-        Q(product__isnull=True) | Q(product=product) if product is not None else Q(product__isnull=True)
+    """The retailer's commission on this brand (and product, where it has its own), kept per process."""
+    by_product: dict[int | None, int] = reference.cached(
+        f"commission:{retailer.pk}:{brand.pk}",
+        lambda: {
+            rate.product_id: rate.rate_bp for rate in CommissionRate.objects.filter(retailer=retailer, brand=brand)
+        },
     )
-    by_product = {rate.product_id: rate.rate_bp for rate in rates}
     if product is not None and product.pk in by_product:
         return by_product[product.pk]
     return by_product.get(None, 0)
@@ -159,8 +167,7 @@ def top_up_float(*, retailer: Retailer, amount: int, reference: str = "", user: 
 
 
 def make_cashier(*, user: User, outlet: Outlet) -> Cashier:
-    group, _ = Group.objects.get_or_create(name=CASHIER_GROUP)
-    user.groups.add(group)
+    staff.grant_role(user=user, role=RETAIL_CASHIER)
     cashier, _ = Cashier.objects.update_or_create(user=user, defaults={"outlet": outlet, "active": True})
     return cashier
 
@@ -187,10 +194,8 @@ def quote_sale(*, seller: Seller, line: Line, product: Product, topup_amount: in
 
 
 def _number() -> str:
-    while True:
-        number = f"PS-{readable_code(8)}"
-        if not Sale.objects.filter(number=number).exists():
-            return number
+    # No look-up first: the unique constraint refuses the one-in-a-trillion clash.
+    return f"PS-{readable_code(8)}"
 
 
 def sell(
@@ -200,12 +205,8 @@ def sell(
     priced = quote_sale(seller=seller, line=line, product=product, topup_amount=topup_amount)
     try:
         order = orders.place_order(
+            quote=priced.quote,
             customer=None,
-            line=line,
-            product=product,
-            method=PaymentMethod.RETAILER_FLOAT,
-            channel=Channel.POS,
-            topup_amount=topup_amount,
             language=language,
             funding=Funding(account=float_account(seller.retailer), commission_amount=priced.commission_amount),
         )
@@ -226,6 +227,8 @@ def sell(
         currency=order.currency,
         created_at=order.created_at,
     )
+    if order.fulfilment is not None:
+        sale.float_balance_after = order.fulfilment.balances_after.get(float_account(seller.retailer).id)
     seller.record_audit(
         action="retail.sale", target=f"line:{line.pk}", details={"sale": sale.number, "amount": sale.amount}
     )

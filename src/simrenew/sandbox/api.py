@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from simrenew.kit import clock
+from simrenew.kit import clock, parse
 from simrenew.sandbox import hal, service
 from simrenew.sandbox.models import SandboxCustomer, SandboxIdempotencyKey, SandboxPayment
 from simrenew.sandbox.service import ApiError
@@ -120,7 +120,17 @@ def _body(request: HttpRequest) -> dict[str, Any]:
         raise ApiError(400, "The request body is not valid JSON") from None
     if not isinstance(data, dict):
         raise ApiError(400, "The request body must be a JSON object")
+    if parse.has_unstorable_text(data):
+        raise ApiError(400, "The request body contains a null character or an unpaired surrogate")
     return data
+
+
+def _limit(request: HttpRequest) -> int:
+    """The `limit` query parameter: ASCII digits from 1 to MAX_LIMIT, 50 when absent."""
+    limit = parse.whole_number_or_none(request.GET.get("limit") or "50", minimum=1, maximum=MAX_LIMIT)
+    if limit is None:
+        raise ApiError(400, f"The limit must be a number between 1 and {MAX_LIMIT}", field="limit")
+    return limit
 
 
 # --- Payments
@@ -129,10 +139,7 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 def list_payments(request: HttpRequest) -> Result:
     """Newest first, with Mollie's cursor: `from` names the first payment of the page."""
     service.expire_overdue()
-    raw_limit = request.GET.get("limit") or "50"
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        raise ApiError(400, f"The limit must be a number between 1 and {MAX_LIMIT}", field="limit")
-    limit = int(raw_limit)
+    limit = _limit(request)
     page = SandboxPayment.objects.order_by("-pk")
     start = request.GET.get("from") or ""
     previous_id = None
@@ -235,10 +242,8 @@ def revoke_mandate(request: HttpRequest, customer_id: str, mandate_id: str) -> R
 def list_customer_payments(request: HttpRequest, customer_id: str) -> Result:
     """The customer's payments, newest first (one page of up to `limit`)."""
     service.get_customer(customer_id)
-    raw_limit = request.GET.get("limit") or "50"
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        raise ApiError(400, f"The limit must be a number between 1 and {MAX_LIMIT}", field="limit")
-    items = SandboxPayment.objects.filter(customer_id=customer_id).order_by("-pk")[: int(raw_limit)]
+    limit = _limit(request)
+    items = SandboxPayment.objects.filter(customer_id=customer_id).order_by("-pk")[:limit]
     embedded = [hal.payment_json(request, payment) for payment in items]
     links = {"self": hal.link(hal.url(request, "api_customer_payments", customer_id)), "previous": None, "next": None}
     return 200, hal.list_json("payments", embedded, links, "list-customer-payments")

@@ -86,7 +86,7 @@ MANDATE_DETAILS: dict[str, dict[str, str]] = {
     "paypal": {"consumerName": "T. TEST", "consumerAccount": "test@example.com"},
 }
 MAX_METADATA_BYTES = 1024
-AMOUNT_VALUE = re.compile(r"^\d{1,10}\.\d{2}$")
+AMOUNT_VALUE = re.compile(r"^[0-9]{1,10}\.[0-9]{2}$")  # not \d: Decimal() reads Arabic-Indic digits too
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 CUSTOMER_ID = re.compile(r"^cst_\w+$", re.ASCII)
 MANDATE_ID = re.compile(r"^mdt_\w+$", re.ASCII)

@@ -8,8 +8,11 @@ without a cached balance (money we hold goes negative, see ledger.models).
 from django.conf import settings
 from django.db import models
 
-ASSISTANT_GROUP = "Shop assistant"
-MANAGER_GROUP = "Shop manager"
+from simrenew.staff.roles import SHOP_ASSISTANT, SHOP_MANAGER
+
+# The staff roles' groups (simrenew.staff.roles defines them with their permissions).
+ASSISTANT_GROUP = SHOP_ASSISTANT.group
+MANAGER_GROUP = SHOP_MANAGER.group
 
 
 class Shop(models.Model):

@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
 from simrenew.audit import service as audit
@@ -28,29 +27,14 @@ from simrenew.orders.postings import Funding
 from simrenew.orders.quotes import Quote, quote_order
 from simrenew.payments.terminal import CardDeclined, PaymentTerminal
 from simrenew.shops.errors import NotPaidAtCounter, ShopClosed
-from simrenew.shops.models import ASSISTANT_GROUP, MANAGER_GROUP, Shop, ShopSale, StaffProfile
+from simrenew.shops.models import Shop, ShopSale, StaffProfile
+from simrenew.staff import service as staff
+from simrenew.staff.queries import roles_of
+from simrenew.staff.roles import SHOP_ASSISTANT, SHOP_MANAGER
 
 ASSISTANT = "assistant"
 MANAGER = "manager"
-GROUP_PERMISSIONS = {
-    ASSISTANT_GROUP: ["shops.use_shop_desk"],
-    MANAGER_GROUP: ["shops.use_shop_desk", "shops.view_all_tills", "shops.view_shop_audit_log"],
-}
 COUNTER_METHODS = {PaymentMethod.CASH, PaymentMethod.TERMINAL_CARD}
-
-
-def ensure_groups() -> dict[str, Group]:
-    """The two staff groups with their permissions (idempotent; also run after every migrate)."""
-    groups = {}
-    for name, codenames in GROUP_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        permissions = [
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in (perm.split(".") for perm in codenames)
-        ]
-        group.permissions.set(permissions)
-        groups[name] = group
-    return groups
 
 
 def till_account(shop: Shop) -> Account:
@@ -69,11 +53,11 @@ def create_shop(*, code: str, name: str, city: str = "", address: str = "") -> S
 
 
 def add_staff(*, shop: Shop, email: str, password: str, role: str, full_name: str = "") -> User:
-    """A staff login for one shop, in the assistant or manager group. Its own account: a customer's
-    login never becomes a staff login (an existing customer e-mail is refused)."""
+    """A staff login for one shop, with the shop assistant or shop manager role (its other roles
+    stay). Its own account: a customer's login never becomes a staff login (an existing customer
+    e-mail is refused)."""
     if role not in (ASSISTANT, MANAGER):
         raise ValueError(f"role must be {ASSISTANT} or {MANAGER}")
-    groups = ensure_groups()
     email = email.strip().lower()
     user = User.objects.filter(email=email).first()
     if user is None:
@@ -81,8 +65,8 @@ def add_staff(*, shop: Shop, email: str, password: str, role: str, full_name: st
     elif not StaffProfile.objects.filter(user=user).exists():
         raise ValueError(f"{email} is a customer account; staff accounts are separate")
     StaffProfile.objects.update_or_create(user=user, defaults={"shop": shop, "active": True})
-    user.groups.remove(*groups.values())
-    user.groups.add(groups[MANAGER_GROUP if role == MANAGER else ASSISTANT_GROUP])
+    others = [each for each in roles_of(user) if each not in (SHOP_ASSISTANT, SHOP_MANAGER)]
+    staff.set_roles(user=user, roles=[*others, SHOP_MANAGER if role == MANAGER else SHOP_ASSISTANT])
     return user
 
 
@@ -160,24 +144,22 @@ def sell(
     language: str = "en",
     ip_address: str | None = None,
     card: CardPayment | None = None,
+    quote: Quote | None = None,
 ) -> ShopSale:
     """Renew or top up at the counter, paid in cash (to the till) or by card (already charged on the
-    terminal: `card`). Fulfilled at once. The caller owns the transaction."""
+    terminal: `card`, for `quote`'s total). Fulfilled at once, at the price of `quote` (the one shown
+    or charged; QuoteChanged if it no longer holds), or of a quote made now. The caller owns the
+    transaction."""
     if not shop.active:
         raise ShopClosed()
     if method not in COUNTER_METHODS or (method == PaymentMethod.TERMINAL_CARD) != (card is not None):
         raise NotPaidAtCounter()
     account = till_account(shop) if method == PaymentMethod.CASH else card_account(shop)
-    order = orders.place_order(
-        customer=None,
-        line=line,
-        product=product,
-        method=method,
-        channel=Channel.SHOP,
-        topup_amount=topup_amount,
-        language=language,
-        funding=Funding(account=account),
-    )
+    if quote is None:
+        quote = quote_at_counter(line=line, product=product, method=method, topup_amount=topup_amount)
+    elif quote.method != method or quote.line.pk != line.pk or quote.product.pk != product.pk:
+        raise ValueError("the quote is for another sale")
+    order = orders.place_order(quote=quote, customer=None, language=language, funding=Funding(account=account))
     sale = ShopSale.objects.create(
         shop=shop,
         staff=staff,
@@ -245,6 +227,7 @@ def sell_by_card(
                 language=language,
                 ip_address=ip_address,
                 card=CardPayment(reference, result.authorisation_code, result.card_label),
+                quote=quote,
             )
     except DomainError:
         terminal.void(reference=reference)

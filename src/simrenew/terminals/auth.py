@@ -15,19 +15,23 @@ wrongly signed (tampered), stale (X-Timestamp more than TERMINAL_MAX_SKEW_SECOND
 accepted request is stored at once (a unique constraint), before the operation runs.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.http import HttpRequest
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 from ninja.security import APIKeyHeader
 
 from simrenew.audit import service as audit
 from simrenew.kit import clock
 from simrenew.kit.codes import constant_time_equal
-from simrenew.terminals import service, signing
+from simrenew.kit.parse import is_ascii_digits
+from simrenew.reference import cache as reference
+from simrenew.terminals import service, signing, sql
 from simrenew.terminals.errors import TerminalAuthRefused
-from simrenew.terminals.models import Terminal, UsedNonce
+from simrenew.terminals.models import Terminal
 
 
 class TerminalSignature(APIKeyHeader):
@@ -67,7 +71,8 @@ def authenticate_request(request: HttpRequest, *, kinds: set[str]) -> Terminal:
     sent = (headers.get("X-Signature") or "").strip().lower()
     if not (key_id and stamp and nonce and sent):
         raise _refuse(request, key_id, "missing_headers")
-    terminal = Terminal.objects.filter(key_id=key_id).first()
+    # Terminals change in the back office only (a new one, a revoked one): kept per process.
+    terminal = reference.cached(f"terminal:{key_id}", lambda: Terminal.objects.filter(key_id=key_id).first())
     if terminal is None:
         raise _refuse(request, key_id, "unknown_terminal")
     if not terminal.active:
@@ -75,7 +80,7 @@ def authenticate_request(request: HttpRequest, *, kinds: set[str]) -> Terminal:
     if kinds and terminal.kind not in kinds:
         raise _refuse(request, key_id, "wrong_terminal_kind")
     if (
-        not stamp.isdigit()
+        not is_ascii_digits(stamp)  # not str.isdigit(): '²' (a Latin-1 header byte) would crash int()
         or len(stamp) > 12
         or abs(clock.now().timestamp() - int(stamp)) > settings.TERMINAL_MAX_SKEW_SECONDS
     ):
@@ -93,12 +98,74 @@ def authenticate_request(request: HttpRequest, *, kinds: set[str]) -> Terminal:
     )
     if not constant_time_equal(expected, sent):
         raise _refuse(request, key_id, "bad_signature")
-    try:
-        with transaction.atomic():
-            UsedNonce.objects.create(terminal=terminal, nonce=nonce, created_at=clock.now())
-    except IntegrityError:
-        raise _refuse(request, key_id, "replayed") from None
+    pending = PendingNonce(terminal_id=terminal.pk, key_id=key_id, nonce=nonce)
+    if request.method not in SAFE_METHODS and request.headers.get("Idempotency-Key"):
+        # A call that takes money records its nonce in its own transaction (one commit per sale):
+        # respond_once does, before anything else; a call that ends before it is recorded at once
+        # after (RecordPendingNonce), so a nonce is never used twice either way.
+        request.pending_terminal_nonce = pending  # type: ignore[attr-defined]
+    elif not pending.record():
+        raise _refuse(request, key_id, "replayed")
     return terminal
+
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass
+class PendingNonce:
+    """An authenticated request's nonce, not yet recorded."""
+
+    terminal_id: int
+    key_id: str
+    nonce: str
+    recorded: bool = False  # in the current transaction
+    committed: bool = False  # and that transaction committed (a rollback takes the record back)
+
+    def record(self) -> bool:
+        """Record it in the current transaction (or autocommit); False if the terminal used it before."""
+        if self.recorded:
+            return True
+        self.recorded = sql.use_nonce(terminal_id=self.terminal_id, nonce=self.nonce, created_at=clock.now())
+        if self.recorded:
+            transaction.on_commit(self._committed)  # at once in autocommit
+        return self.recorded
+
+    def _committed(self) -> None:
+        self.committed = True
+
+
+class NonceReplayed(Exception):
+    """A deferred nonce turned out to be used: the call's transaction is rolled back, then refused."""
+
+
+def record_pending_nonce(request: HttpRequest) -> None:
+    """Inside the call's transaction: record the request's deferred nonce, or raise NonceReplayed."""
+    pending: PendingNonce | None = getattr(request, "pending_terminal_nonce", None)
+    if pending is not None and not pending.record():
+        raise NonceReplayed()
+
+
+def refuse_replayed(request: HttpRequest) -> TerminalAuthRefused:
+    pending: PendingNonce | None = getattr(request, "pending_terminal_nonce", None)
+    return _refuse(request, pending.key_id if pending else "", "replayed")
+
+
+class RecordPendingNonce:
+    """Middleware: a signed mutating call whose nonce was not committed with its work (it never
+    reached respond_once, or its transaction was rolled back: a refused sale) still uses it up."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        pending: PendingNonce | None = getattr(request, "pending_terminal_nonce", None)
+        if pending is not None and not pending.committed:
+            pending.recorded = False
+            if not pending.record():
+                _refuse(request, pending.key_id, "replayed")  # audited; what it asked for changed nothing
+        return response
 
 
 def terminal_of(request: HttpRequest) -> Terminal:

@@ -19,3 +19,18 @@ class IdempotencyKeyMissing(DomainError):
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
     default_message = _("This Idempotency-Key was already used for another request. Use a new key.")
+
+
+class FormKeyMissing(DomainError):
+    code = "form_key_missing"
+    default_message = _("This page is out of date. Go back, check the details and confirm again.")
+
+
+class FormKeyReused(Conflict):
+    code = "form_key_reused"
+    default_message = _("This form was already sent with other details. Go back and start again.")
+
+
+class StillInProgress(Conflict):
+    code = "still_in_progress"
+    default_message = _("This payment is still being processed. Wait a moment, then check it before trying again.")

@@ -1,5 +1,6 @@
 """Terminals that call our APIs on their own (retail POS, kiosks, the SMS gateway), their used
-request nonces, and the stored answers to their idempotent calls."""
+request nonces, and the stored answers to idempotent calls (theirs, and forms on the staff and
+kiosk pages)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -42,16 +43,23 @@ class UsedNonce(models.Model):
 
 
 class IdempotentCall(models.Model):
-    """The answer to a mutating call, kept so that a replay with the same Idempotency-Key gets the
-    identical answer. The body is sealed: it may hold an e-voucher PIN, which is never stored in clear."""
+    """The answer to a mutating call or a submitted form, kept so that a replay with the same key gets
+    the first answer (terminals.idempotency). The body is sealed: it may hold an e-voucher PIN, which
+    is never stored in clear."""
 
-    terminal = models.ForeignKey(Terminal, on_delete=models.CASCADE, related_name="+")
+    # Whose keys these are, so that two callers never share one: `terminal:<id>` for an API caller,
+    # `user:<id>` for a staff page, `kiosk-device:<id>` for a kiosk screen.
+    scope = models.CharField(max_length=64)
+    # The API caller, for terminal keys (empty for pages).
+    terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)
-    # sha256 of method, path and body: the same key with another request is refused (409).
+    # sha256 of what was asked (method, path and body; a form's fields): the same key with another
+    # request is refused.
     request_hash = models.CharField(max_length=64)
+    # PENDING (0) while work that runs outside the key's transaction (a card charge) is under way.
     status_code = models.PositiveSmallIntegerField()
     body_sealed = models.TextField()
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["terminal", "key"], name="uniq_terminal_idempotency_key")]
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="uniq_idempotency_scope_key")]

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 
 from simrenew.kit import clock
 from simrenew.kit.codes import readable_code
+from simrenew.reference import cache as reference
 from simrenew.terminals import sealing
 from simrenew.terminals.models import IdempotentCall, Terminal, UsedNonce
 
@@ -52,6 +53,7 @@ def reseal_all() -> int:
     for terminal in Terminal.objects.only("id", "secret_sealed").iterator():
         Terminal.objects.filter(pk=terminal.pk).update(secret_sealed=sealing.reseal(terminal.secret_sealed))
         count += 1
+    reference.bump()  # processes keep sealed secrets: they reload the resealed ones
     return count
 
 

@@ -2,7 +2,8 @@
 
 form = RedeemVoucherForm(request.POST or None)            # or ask_number=True for someone else's line
 if request.method == "POST" and form.is_valid():
-    redemption = form.redeem(line=line, channel="portal", source=f"ip:{ip}")   # outside a transaction
+    # outside a transaction: a wrong PIN stays counted
+    redemption = form.redeem(line=line, channel="portal", guesser=Guesser(account=customer.pk, address=ip))
     if redemption is not None:
         ...  # redemption.order is fulfilled; redemption.order.receipt exists
 # otherwise the form carries the reason next to the field
@@ -18,7 +19,7 @@ from simrenew.kit.errors import DomainError
 from simrenew.lines.models import Line
 from simrenew.lines.queries import line_by_number
 from simrenew.vouchers import service
-from simrenew.vouchers.service import Redemption
+from simrenew.vouchers.service import Guesser, Redemption
 
 
 class RedeemVoucherForm(forms.Form):
@@ -46,7 +47,7 @@ class RedeemVoucherForm(forms.Form):
             raise forms.ValidationError(str(error)) from error
 
     def redeem(
-        self, *, channel: str, source: str, line: Line | None = None, customer: User | None = None
+        self, *, channel: str, guesser: Guesser, line: Line | None = None, customer: User | None = None
     ) -> Redemption | None:
         """Redeem after is_valid(); the reason goes on the form when refused. Call it outside a
         transaction so that a wrong PIN stays counted by the throttle."""
@@ -55,7 +56,7 @@ class RedeemVoucherForm(forms.Form):
             raise ValueError("give the line, or build the form with ask_number=True")
         try:
             return service.redeem(
-                code=self.cleaned_data["code"], line=target, channel=channel, source=source, customer=customer
+                code=self.cleaned_data["code"], line=target, channel=channel, guesser=guesser, customer=customer
             )
         except DomainError as error:
             self.add_error("code", str(error))

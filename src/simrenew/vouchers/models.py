@@ -73,7 +73,8 @@ class Voucher(models.Model):
 
 
 class RedemptionAttempt(models.Model):
-    """A refused guess, counted per line and per source for the throttle."""
+    """A refused guess, kept for fraud review: which line it aimed at and who typed it (the guesser,
+    e.g. `account:42 address:192.0.2.1`). The throttle itself counts in throttles.Counter, per guesser."""
 
     line = models.ForeignKey("lines.Line", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     source = models.CharField(max_length=80)

@@ -14,13 +14,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from simrenew.brands.models import Brand, PaymentMethod
 from simrenew.catalog import queries as catalog
 from simrenew.customers.models import User
-from simrenew.kit import clock
+from simrenew.kit import clock, parse
 from simrenew.kit.codes import keyed_hash, readable_code
-from simrenew.kit.errors import TooManyAttempts
+from simrenew.kit.errors import DomainError
 from simrenew.kit.phone import luhn_check_digit, luhn_valid
 from simrenew.ledger import service as ledger
 from simrenew.ledger.models import Account, AccountKind, Journal
@@ -28,6 +29,9 @@ from simrenew.lines.models import Line
 from simrenew.orders import service as orders
 from simrenew.orders.models import Channel, Order
 from simrenew.orders.postings import Funding
+from simrenew.orders.quotes import quote_order
+from simrenew.throttles import service as throttles
+from simrenew.throttles.service import Budget, Rule
 from simrenew.vouchers.errors import (
     CardNotSellable,
     PinAlreadyRedeemed,
@@ -62,12 +66,10 @@ def new_pin(digits: int | None = None) -> str:
 
 
 def normalize_pin(raw: str) -> str:
-    """The PIN's digits, typed with or without spaces or dashes; PinMistyped if it cannot be a PIN."""
-    text = (raw or "").strip()
-    digits = "".join(char for char in text if char.isdigit())
-    if len(text) > 40 or any(not (c.isdigit() or c in " -.") for c in text):
-        raise PinMistyped()
-    if not 13 <= len(digits) <= 15 or not luhn_valid(digits):
+    """The PIN's ASCII digits, typed with or without spaces, dots or dashes; PinMistyped if it
+    cannot be a PIN (too short or long, a failed check digit, a letter or another script's digit)."""
+    digits = parse.digits(raw, separators=" -.", min_length=13, max_length=15, error=PinMistyped)
+    if not luhn_valid(digits):
         raise PinMistyped()
     return digits
 
@@ -214,12 +216,67 @@ def void_sold(*, voucher_id: int) -> Voucher:
 # --- Redemption
 
 
-def _throttle(*, line: Line, source: str) -> None:
-    since = clock.now() - timedelta(minutes=settings.VOUCHER_FAILURE_WINDOW_MINUTES)
-    recent = RedemptionAttempt.objects.filter(created_at__gte=since)
-    limit = settings.VOUCHER_MAX_FAILURES
-    if recent.filter(line=line).count() >= limit or recent.filter(source=source).count() >= limit:
-        raise TooManyAttempts()
+@dataclass(frozen=True)
+class Guesser:
+    """Who types a PIN. Wrong PINs are counted for each part given, never for the line being
+    topped up: nobody can lock a line's owner out by guessing at their number."""
+
+    account: int | None = None  # a portal customer
+    visit: str = ""  # one customer's visit at a kiosk screen (it changes at the start screen)
+    device: str = ""  # a kiosk screen or a kiosk with its own UI, shared by its customers
+    address: str = ""  # the client's network address (web)
+    phone: str = ""  # the phone that sent `TOPUP <PIN>`
+
+    def budgets(self) -> list[Budget]:
+        """Its budgets, the most personal first (the one a refusal names)."""
+        rules = _pin_rules()
+        parts = [
+            ("account", str(self.account or "")),
+            ("visit", self.visit),
+            ("phone", self.phone),
+            ("device", self.device),
+            ("address", throttles.network_of(self.address)),
+        ]
+        return [rules[kind].of(actor) for kind, actor in parts if actor]
+
+    def __str__(self) -> str:
+        """For the record of refused guesses, e.g. `account:42 address:192.0.2.1`."""
+        parts = [
+            ("account", str(self.account or "")),
+            ("visit", self.visit),
+            ("device", self.device),
+            ("address", self.address),
+            ("phone", self.phone),
+        ]
+        return " ".join(f"{kind}:{value}" for kind, value in parts if value)
+
+
+def _pin_rules() -> dict[str, Rule]:
+    window = timedelta(minutes=settings.VOUCHER_FAILURE_WINDOW_MINUTES)
+    personal, shared = settings.VOUCHER_MAX_FAILURES, settings.VOUCHER_MAX_FAILURES_SHARED
+    return {
+        "account": Rule(
+            "voucher-pin:account", personal, window, _("Too many wrong PINs from your account. Try again at %(until)s.")
+        ),
+        "visit": Rule(
+            "voucher-pin:visit",
+            personal,
+            window,
+            _("Too many wrong PINs at this kiosk screen. Try again at %(until)s."),
+        ),
+        "phone": Rule(
+            "voucher-pin:phone", personal, window, _("Too many wrong PINs from this phone. Try again at %(until)s.")
+        ),
+        "device": Rule(
+            "voucher-pin:device", shared, window, _("Too many wrong PINs at this kiosk. Try again at %(until)s.")
+        ),
+        "address": Rule(
+            "voucher-pin:address",
+            shared,
+            window,
+            _("Too many wrong PINs from your network connection. Try again at %(until)s."),
+        ),
+    }
 
 
 def _refusal_for(voucher: Voucher, now: datetime) -> Exception | None:
@@ -260,39 +317,54 @@ def _redeem(*, digits: str, line: Line, channel: str, customer: User | None = No
     product = catalog.topup_product_for(line.brand)
     if product is None:
         raise VoucherValueNotOffered()
-    order = orders.place_order(
-        customer=customer,
+    quote = quote_order(
         line=line,
         product=product,
         method=PaymentMethod.VOUCHER,
         channel=Channel.VOUCHER,
         topup_amount=voucher.value_amount,
-        funding=Funding(account=liability_account(voucher.brand)),
+        customer_id=customer.pk if customer else None,
+    )
+    order = orders.place_order(
+        quote=quote, customer=customer, funding=Funding(account=liability_account(voucher.brand))
     )
     Voucher.objects.filter(pk=voucher.pk).update(redeemed_order=order)
     voucher.refresh_from_db()
     return Redemption(voucher, order)
 
 
-def redeem(*, code: str, line: Line, channel: str, source: str, customer: User | None = None) -> Redemption:
+def redeem(*, code: str, line: Line, channel: str, guesser: Guesser, customer: User | None = None) -> Redemption:
     """Top up `line` with the value of the PIN `code`, exactly once.
 
-    `channel` says where (portal, kiosk, sms); `source` who asks, for the throttle (e.g. `ip:…`,
-    `kiosk:T-…`, `sms:+32…`): after VOUCHER_MAX_FAILURES wrong PINs within
-    VOUCHER_FAILURE_WINDOW_MINUTES for the line or for the source, TooManyAttempts.
+    `channel` says where (portal, kiosk, sms); `guesser` who types the PIN. Each of the guesser's
+    budgets allows VOUCHER_MAX_FAILURES wrong PINs (VOUCHER_MAX_FAILURES_SHARED for a kiosk or a
+    network address, which several people share) per VOUCHER_FAILURE_WINDOW_MINUTES; past it,
+    Throttled says who is limited and until when, and even the right PIN is refused (guessing gets
+    no signal). The line is never limited.
 
-    A wrong PIN raises PinMistyped or WrongPin after recording the attempt in the caller's
-    transaction: call this outside a transaction, or catch the DomainError inside yours, or the
-    attempt is rolled back with it. The redemption itself runs in a savepoint, so a refusal
-    (e.g. a terminated line) leaves the PIN as it was.
+    A try is counted before it is made and given back when the PIN turns out right, so concurrent
+    guesses never exceed the budget. Call this outside a transaction: the count commits on its own
+    (inside yours, it would be rolled back with a refusal). The redemption itself runs in a
+    savepoint, so a refusal (e.g. a terminated line) leaves the PIN as it was.
     """
-    _throttle(line=line, source=source)
+    budgets = guesser.budgets()
+    if not budgets:
+        raise ValueError("say who types the PIN: a redemption with no guesser could not be throttled")
+    with transaction.atomic():
+        throttles.take(*budgets)
     try:
         with transaction.atomic():
-            return _redeem(digits=normalize_pin(code), line=line, channel=channel, customer=customer)
+            redemption = _redeem(digits=normalize_pin(code), line=line, channel=channel, customer=customer)
+            throttles.give_back(*budgets)
+            return redemption
     except (PinMistyped, WrongPin):
         with transaction.atomic():
-            RedemptionAttempt.objects.create(line=line, source=source[:80], created_at=clock.now())
+            RedemptionAttempt.objects.create(line=line, source=str(guesser)[:80], created_at=clock.now())
+        raise
+    except DomainError:
+        # A right PIN refused for another reason (used, expired, another brand, the line): no guess spent.
+        with transaction.atomic():
+            throttles.give_back(*budgets)
         raise
 
 

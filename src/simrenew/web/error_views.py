@@ -10,6 +10,7 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csp import get_nonce
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -66,5 +67,7 @@ def _unavailable_page(request: HttpRequest, *, language: str) -> HttpResponse:
         "message": UNAVAILABLE,
         "try_again": TRY_AGAIN,
         "path": request.get_full_path(),
+        # The page's <style> needs the request's CSP nonce, which no context processor adds here.
+        "csp_nonce": nonce if (nonce := get_nonce(request)) is not None else "",
     }
     return HttpResponse(render_to_string("common/unavailable.html", context), status=503)

@@ -1,8 +1,7 @@
-"""Back office (staff only): promotions with their redemptions and cost; activate, pause or end them.
-Creating and editing is in the admin (/admin/promotions/promotion/)."""
+"""Back office: promotions with their redemptions and cost (promotions.view_promotion); activate, pause
+or end them (promotions.manage_promotion). Creating and editing is in the admin (/admin/promotions/promotion/)."""
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,9 +11,11 @@ from django.views.decorators.http import require_POST
 from simrenew.kit.errors import DomainError
 from simrenew.promotions import queries, service
 from simrenew.promotions.models import Promotion, PromotionStatus
+from simrenew.staff.permissions import MANAGE_PROMOTION, VIEW_PROMOTION
+from simrenew.web.staff.access import staff_view
 
 
-@staff_member_required
+@staff_view(VIEW_PROMOTION)
 def promotions(request: HttpRequest) -> HttpResponse:
     reports = queries.report(list(Promotion.objects.select_related("brand").order_by("-starts_at", "code")))
     totals = {
@@ -24,7 +25,7 @@ def promotions(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/promotions.html", {"reports": reports, "totals": totals})
 
 
-@staff_member_required
+@staff_view(VIEW_PROMOTION)
 def promotion_detail(request: HttpRequest, promotion_id: int) -> HttpResponse:
     promotion = Promotion.objects.select_related("brand").filter(pk=promotion_id).first()
     if promotion is None:
@@ -37,7 +38,7 @@ def promotion_detail(request: HttpRequest, promotion_id: int) -> HttpResponse:
     )
 
 
-@staff_member_required
+@staff_view(MANAGE_PROMOTION)
 @require_POST
 def promotion_status(request: HttpRequest, promotion_id: int) -> HttpResponse:
     promotion = Promotion.objects.filter(pk=promotion_id).first()

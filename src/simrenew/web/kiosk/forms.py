@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from simrenew.web.portal.forms import MsisdnField
+from simrenew.web.portal.forms import MsisdnField, ascii_digits
 
 
 def keypad_attrs(**extra: str) -> dict[str, str]:
@@ -28,10 +28,7 @@ class CodeForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        code = "".join(self.cleaned_data["code"].split())
-        if not code.isdigit():
-            raise forms.ValidationError(_("The code has 6 digits."))
-        return code
+        return ascii_digits(self.cleaned_data["code"], length=6, message=_("The code has 6 digits."))
 
 
 class VoucherForm(forms.Form):
@@ -43,7 +40,21 @@ class VoucherForm(forms.Form):
     )
 
     def clean_pin(self) -> str:
-        pin = "".join(self.cleaned_data["pin"].split())
-        if not pin.isdigit():
-            raise forms.ValidationError(_("A voucher code has only digits."))
-        return pin
+        return ascii_digits(self.cleaned_data["pin"], length=(13, 15), message=_("A voucher code has only digits."))
+
+
+class EnrolForm(forms.Form):
+    # Typed once by the installer, on the screen's own keyboard (letters and digits).
+    code = forms.CharField(
+        label=_("Enrolment code"),
+        max_length=20,
+        help_text=_("Issued in the back office under Kiosks. A code works once, for one screen, for a few minutes."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "spellcheck": "false",
+                "aria-describedby": "code-help",
+            }
+        ),
+    )

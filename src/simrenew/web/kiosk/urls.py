@@ -1,10 +1,11 @@
 from django.urls import path
 
-from simrenew.web.kiosk import views
+from simrenew.web.kiosk import enrolment, views
 
 app_name = "kiosk"
 urlpatterns = [
     path("<slug:kiosk>/", views.start, name="start"),
+    path("<slug:kiosk>/enrol/", enrolment.enrol, name="enrol"),
     path("<slug:kiosk>/number/<str:action>/", views.number, name="number"),
     path("<slug:kiosk>/balance/<str:token>/code/", views.balance_code, name="balance_code"),
     path("<slug:kiosk>/balance/<str:token>/", views.balance, name="balance"),

@@ -4,8 +4,12 @@ or a renewal paid by card or cash, voucher redemption, and a receipt for the kio
 A kiosk is shared by strangers: no screen shows more than a masked number, the line travels
 between screens as a short-lived signed reference, and after an idle minute the kiosk goes back
 to its start screen, which credits any cash a walked-away customer inserted.
+
+Every page opens only on an enrolled screen of its kiosk (web.kiosk.enrolment); every form that
+takes money carries a one-time form key (terminals.idempotency), so it takes the money once.
 """
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -25,19 +29,24 @@ from simrenew.kiosks import queries as kiosk_queries
 from simrenew.kiosks import service as kiosks
 from simrenew.kiosks.errors import CodeExpired
 from simrenew.kiosks.models import CashSession, Kiosk, Purpose, SessionStatus
+from simrenew.kit import parse
 from simrenew.kit.codes import constant_time_equal
 from simrenew.kit.errors import DomainError
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import Line
-from simrenew.orders.models import Channel
+from simrenew.orders.models import Channel, Order
 from simrenew.orders.quotes import quote_order
 from simrenew.payments import cash_acceptor, terminal
+from simrenew.terminals.idempotency import Done, new_form_key, submit_once
+from simrenew.web.kiosk.enrolment import enrolled_screen, screen
 from simrenew.web.kiosk.forms import CodeForm, NumberForm, VoucherForm
 
 ACTIONS = ("balance", "topup", "renew", "voucher")
 LINE_REF_SALT = "kiosk-line"
 LINE_REF_MAX_AGE = 15 * 60  # seconds a number typed at the kiosk stays usable
 DONE_VISIBLE_FOR = 15 * 60
+MAX_AMOUNT = 1_000_000  # cents typed in a form or query: far above any top-up or note, far below an overflow
+VISIT_KEY = "kiosk_visit"  # in the session: one customer's visit, new at each start screen
 
 
 def _kiosk(code: str) -> Kiosk:
@@ -86,13 +95,38 @@ def _error_page(request: HttpRequest, kiosk: Kiosk, error: DomainError | str, st
     return _page(request, kiosk, "kiosk/error.html", {"error": error}, status=status)
 
 
+def _new_visit(request: HttpRequest) -> None:
+    """The start screen is where the next customer begins: their limits (balance-check codes, wrong
+    PINs) are their own, not the previous customer's."""
+    request.session[VISIT_KEY] = secrets.token_urlsafe(12)
+
+
+def _requester(request: HttpRequest) -> kiosks.Requester:
+    """Who asks: this visit at this enrolled screen (for the kiosk's rate limits)."""
+    if not request.session.get(VISIT_KEY):
+        _new_visit(request)
+    return kiosks.Requester(visit=str(request.session[VISIT_KEY]), device=str(screen(request).pk))
+
+
+def _scope(request: HttpRequest) -> str:
+    """Whose form keys: this screen's."""
+    return f"kiosk-screen:{screen(request).pk}"
+
+
+def _done_url(kiosk: Kiosk, order: Order) -> str:
+    url = reverse("kiosk:done", kwargs={"kiosk": kiosk.code, "number": order.number})
+    return f"{url}?code={order.receipt.verification_code}"
+
+
 # --- Start and number entry ----------------------------------------------------------------------
 
 
+@enrolled_screen
 def start(request: HttpRequest, kiosk: str) -> HttpResponse:
     found = _kiosk(kiosk)
     with transaction.atomic():
         kiosks.settle_abandoned(kiosk=found)
+    _new_visit(request)
     return _page(
         request,
         found,
@@ -105,6 +139,7 @@ def start(request: HttpRequest, kiosk: str) -> HttpResponse:
     )
 
 
+@enrolled_screen
 def number(request: HttpRequest, kiosk: str, action: str) -> HttpResponse:
     found = _kiosk(kiosk)
     if action not in ACTIONS:
@@ -115,7 +150,9 @@ def number(request: HttpRequest, kiosk: str, action: str) -> HttpResponse:
             line = line_queries.line_by_number(form.cleaned_data["number"])
             if action == "balance":
                 with transaction.atomic():
-                    check = kiosks.start_balance_check(kiosk=found, line=line, language=_language())
+                    check = kiosks.start_balance_check(
+                        kiosk=found, line=line, language=_language(), requester=_requester(request)
+                    )
                 return redirect("kiosk:balance_code", kiosk=found.code, token=check.token)
         except DomainError as error:
             form.add_error("number", str(error))
@@ -127,6 +164,7 @@ def number(request: HttpRequest, kiosk: str, action: str) -> HttpResponse:
 # --- Balance check -------------------------------------------------------------------------------
 
 
+@enrolled_screen
 def balance_code(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
     found = _kiosk(kiosk)
     form = CodeForm(request.POST or None)
@@ -146,6 +184,7 @@ def balance_code(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
     return _page(request, found, "kiosk/code.html", {"form": form})
 
 
+@enrolled_screen
 def balance(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
     found = _kiosk(kiosk)
     try:
@@ -175,6 +214,7 @@ def _open_cash(request: HttpRequest, found: Kiosk, line: Line, purpose: str, pro
     return redirect("kiosk:cash", kiosk=found.code, token=session.token)
 
 
+@enrolled_screen
 def topup(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
     found = _kiosk(kiosk)
     line = _line_from_ref(found, ref)
@@ -198,6 +238,7 @@ def topup(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
     )
 
 
+@enrolled_screen
 def renew(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
     found = _kiosk(kiosk)
     line = _line_from_ref(found, ref)
@@ -223,6 +264,7 @@ def renew(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
     )
 
 
+@enrolled_screen
 def card(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
     """Pay by card on the kiosk's terminal: a bundle (?product=) or a top-up amount (?amount=)."""
     found = _kiosk(kiosk)
@@ -232,10 +274,11 @@ def card(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
     amount: int | None = None
     product_id, amount_text = str(params.get("product") or ""), str(params.get("amount") or "")
     if product_id:
-        product = catalog.bundles_for(line.brand).filter(pk=int(product_id) if product_id.isdigit() else 0).first()
+        chosen = parse.whole_number_or_none(product_id, minimum=1, maximum=parse.MAX_ID)
+        product = catalog.bundles_for(line.brand).filter(pk=chosen).first() if chosen else None
     else:
         product = catalog.topup_product_for(line.brand)
-        amount = int(amount_text) if amount_text.isdigit() else None
+        amount = parse.whole_number_or_none(amount_text, minimum=1, maximum=MAX_AMOUNT)
     if product is None:
         raise Http404()
     try:
@@ -244,28 +287,23 @@ def card(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
         )
     except DomainError as error:
         return _error_page(request, found, error, status=error.status)
+    page = {"line": line, "line_brand": line.brand, "quote": quote, "ref": ref, "form_key": new_form_key()}
     if request.method == "POST":
-        try:
+
+        def charge() -> Done:
             device = terminal.get_terminal(sandbox_outcome=request.POST.get("outcome", terminal.APPROVE))
             sale = kiosks.sell_by_card(
                 kiosk=found, line=line, product=product, terminal=device, topup_amount=amount, language=_language()
             )
+            return Done(url=_done_url(found, sale.order))
+
+        try:
+            # The card is charged outside any transaction: its form key is claimed first, so a
+            # double tap waits for this charge and shows its receipt instead of charging again.
+            return submit_once(request, scope=_scope(request), run=charge, claim_first=True)
         except DomainError as error:
-            return _page(
-                request,
-                found,
-                "kiosk/card.html",
-                {"line": line, "line_brand": line.brand, "quote": quote, "ref": ref, "error": error},
-                status=error.status,
-            )
-        receipt = sale.order.receipt
-        return redirect(
-            reverse("kiosk:done", kwargs={"kiosk": found.code, "number": sale.order.number})
-            + f"?code={receipt.verification_code}"
-        )
-    return _page(
-        request, found, "kiosk/card.html", {"line": line, "line_brand": line.brand, "quote": quote, "ref": ref}
-    )
+            return _page(request, found, "kiosk/card.html", {**page, "error": error}, status=error.status)
+    return _page(request, found, "kiosk/card.html", page)
 
 
 # --- Cash ----------------------------------------------------------------------------------------
@@ -280,6 +318,23 @@ def _session(found: Kiosk, token: str) -> CashSession:
     return session
 
 
+def _cash_press(request: HttpRequest, found: Kiosk, token: str) -> Done:
+    """A note or coin in, the top-up or bundle bought, or the payment cancelled: in the form key's transaction."""
+    if "insert" in request.POST:
+        acceptor = cash_acceptor.get_acceptor()
+        value = request.POST["insert"]
+        inserted = acceptor.accept(amount=parse.whole_number_or_none(value, minimum=1, maximum=MAX_AMOUNT) or -1)
+        kiosks.insert_cash(kiosk=found, token=token, inserted=inserted)
+    elif "finish" in request.POST:
+        kiosks.settle_cash_session(kiosk=found, token=token)
+        return Done(url=reverse("kiosk:cash_done", kwargs={"kiosk": found.code, "token": token}))
+    elif "cancel" in request.POST:
+        kiosks.cancel_cash_session(kiosk=found, token=token)
+        return Done(url=reverse("kiosk:start", kwargs={"kiosk": found.code}))
+    return Done(url=reverse("kiosk:cash", kwargs={"kiosk": found.code, "token": token}))
+
+
+@enrolled_screen
 def cash(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
     found = _kiosk(kiosk)
     session = _session(found, token)
@@ -290,22 +345,10 @@ def cash(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
     error: DomainError | None = None
     if request.method == "POST":
         try:
-            with transaction.atomic():
-                if "insert" in request.POST:
-                    acceptor = cash_acceptor.get_acceptor()
-                    value = request.POST["insert"]
-                    inserted = acceptor.accept(amount=int(value) if value.isdigit() else -1)
-                    kiosks.insert_cash(kiosk=found, token=token, inserted=inserted)
-                elif "finish" in request.POST:
-                    kiosks.settle_cash_session(kiosk=found, token=token)
-                    return redirect("kiosk:cash_done", kiosk=found.code, token=token)
-                elif "cancel" in request.POST:
-                    kiosks.cancel_cash_session(kiosk=found, token=token)
-                    return redirect("kiosk:start", kiosk=found.code)
+            # Each press of the cash page counts once (a note, or the top-up), however often it is sent.
+            return submit_once(request, scope=_scope(request), run=lambda: _cash_press(request, found, token))
         except DomainError as refused:
             error = refused
-        else:
-            return redirect("kiosk:cash", kiosk=found.code, token=token)
         session = _session(found, token)
     price = None
     if session.purpose == Purpose.BUNDLE and session.product is not None:
@@ -326,11 +369,13 @@ def cash(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
             "excess": excess,
             "denominations": cash_acceptor.get_acceptor().denominations() if cash_acceptor.acceptor_available() else (),
             "error": error,
+            "form_key": new_form_key(),
         },
         status=error.status if error else 200,
     )
 
 
+@enrolled_screen
 def cash_done(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
     found = _kiosk(kiosk)
     session = _session(found, token)
@@ -353,12 +398,14 @@ def _verified_order(found: Kiosk, number: str, code: str) -> Any:
     return sale.order
 
 
+@enrolled_screen
 def done(request: HttpRequest, kiosk: str, number: str) -> HttpResponse:
     found = _kiosk(kiosk)
     order = _verified_order(found, number, request.GET.get("code", ""))
     return _page(request, found, "kiosk/done.html", {"orders": [order], "line_brand": order.line.brand})
 
 
+@enrolled_screen
 def receipt(request: HttpRequest, kiosk: str, number: str) -> HttpResponse:
     found = _kiosk(kiosk)
     order = _verified_order(found, number, request.GET.get("code", ""))
@@ -381,21 +428,27 @@ def receipt(request: HttpRequest, kiosk: str, number: str) -> HttpResponse:
 # --- Vouchers ------------------------------------------------------------------------------------
 
 
+@enrolled_screen
 def voucher(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
     found = _kiosk(kiosk)
     line = _line_from_ref(found, ref)
     form = VoucherForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+
+        def redeem() -> Done:
+            sale = kiosks.redeem_voucher(
+                kiosk=found, line=line, pin=form.cleaned_data["pin"], requester=_requester(request)
+            )
+            return Done(url=_done_url(found, sale.order))
+
         try:
-            sale = kiosks.redeem_voucher(kiosk=found, line=line, pin=form.cleaned_data["pin"])
+            # Redeemed outside any transaction (a wrong PIN must stay counted), so the key is claimed first.
+            return submit_once(request, scope=_scope(request), run=redeem, claim_first=True)
         except DomainError as error:
             form.add_error("pin", str(error))
-        else:
-            receipt = sale.order.receipt
-            return redirect(
-                reverse("kiosk:done", kwargs={"kiosk": found.code, "number": sale.order.number})
-                + f"?code={receipt.verification_code}"
-            )
     return _page(
-        request, found, "kiosk/voucher.html", {"form": form, "line": line, "line_brand": line.brand, "ref": ref}
+        request,
+        found,
+        "kiosk/voucher.html",
+        {"form": form, "line": line, "line_brand": line.brand, "ref": ref, "form_key": new_form_key()},
     )

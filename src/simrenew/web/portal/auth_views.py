@@ -1,9 +1,9 @@
 """Registration, e-mail verification, login/logout and password reset for customers."""
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,20 +18,30 @@ from simrenew.web.portal.forms import LoginForm, RegisterForm
 
 
 def register(request: HttpRequest) -> HttpResponse:
+    """Sign up. A new address and one that already has an account get the same answer (the same
+    redirect, after the same work); only the e-mail that follows differs: a verification link for
+    a new account, "you already have an account" for its owner. So the page tells nobody whether an
+    address has an account, and the new customer logs in once they have their e-mail."""
     if request.user.is_authenticated:
         return redirect("portal:account")
     form = RegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = customers.register(
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password"],
-                language=get_language() or "en",
-            )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! We sent you an e-mail: open the link in it to verify your address."))
-        return redirect("portal:account")
+        try:
+            with transaction.atomic():
+                customers.register(
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    language=get_language() or "en",
+                )
+        except ValidationError as error:  # the password, checked against the address too
+            form.add_error("password", error)
+        else:
+            return redirect("portal:register_sent")
     return render(request, "portal/register.html", {"form": form})
+
+
+def register_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/register_sent.html")
 
 
 def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:

@@ -1,12 +1,16 @@
 """Portal forms. Every field has a label; errors come back in the user's language next to the field."""
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from simrenew.brands.models import PaymentMethod
 from simrenew.customers.models import User
+from simrenew.kit import parse
 from simrenew.kit.errors import DomainError
 from simrenew.kit.phone import normalize_msisdn
 
@@ -37,10 +41,8 @@ class RegisterForm(forms.Form):
     accept_terms = forms.BooleanField(label=_("I accept the terms and the privacy notice"))
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(_("An account with this e-mail address already exists. Log in instead."))
-        return email
+        # Whether the address has an account is not said here (customers.register tells its owner by e-mail).
+        return str(self.cleaned_data["email"]).strip().lower()
 
     def clean(self) -> dict:
         data = super().clean() or {}
@@ -67,6 +69,28 @@ class LoginForm(AuthenticationForm):
     def clean_username(self) -> str:
         # Addresses are stored in lower case at registration; match them (and the lockout key) so.
         return str(self.cleaned_data["username"]).strip().lower()
+
+
+def ascii_digits(typed: str, *, length: int | tuple[int, int], message: Promise | str) -> str:
+    """A code or PIN typed in a form: its digits 0-9 (spaces dropped), or a ValidationError with
+    `message` (also for '²', '①' or another script's digits, which str.isdigit() lets through)."""
+    shortest, longest = (length, length) if isinstance(length, int) else length
+    try:
+        return parse.digits(typed, min_length=shortest, max_length=longest)
+    except DomainError as error:
+        raise forms.ValidationError(str(message)) from error
+
+
+class EuroAmountField(forms.DecimalField):
+    """An amount in euros typed with the digits 0-9 and a decimal point or comma: Decimal() alone
+    would also read '٣' or a fullwidth digit, as another amount than the person sees."""
+
+    ALLOWED = frozenset("0123456789.,")
+
+    def to_python(self, value: object) -> Any:
+        if isinstance(value, str) and value.strip() and not set(value.strip()) <= self.ALLOWED:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class MsisdnField(forms.CharField):
@@ -100,10 +124,7 @@ class CodeForm(forms.Form):
     )
 
     def clean_code(self) -> str:
-        code = "".join(self.cleaned_data["code"].split())
-        if not code.isdigit():
-            raise forms.ValidationError(_("The code has 6 digits."))
-        return code
+        return ascii_digits(self.cleaned_data["code"], length=6, message=_("The code has 6 digits."))
 
 
 class RenewForm(forms.Form):
@@ -137,3 +158,16 @@ class TopupForm(forms.Form):
 class VerifyReceiptForm(forms.Form):
     number = forms.CharField(label=_("Receipt number"), max_length=20)
     code = forms.CharField(label=_("Verification code"), max_length=12)
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        strip=False,
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that my account is deleted for good and cannot be brought back."),
+        required=True,
+        error_messages={"required": _("Tick the box to confirm that you want to delete your account.")},
+    )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simrenew.brands.models import PaymentMethod
 from simrenew.notifications.kinds import SERVICE_KINDS
 from simrenew.notifications.models import NotificationKind
+from simrenew.web.portal.forms import EuroAmountField
 
 # A first payment that saves the means for later charges: methods that can give a mandate.
 MANDATE_METHOD_CHOICES = [
@@ -22,7 +23,7 @@ class SavePaymentMethodForm(forms.Form):
 
 
 class SpendingCapForm(forms.Form):
-    limit = forms.DecimalField(
+    limit = EuroAmountField(
         label=_("Monthly limit for automatic renewals (€)"),
         required=False,
         min_value=Decimal("0"),

@@ -15,15 +15,19 @@ from django.views.decorators.http import require_POST
 from simrenew.catalog import queries as catalog
 from simrenew.catalog.models import Product
 from simrenew.customers.models import User
+from simrenew.kit import parse
 from simrenew.kit.errors import DomainError
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import Line
 from simrenew.notifications import preferences
 from simrenew.orders import service as orders
+from simrenew.orders.models import Channel
+from simrenew.orders.quotes import quote_order
 from simrenew.payments import service as saved_payments
 from simrenew.payments.models import Mandate, MandateStatus
 from simrenew.payments.provider import ProviderError
 from simrenew.renewals import service as renewals
+from simrenew.renewals.models import RenewalAttempt
 from simrenew.web.portal.lifecycle_forms import NotificationSettingsForm, SavePaymentMethodForm, SpendingCapForm
 
 
@@ -75,11 +79,17 @@ def auto_renew(request: HttpRequest, line_id: int) -> HttpResponse:
         "next_renewal_at": renewals.next_renewal_at(line),
         "product": _renewal_product(line),
         "mandate": saved_payments.valid_mandate(customer_id=customer.pk),
-        "attempt": renewals.open_attempt(line),
+        "attempt": _own_attempt(line, customer),
         "cap_form": cap_form,
         "save_form": SavePaymentMethodForm(initial={"method": "bancontact"}),
     }
     return render(request, "portal/auto_renew.html", context)
+
+
+def _own_attempt(line: Line, customer: User) -> RenewalAttempt | None:
+    """The line's renewal under way, if this customer pays it (not one a previous holder's card pays)."""
+    attempt = renewals.open_attempt(line)
+    return attempt if attempt is not None and attempt.customer_id == customer.pk else None
 
 
 def _euros(amount: int | None) -> str | None:
@@ -100,13 +110,14 @@ def save_payment_method(request: HttpRequest, line_id: int) -> HttpResponse:
     try:
         with transaction.atomic():
             renewals.set_auto_renew(line=line, customer=customer, enabled=True)
-            order = orders.place_order(
-                customer=customer,
+            quote = quote_order(
                 line=line,
                 product=product,
                 method=form.cleaned_data["method"],
-                language=get_language() or "en",
+                channel=Channel.WEB,
+                customer_id=customer.pk,
             )
+            order = orders.place_order(quote=quote, customer=customer, language=get_language() or "en")
         if not order.is_open:
             return redirect("portal:order", number=order.number)  # nothing to pay (a free bundle)
         payment = orders.start_payment(
@@ -134,9 +145,9 @@ def remove_payment_method(request: HttpRequest, mandate_id: int) -> HttpResponse
         messages.error(request, _("The payment service cannot be reached right now. Please try again."))
     else:
         messages.success(request, _("The saved payment method is removed."))
-    target = request.POST.get("line")
-    if target and target.isdigit():
-        return redirect("portal:auto_renew", line_id=int(target))
+    target = parse.whole_number_or_none(request.POST.get("line"), minimum=1, maximum=parse.MAX_ID)
+    if target is not None:
+        return redirect("portal:auto_renew", line_id=target)
     return redirect("portal:account")
 
 

@@ -1,11 +1,13 @@
+from django.conf import settings
 from django.urls import path
 
-from simrenew.web.portal import auth_views, lifecycle_views, views
+from simrenew.web.portal import auth_views, lifecycle_views, privacy_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("register/", auth_views.register, name="register"),
+    path("register/sent/", auth_views.register_sent, name="register_sent"),
     path("verify-email/<uidb64>/<token>/", auth_views.verify_email, name="verify_email"),
     path("verify-email/resend/", auth_views.resend_verification, name="resend_verification"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -21,6 +23,7 @@ urlpatterns = [
     path("account/", views.account, name="account"),
     path("account/lines/link/", views.link_line, name="link_line"),
     path("account/lines/link/<int:challenge_id>/", views.link_line_code, name="link_line_code"),
+    path("account/lines/<int:line_id>/", views.line_detail, name="line"),
     path("account/lines/<int:line_id>/renew/", views.renew, name="renew"),
     path("account/lines/<int:line_id>/auto-renew/", lifecycle_views.auto_renew, name="auto_renew"),
     path(
@@ -34,6 +37,10 @@ urlpatterns = [
         name="remove_payment_method",
     ),
     path("account/messages/", lifecycle_views.notification_settings, name="notification_settings"),
+    path("account/privacy/", privacy_views.privacy, name="privacy"),
+    path("account/privacy/my-data/", privacy_views.my_data, name="my_data"),
+    path("account/privacy/my-data.json", privacy_views.my_data_download, name="my_data_download"),
+    path("account/privacy/delete/", privacy_views.delete_account, name="delete_account"),
     path("topup/", views.topup, name="topup"),
     path("topup/voucher/", views.redeem_voucher, name="redeem_voucher"),
     path("orders/<str:number>/", views.order_detail, name="order"),
@@ -42,6 +49,10 @@ urlpatterns = [
     path("receipts/<str:number>/", views.receipt, name="receipt"),
     path("verify/", views.verify_receipt, name="verify_receipt"),
     path("official/", views.official_channels, name="official"),
-    path("dev/outbox/", views.dev_outbox, name="outbox"),
-    path("dev/outbox/<int:message_id>/", views.dev_outbox_message, name="outbox_message"),
 ]
+# Demo only: the dev outbox shows every e-mail and SMS to anyone, so production has no such pages.
+if not settings.PRODUCTION:
+    urlpatterns += [
+        path("dev/outbox/", views.dev_outbox, name="outbox"),
+        path("dev/outbox/<int:message_id>/", views.dev_outbox_message, name="outbox_message"),
+    ]

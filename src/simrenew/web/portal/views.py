@@ -1,5 +1,10 @@
-"""Customer portal pages: home, My account, linking lines, renewals, top-ups, orders and receipts."""
+"""Customer portal pages: home, My account, linking lines, renewals, top-ups, orders and receipts.
 
+A customer sees the lines they hold now, the orders they bought, and what happened to a line while
+they held it (orders.queries); anything else is a 404, so not even its existence shows.
+"""
+
+import logging
 from typing import Any
 
 from django import forms
@@ -14,8 +19,10 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from simrenew.audit import service as audit
 from simrenew.brands.models import Brand, PaymentMethod
 from simrenew.catalog import queries as catalog
+from simrenew.customers import queries as customer_queries
 from simrenew.customers import service as customers
 from simrenew.customers.models import LinkChallenge, User
 from simrenew.kit.errors import DomainError, Forbidden
@@ -28,7 +35,9 @@ from simrenew.orders import receipts
 from simrenew.orders import service as orders
 from simrenew.orders.models import Channel, Order, OrderStatus
 from simrenew.orders.quotes import Quote, quote_order
+from simrenew.payments.provider import ProviderError
 from simrenew.vouchers.forms import RedeemVoucherForm
+from simrenew.vouchers.service import Guesser
 from simrenew.web.portal.forms import (
     CodeForm,
     LinkLineForm,
@@ -37,6 +46,8 @@ from simrenew.web.portal.forms import (
     TopupNumberForm,
     VerifyReceiptForm,
 )
+
+log = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -68,17 +79,30 @@ def _own_line(request: HttpRequest, line_id: int) -> Line:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     customer = _customer(request)
-    lines = [
-        {
-            "line": line,
-            "balances": line_queries.balances(line),
-            "period": line_queries.current_period(line),
-            "queued": line_queries.queued_periods(line),
-        }
-        for line in customers.lines_of(customer)
-    ]
+    # The same few queries for one line or ten: balances and bundles of every line at once.
+    lines = line_queries.summaries(customers.lines_of(customer))
     page = Paginator(order_queries.orders_of(customer), 20).get_page(request.GET.get("page"))
     return render(request, "portal/account.html", {"lines": lines, "orders": page})
+
+
+@login_required
+def line_detail(request: HttpRequest, line_id: int) -> HttpResponse:
+    """One line the customer holds: its state, and what happened to it while it has been theirs
+    (nothing from before they linked it, nothing other accounts bought but credit they gave)."""
+    customer = _customer(request)
+    line = _own_line(request, line_id)
+    link = customer_queries.holds(customer_id=customer.pk, line=line).get()
+    page = Paginator(order_queries.orders_of(customer).filter(line=line), 20).get_page(request.GET.get("page"))
+    context = {
+        "line": line,
+        "linked_at": link.linked_at,
+        "balances": line_queries.balances(line),
+        "period": line_queries.current_period(line),
+        "queued": line_queries.queued_periods(line),
+        "orders": page,
+        "top_ups_received": order_queries.top_ups_received(customer, line),
+    }
+    return render(request, "portal/line.html", context)
 
 
 @login_required
@@ -181,12 +205,7 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
             try:
                 with transaction.atomic():
                     order = orders.place_order(
-                        customer=_customer(request),
-                        line=line,
-                        product=product,
-                        method=quote.method,
-                        language=get_language() or "en",
-                        promo_code=form.cleaned_data["promo_code"],
+                        quote=quote, customer=_customer(request), language=get_language() or "en"
                     )
             except DomainError as error:
                 form.add_error(None, str(error))
@@ -247,15 +266,7 @@ def topup(request: HttpRequest) -> HttpResponse:
         if quote is not None and "confirm" in request.POST:
             try:
                 with transaction.atomic():
-                    order = orders.place_order(
-                        customer=customer,
-                        line=line,
-                        product=product,
-                        method=quote.method,
-                        topup_amount=quote.list_amount,
-                        language=language,
-                        promo_code=form.cleaned_data["promo_code"],
-                    )
+                    order = orders.place_order(quote=quote, customer=customer, language=language)
             except DomainError as error:
                 form.add_error(None, str(error))
                 quote = None
@@ -286,7 +297,8 @@ def redeem_voucher(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         # Outside any transaction: a wrong PIN must stay counted by the throttle.
         customer = _customer(request)
-        redemption = form.redeem(channel="web", source=f"portal:{customer.pk}", customer=customer)
+        guesser = Guesser(account=customer.pk, address=audit.client_ip(request) or "")
+        redemption = form.redeem(channel="web", guesser=guesser, customer=customer)
         if redemption is not None:
             order = redemption.order
             messages.success(
@@ -314,7 +326,12 @@ def order_return(request: HttpRequest, number: str) -> HttpResponse:
     order = order_queries.order_of(_customer(request), number)
     payment = order.payments.order_by("-created_at").first()
     if payment is not None and order.is_open:
-        orders.sync_payment(provider_name=payment.provider, provider_payment_id=payment.provider_payment_id)
+        try:
+            orders.sync_payment(provider_name=payment.provider, provider_payment_id=payment.provider_payment_id)
+        except ProviderError:
+            # The provider is slow or away: show the order as we know it; the webhook or the
+            # scheduler's reconcile settles it (the page refreshes while the payment is open).
+            log.warning("payment status of order %s not fetched on return", order.number)
     return redirect("portal:order", number=order.number)
 
 
@@ -330,14 +347,11 @@ def order_retry(request: HttpRequest, number: str) -> HttpResponse:
 
 
 def receipt(request: HttpRequest, number: str) -> HttpResponse:
-    """Anyone with the receipt's verification code (printed on it) may see it; the owner always."""
+    """Anyone with the receipt's verification code (printed on it) may see it; without it, a customer
+    who may see its order (the buyer; the line's holder for a sale no account bought, while they hold it)."""
     code = request.GET.get("code", "")
     if not code and request.user.is_authenticated:
-        owned = (
-            Order.objects.filter(receipt__number=number.strip().upper(), customer=request.user)
-            .select_related("receipt")
-            .first()
-        )
+        owned = order_queries.orders_of(_customer(request)).filter(receipt__number=number.strip().upper()).first()
         if owned is None:
             raise Forbidden()
         code = owned.receipt.verification_code

@@ -1,5 +1,7 @@
 """Forms of the cashier's POS page."""
 
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -14,8 +16,9 @@ class NumberForm(forms.Form):
 
 class ConfirmForm(forms.Form):
     number = forms.CharField(required=False, widget=forms.HiddenInput, max_length=32)
+    # re.ASCII: \d and \w without other scripts' digits, which int() would read as another amount.
     choice = forms.RegexField(
-        regex=r"^(bundle:[\w-]{1,48}|topup:\d{1,7}|pin:[\w-]{1,32}:\d{1,7})$", widget=forms.HiddenInput
+        regex=re.compile(r"^(bundle:[\w-]{1,48}|topup:\d{1,7}|pin:[\w-]{1,32}:\d{1,7})$", re.ASCII),
+        widget=forms.HiddenInput,
     )
-    # One per confirm page: a second submit of the same page shows the first sale instead of selling again.
-    token = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+    # The page's one-time `form_key` is checked by terminals.idempotency.submit_once, not here.

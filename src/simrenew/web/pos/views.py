@@ -4,7 +4,6 @@ Cashiers are logins in the "Retail cashier" group linked to an outlet (retail.Ca
 are paid from the retailer's float, like the POS API's.
 """
 
-import uuid
 from collections.abc import Callable
 from datetime import date
 from functools import wraps
@@ -31,6 +30,9 @@ from simrenew.lines.models import Line
 from simrenew.retail import queries, service
 from simrenew.retail.errors import UnknownProduct
 from simrenew.retail.models import Sale
+from simrenew.staff.access import requires_permission
+from simrenew.staff.permissions import SELL_AT_TILL
+from simrenew.terminals.idempotency import Done, new_form_key, submit_once
 from simrenew.vouchers import service as vouchers
 from simrenew.web.pos.forms import ConfirmForm, NumberForm
 
@@ -49,16 +51,23 @@ class PosLogoutView(auth_views.LogoutView):
     next_page = "pos:login"
 
 
-def cashier_required(view: View) -> View:
-    @login_required(login_url="pos:login")
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        assert isinstance(user, User)
-        seller = service.seller_for_cashier(user)  # NotAtAnOutlet (403) for anyone else
-        return view(request, seller, *args, **kwargs)
+def cashier_required(permission: str) -> Callable[[View], View]:
+    """A till page: log in first; then only holders of `permission` (declared on the view, see
+    simrenew.staff.access) who are cashiers at an active outlet get in, with their Seller."""
 
-    return wrapped
+    def decorator(view: View) -> View:
+        @login_required(login_url="pos:login")
+        @requires_permission(permission)
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            assert isinstance(user, User)
+            seller = service.seller_for_cashier(user)  # NotAtAnOutlet (403) for anyone else
+            return view(request, seller, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 def _context(seller: service.Seller, **extra: Any) -> dict[str, Any]:
@@ -70,7 +79,7 @@ def _context(seller: service.Seller, **extra: Any) -> dict[str, Any]:
     }
 
 
-@cashier_required
+@cashier_required(SELL_AT_TILL)
 def home(request: HttpRequest, seller: service.Seller) -> HttpResponse:
     form = NumberForm(request.GET or None)
     if request.GET and form.is_valid():
@@ -87,7 +96,7 @@ def _line(raw: str) -> Line:
     return line_queries.line_by_number(raw if raw.startswith(("0", "+")) else "+" + raw)
 
 
-@cashier_required
+@cashier_required(SELL_AT_TILL)
 def choose(request: HttpRequest, seller: service.Seller) -> HttpResponse:
     try:
         line = _line(request.GET.get("number", ""))
@@ -125,10 +134,26 @@ def _parse_choice(choice: str, number: str) -> dict[str, Any]:
     return {"kind": kind, "line": line, "product": product, "topup_amount": amount}
 
 
-@cashier_required
+def _sell(request: HttpRequest, seller: service.Seller, what: dict[str, Any]) -> Done:
+    """Sell what the confirm page showed, in the form key's transaction."""
+    if what["kind"] == "pin":
+        sale, pin = service.sell_pin(seller=seller, brand=what["brand"], value_amount=what["value_amount"])
+        # The PIN is shown on this one page (to print) and never stored: a replay shows the receipt without it.
+        shown = render(request, "pos/receipt.html", _context(seller, sale=_sale(seller, sale.number), pin=pin))
+        return Done(url=reverse("pos:receipt", kwargs={"number": sale.number}), response=shown)
+    sale = service.sell(
+        seller=seller,
+        line=what["line"],
+        product=what["product"],
+        topup_amount=what["topup_amount"],
+        language=get_language() or "en",
+    )
+    return Done(url=reverse("pos:receipt", kwargs={"number": sale.number}))
+
+
+@cashier_required(SELL_AT_TILL)
 def confirm(request: HttpRequest, seller: service.Seller) -> HttpResponse:
-    data = request.POST if request.method == "POST" else {**request.GET.dict(), "token": uuid.uuid4().hex}
-    form = ConfirmForm(data)
+    form = ConfirmForm(request.POST if request.method == "POST" else request.GET)
     if not form.is_valid():
         messages.error(request, _("Choose a product first."))
         return redirect("pos:home")
@@ -142,41 +167,17 @@ def confirm(request: HttpRequest, seller: service.Seller) -> HttpResponse:
     except DomainError as error:
         messages.error(request, str(error))
         return redirect("pos:home")
+    page = _context(seller, form=form, what=what, quote=quote, form_key=new_form_key())
     if request.method != "POST":
-        return render(request, "pos/confirm.html", _context(seller, form=form, what=what, quote=quote))
-    done: dict[str, str] = request.session.setdefault("pos_sales", {})
-    token = form.cleaned_data["token"]
-    if token in done:  # the same confirm page submitted twice: one sale
-        return redirect("pos:receipt", number=done[token])
-    pin = None
+        return render(request, "pos/confirm.html", page)
     try:
-        with transaction.atomic():
-            if what["kind"] == "pin":
-                sale, pin = service.sell_pin(seller=seller, brand=what["brand"], value_amount=what["value_amount"])
-            else:
-                sale = service.sell(
-                    seller=seller,
-                    line=what["line"],
-                    product=what["product"],
-                    topup_amount=what["topup_amount"],
-                    language=get_language() or "en",
-                )
+        # One sale per confirm page, however often it is sent (a double press, five at once).
+        return submit_once(request, scope=f"user:{request.user.pk}", run=lambda: _sell(request, seller, what))
     except DomainError as error:
-        return render(
-            request,
-            "pos/confirm.html",
-            _context(seller, form=form, what=what, quote=quote, error=error),
-            status=error.status,
-        )
-    done[token] = sale.number
-    request.session.modified = True
-    if pin is not None:
-        # The PIN is shown on this one page (to print) and never stored.
-        return render(request, "pos/receipt.html", _context(seller, sale=_sale(seller, sale.number), pin=pin))
-    return redirect("pos:receipt", number=sale.number)
+        return render(request, "pos/confirm.html", {**page, "error": error}, status=error.status)
 
 
-@cashier_required
+@cashier_required(SELL_AT_TILL)
 def pin(request: HttpRequest, seller: service.Seller) -> HttpResponse:
     offers = []
     for brand in Brand.objects.all():
@@ -190,12 +191,12 @@ def _sale(seller: service.Seller, number: str) -> Sale:
     return service.sale_of(seller=seller, number=number)
 
 
-@cashier_required
+@cashier_required(SELL_AT_TILL)
 def receipt(request: HttpRequest, seller: service.Seller, number: str) -> HttpResponse:
     return render(request, "pos/receipt.html", _context(seller, sale=_sale(seller, number)))
 
 
-@cashier_required
+@cashier_required(SELL_AT_TILL)
 def void(request: HttpRequest, seller: service.Seller, number: str) -> HttpResponse:
     if request.method != "POST":
         return redirect("pos:receipt", number=number)
@@ -211,7 +212,7 @@ def void(request: HttpRequest, seller: service.Seller, number: str) -> HttpRespo
     return redirect("pos:receipt", number=number)
 
 
-@cashier_required
+@cashier_required(SELL_AT_TILL)
 def settlement(request: HttpRequest, seller: service.Seller) -> HttpResponse:
     try:
         day = date.fromisoformat(request.GET.get("date", ""))

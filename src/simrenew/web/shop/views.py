@@ -39,6 +39,10 @@ from simrenew.payments import terminal as terminals
 from simrenew.shops import queries as shop_queries
 from simrenew.shops import service as shops
 from simrenew.shops.models import Shop
+from simrenew.staff.access import declare
+from simrenew.staff.errors import MissingPermission
+from simrenew.staff.permissions import SELL_AT_COUNTER, USE_SHOP_DESK, VIEW_ALL_TILLS, VIEW_SHOP_AUDIT_LOG
+from simrenew.terminals.idempotency import Done, new_form_key, submit_once
 from simrenew.web.shop.forms import (
     FindLineForm,
     IdentifyForm,
@@ -57,9 +61,10 @@ def _staff(request: HttpRequest) -> User:
     return user
 
 
-def staff_required(permission: str | None = None) -> Callable[[StaffView], Callable[..., HttpResponseBase]]:
-    """Let in active staff of a shop (and, with `permission`, only those who hold it); the view
-    gets the staff member's shop. Customers are sent to the staff login; a refusal is audited."""
+def staff_required(permission: str) -> Callable[[StaffView], Callable[..., HttpResponseBase]]:
+    """Let in active staff of a shop who hold `permission` (declared on the view, see
+    simrenew.staff.access); the view gets the staff member's shop. Customers are sent to the staff
+    login; a refusal is audited."""
 
     def decorator(view: StaffView) -> Callable[..., HttpResponseBase]:
         @wraps(view)
@@ -69,7 +74,7 @@ def staff_required(permission: str | None = None) -> Callable[[StaffView], Calla
                 if request.user.is_authenticated:
                     messages.warning(request, _("Log in with a shop staff account to use the shop desk."))
                 return redirect_to_login(request.get_full_path(), reverse("shop:login"))
-            if permission and not request.user.has_perm(permission):
+            if not request.user.has_perm(permission):
                 with transaction.atomic():
                     shops.record_action(
                         shop=shop,
@@ -81,12 +86,12 @@ def staff_required(permission: str | None = None) -> Callable[[StaffView], Calla
                 return render(
                     request,
                     "shop/error.html",
-                    {"shop": shop, "error": _("Only a shop manager may open this page.")},
+                    {"shop": shop, "error": MissingPermission()},
                     status=403,
                 )
             return view(request, shop, *args, **kwargs)
 
-        return wrapped
+        return declare(wrapped, permission)
 
     return decorator
 
@@ -139,7 +144,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 # --- Finding a line and its holder ---------------------------------------------------------------
 
 
-@staff_required()
+@staff_required(USE_SHOP_DESK)
 def desk(request: HttpRequest, shop: Shop) -> HttpResponse:
     form = FindLineForm(request.GET or None)
     if form.is_bound and form.is_valid():
@@ -153,7 +158,7 @@ def desk(request: HttpRequest, shop: Shop) -> HttpResponse:
     return render(request, "shop/desk.html", {"shop": shop, "form": form, "recent": recent})
 
 
-@staff_required()
+@staff_required(USE_SHOP_DESK)
 def line_detail(request: HttpRequest, shop: Shop, line_id: int) -> HttpResponse:
     line = _line_or_404(line_id)
     with transaction.atomic():
@@ -177,7 +182,7 @@ def line_detail(request: HttpRequest, shop: Shop, line_id: int) -> HttpResponse:
     )
 
 
-@staff_required()
+@staff_required(USE_SHOP_DESK)
 def identify(request: HttpRequest, shop: Shop, line_id: int) -> HttpResponse:
     line = _line_or_404(line_id)
     form = IdentifyForm(request.POST or None)
@@ -215,7 +220,8 @@ def identify(request: HttpRequest, shop: Shop, line_id: int) -> HttpResponse:
 def _sell(
     request: HttpRequest, shop: Shop, line: Line, form: ShopRenewForm | ShopTopupForm, **order: Any
 ) -> tuple[Quote | None, HttpResponse | None]:
-    """Quote the sale; with `confirm`, take the money and sell. Returns (quote, redirect once sold)."""
+    """Quote the sale; with `confirm`, take the money and sell (once per form key). Returns (quote,
+    redirect once sold)."""
     method = form.cleaned_data["method"]
     try:
         quote = shops.quote_at_counter(line=line, method=method, **order)
@@ -225,18 +231,18 @@ def _sell(
     if "confirm" not in request.POST:
         return quote, None
     language = get_language() or "en"
-    try:
+
+    def sell() -> Done:
         if method == PaymentMethod.CASH:
-            with transaction.atomic():
-                sale = shops.sell(
-                    shop=shop,
-                    staff=_staff(request),
-                    line=line,
-                    method=method,
-                    language=language,
-                    ip_address=_ip(request),
-                    **order,
-                )
+            sale = shops.sell(
+                shop=shop,
+                staff=_staff(request),
+                line=line,
+                method=method,
+                language=language,
+                ip_address=_ip(request),
+                **order,
+            )
         else:
             terminal = terminals.get_terminal(
                 sandbox_outcome=form.cleaned_data.get("terminal_outcome") or terminals.APPROVE
@@ -250,13 +256,19 @@ def _sell(
                 ip_address=_ip(request),
                 **order,
             )
+        return Done(url=reverse("shop:sale", kwargs={"number": sale.order.number}))
+
+    try:
+        # One sale per confirm, however often it is sent. Cash sells in the form key's transaction;
+        # a card is charged outside any transaction, so its key is claimed (committed) first.
+        sold = submit_once(request, scope=f"user:{request.user.pk}", run=sell, claim_first=method != PaymentMethod.CASH)
     except DomainError as error:
         form.add_error(None, str(error))
         return quote, None
-    return quote, redirect("shop:sale", number=sale.order.number)
+    return quote, sold
 
 
-@staff_required()
+@staff_required(SELL_AT_COUNTER)
 def renew(request: HttpRequest, shop: Shop, line_id: int) -> HttpResponse:
     line = _line_or_404(line_id)
     products = list(catalog.bundles_for(line.brand))
@@ -268,11 +280,13 @@ def renew(request: HttpRequest, shop: Shop, line_id: int) -> HttpResponse:
         if done is not None:
             return done
     return render(
-        request, "shop/sell.html", {"shop": shop, "line": line, "form": form, "quote": quote, "kind": "bundle"}
+        request,
+        "shop/sell.html",
+        {"shop": shop, "line": line, "form": form, "quote": quote, "kind": "bundle", "form_key": new_form_key()},
     )
 
 
-@staff_required()
+@staff_required(SELL_AT_COUNTER)
 def topup(request: HttpRequest, shop: Shop, line_id: int) -> HttpResponse:
     line = _line_or_404(line_id)
     product = catalog.topup_product_for(line.brand)
@@ -289,7 +303,9 @@ def topup(request: HttpRequest, shop: Shop, line_id: int) -> HttpResponse:
         if done is not None:
             return done
     return render(
-        request, "shop/sell.html", {"shop": shop, "line": line, "form": form, "quote": quote, "kind": "topup"}
+        request,
+        "shop/sell.html",
+        {"shop": shop, "line": line, "form": form, "quote": quote, "kind": "topup", "form_key": new_form_key()},
     )
 
 
@@ -300,13 +316,13 @@ def _sale_or_404(shop: Shop, number: str) -> Any:
     return sale
 
 
-@staff_required()
+@staff_required(USE_SHOP_DESK)
 def sale(request: HttpRequest, shop: Shop, number: str) -> HttpResponse:
     found = _sale_or_404(shop, number)
     return render(request, "shop/sale.html", {"shop": shop, "sale": found, "order": found.order})
 
 
-@staff_required()
+@staff_required(USE_SHOP_DESK)
 def receipt(request: HttpRequest, shop: Shop, number: str) -> HttpResponse:
     found = _sale_or_404(shop, number)
     with transaction.atomic():
@@ -333,20 +349,20 @@ def receipt(request: HttpRequest, shop: Shop, number: str) -> HttpResponse:
 # --- Reports -------------------------------------------------------------------------------------
 
 
+@staff_required(USE_SHOP_DESK)
 @require_safe
-@staff_required()
 def till(request: HttpRequest, shop: Shop) -> HttpResponse:
     form = TillDayForm(request.GET or None)
     day = form.cleaned_data["day"] if form.is_bound and form.is_valid() else timezone.localdate()
-    see_all = request.user.has_perm("shops.view_all_tills")
+    see_all = request.user.has_perm(VIEW_ALL_TILLS)
     report = shop_queries.till_report(shop=shop, day=day, staff=None if see_all else _staff(request))
     return render(
         request, "shop/till.html", {"shop": shop, "form": form, "report": report, "day": day, "see_all": see_all}
     )
 
 
+@staff_required(VIEW_SHOP_AUDIT_LOG)
 @require_safe
-@staff_required("shops.view_shop_audit_log")
 def audit_log(request: HttpRequest, shop: Shop) -> HttpResponse:
     entries = AuditEntry.objects.filter(details__shop=shop.code).order_by("-created_at", "-id")
     page = Paginator(entries, 50).get_page(request.GET.get("page"))

@@ -9,9 +9,10 @@ from django.db import transaction
 
 from simrenew.brands.models import Brand, PaymentMethodFee
 from simrenew.catalog.models import Product, ProductKind
-from simrenew.customers.models import LineLink, User
+from simrenew.customers import service as customers
+from simrenew.customers.models import User
 from simrenew.demo import catalogue
-from simrenew.demo.catalogue import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_LINE
+from simrenew.demo.catalogue import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_LINE, DEMO_STAFF
 from simrenew.kit import clock
 from simrenew.kit.phone import luhn_check_digit
 from simrenew.ledger import service as ledger
@@ -19,6 +20,9 @@ from simrenew.ledger.models import AccountKind, Journal
 from simrenew.lines import service as lines
 from simrenew.lines.models import Line
 from simrenew.promotions.models import Promotion, PromotionKind, PromotionStatus
+from simrenew.staff import demo as demo_authenticator
+from simrenew.staff import roles
+from simrenew.staff import service as staff
 
 
 def demo_msisdn(prefix: str, index: int) -> str:
@@ -125,13 +129,31 @@ class Command(BaseCommand):
         customer.email_verified_at = customer.email_verified_at or now
         customer.save(update_fields=["email_verified_at"])
         demo_line = Line.objects.get(msisdn=DEMO_LINE)
-        LineLink.objects.get_or_create(customer=customer, line=demo_line, defaults={"linked_at": now})
-        if not User.objects.filter(email=DEMO_ADMIN[0]).exists():
-            User.objects.create_superuser(DEMO_ADMIN[0], DEMO_ADMIN[1], email_verified_at=now)
+        customers.take_line(customer=customer, line=demo_line)  # its holding too (what it sees of the line)
+        self._staff(now)
         self.stdout.write(
             f"demo data: {Brand.objects.count()} brands, {Product.objects.count()} products, "
             f"{Line.objects.count()} lines ({created_lines} new)"
         )
+
+    def _staff(self, now: datetime) -> None:
+        """The back-office logins: the administrator (a superuser) and one login per office role, each
+        with the demo authenticator as its second factor."""
+        admin = User.objects.filter(email=DEMO_ADMIN[0]).first()
+        if admin is None:
+            admin = User.objects.create_superuser(DEMO_ADMIN[0], DEMO_ADMIN[1], email_verified_at=now)
+        logins = [(admin, roles.ADMINISTRATOR)]
+        for email, password, code, name in DEMO_STAFF:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(email, password, full_name=name, email_verified_at=now)
+            elif not user.check_password(password):
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            logins.append((user, roles.role(code)))
+        for user, role in logins:
+            staff.set_roles(user=user, roles=[role])
+            demo_authenticator.give_demo_authenticator(user)
 
     def _promotions(self, now: datetime) -> None:
         """Two running offers, so quotes, receipts and the back-office report have something to show."""

@@ -1,4 +1,5 @@
-"""`simrenew demo_kiosks`: the demo kiosks with their kiosk-API credentials (run by `demo_offline`). Safe to re-run."""
+"""`simrenew demo_kiosks`: the demo kiosks with their kiosk-API credentials (run by `demo_offline`). Safe to re-run.
+Enrols no screen: it prints, per kiosk, a URL with a fresh one-time code that enrols the browser opening it."""
 
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from simrenew.kiosks import service as kiosks
+from simrenew.kiosks.management.commands.kiosks import enrolment_line
 from simrenew.terminals import service as terminals
 from simrenew.terminals.models import Terminal, TerminalKind
 
@@ -63,3 +65,6 @@ class Command(BaseCommand):
                 url = settings.SITE_URL + reverse("kiosk:start", kwargs={"kiosk": kiosk.code})
             self.stdout.write(f"kiosk          {url}  ({kiosk.name}; any language: /zh-hans/, /en/, /nl/, /fr/, /de/)")
             self.stdout.write(f"  kiosk API    terminal {key_id} / secret {secret}")
+            # The pages open only on an enrolled screen: a fresh code to enrol this browser.
+            self.stdout.write(enrolment_line(kiosk))
+        self.stdout.write("  a new code any time: .venv/bin/simrenew kiosks enrol <kiosk>, or Admin → Kiosks")

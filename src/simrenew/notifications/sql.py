@@ -1,0 +1,31 @@
+"""The notifications' one statement the ORM cannot say: insert the messages whose key is not recorded
+yet and get back the ids of those inserted, in one round trip and without a savepoint (PostgreSQL,
+and SQLite ≥ 3.35), as `ledger.sql` does for journals. `bulk_create(ignore_conflicts=True)` would
+insert the same rows but cannot tell which were new, nor give their ids."""
+
+from django.db import connection
+
+from simrenew.notifications.models import Notification
+
+
+def insert_new(rows: list[Notification]) -> list[Notification]:
+    """Insert the rows whose `key` does not exist yet; returns those, with their ids (in order)."""
+    if not rows:
+        return []
+    quote = connection.ops.quote_name
+    fields = [field for field in Notification._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+    params = [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Notification._meta.db_table)} ({columns}) VALUES {values} "  # noqa: S608 - a model's own table
+            f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING {quote('id')}, {quote('key')}",
+            params,
+        )
+        ids = {key: row_id for row_id, key in cursor.fetchall()}
+    inserted = [row for row in rows if row.key in ids]
+    for row in inserted:
+        row.pk = ids[row.key]
+        row._state.adding, row._state.db = False, connection.alias
+    return inserted

@@ -1,0 +1,11 @@
+"""One row: the generation of the reference data. A change to any watched table adds one to it."""
+
+from django.db import models
+
+
+class Generation(models.Model):
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"reference data generation {self.value}"

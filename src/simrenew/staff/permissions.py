@@ -1,0 +1,48 @@
+"""The permissions staff pages and actions ask for, named once.
+
+Most are Django's model permissions (`<app>.view_<model>`, ...) or declared in a model's
+`Meta.permissions` (shops, jobs). The few below marked *custom* belong to no model's Meta: this app
+creates them on the owning model's content type (`sync_roles`), so the permission string still
+reads as the domain's own (`promotions.manage_promotion`) without a migration in that domain.
+"""
+
+from dataclasses import dataclass
+
+# Shop desk (shops.Shop Meta: use_shop_desk, view_all_tills, view_shop_audit_log).
+USE_SHOP_DESK = "shops.use_shop_desk"
+SELL_AT_COUNTER = "shops.sell_at_counter"  # custom
+VIEW_ALL_TILLS = "shops.view_all_tills"
+VIEW_SHOP_AUDIT_LOG = "shops.view_shop_audit_log"
+# Retail: the cashier's POS page (its own outlet's sales and settlement), and every retailer's
+# settlement for finance.
+SELL_AT_TILL = "retail.sell_at_till"  # custom
+VIEW_SETTLEMENT_REPORT = "retail.view_settlement_report"  # custom
+# Promotions in the back office: reading them (with the customers who redeemed) and switching them.
+VIEW_PROMOTION = "promotions.view_promotion"
+MANAGE_PROMOTION = "promotions.manage_promotion"  # custom
+# Operations.
+RETRY_JOB = "jobs.retry_job"
+VIEW_AUDIT_LOG = "audit.view_auditentry"
+
+
+@dataclass(frozen=True)
+class CustomPermission:
+    name: str  # "app_label.codename"
+    model: str  # the model (lower-case name) of that app the permission hangs on
+    description: str  # Permission.name, shown in the admin's permission lists
+
+    @property
+    def app_label(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    @property
+    def codename(self) -> str:
+        return self.name.split(".", 1)[1]
+
+
+CUSTOM_PERMISSIONS = [
+    CustomPermission(SELL_AT_COUNTER, "shop", "Can sell renewals and top-ups at the shop counter"),
+    CustomPermission(SELL_AT_TILL, "cashier", "Can sell at a retail till (the POS page) and read its settlement"),
+    CustomPermission(VIEW_SETTLEMENT_REPORT, "retailer", "Can read every retailer's daily settlement and its CSV"),
+    CustomPermission(MANAGE_PROMOTION, "promotion", "Can activate, pause and end promotions"),
+]

@@ -1,0 +1,325 @@
+"""Every staff page for every role, walked from the URLconf: a page declares the permission it needs,
+each role opens exactly the pages its permissions allow, and a refused POST changes nothing.
+
+The staff pages are found, not listed: every URL pattern of the back office, the shop desk and
+the POS (their logins and logouts aside), and simrenew's own views inside the Django admin. A new
+view is walked as soon as it is routed; if it takes a URL argument the world below has no sample
+for, the walk says so.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from simrenew.kit import clock
+from simrenew.orders.models import Order
+from simrenew.promotions.models import Promotion, PromotionStatus
+from simrenew.retail.models import Sale, SaleKind
+from simrenew.shops import service as shops
+from simrenew.shops.models import ShopSale
+from simrenew.staff.access import STAFF_MEMBER, declared_permission
+from simrenew.staff.roles import RETAIL_CASHIER, ROLES, SHOP_ASSISTANT, SHOP_MANAGER, Role
+from simrenew.web.staff.access import OPEN_URL_NAMES
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    create_brand,
+    create_bundle,
+    create_customer,
+    create_line,
+    create_order,
+    create_topup_product,
+    fulfil_paid,
+)
+from tests.lifecycle import create_promotion
+from tests.retail.factories import create_cashier, create_outlet, create_retailer
+from tests.shops.factories import create_shop
+from tests.staff.factories import create_staff_user, staff_session
+
+pytestmark = pytest.mark.django_db
+
+WALKED_AREAS = ("backoffice", "shop", "pos")
+LOGIN = {"backoffice": "admin:login", "admin": "admin:login", "shop": "shop:login", "pos": "pos:login"}
+
+
+@dataclass(frozen=True)
+class StaffUrl:
+    area: str
+    name: str  # namespaced, for reverse()
+    arguments: tuple[str, ...]
+    view: Callable[..., Any]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _patterns(
+    entries: list[Any], namespaces: tuple[str, ...] = (), arguments: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], URLPattern, tuple[str, ...]]]:
+    for entry in entries:
+        found = (*arguments, *getattr(entry.pattern, "converters", {}))
+        if isinstance(entry, URLResolver):
+            inner = (*namespaces, entry.namespace) if entry.namespace else namespaces
+            yield from _patterns(entry.url_patterns, inner, found)
+        else:
+            yield namespaces, entry, found
+
+
+def staff_urls() -> list[StaffUrl]:
+    """The back office, shop desk and POS pages, and simrenew's own views in the admin (the admin's
+    model pages check Django's model permissions themselves)."""
+    urls = []
+    for namespaces, pattern, arguments in _patterns(get_resolver().url_patterns):
+        area = namespaces[0] if namespaces else ""
+        ours_in_admin = area == "admin" and pattern.callback.__module__.startswith("simrenew.")
+        if (area in WALKED_AREAS and pattern.name not in OPEN_URL_NAMES) or ours_in_admin:
+            assert pattern.name, f"a staff URL without a name: {pattern.pattern} in {area}"
+            urls.append(StaffUrl(area, ":".join((*namespaces, pattern.name)), arguments, pattern.callback))
+    return urls
+
+
+STAFF_URLS = staff_urls()
+
+
+def test_the_walk_finds_every_staff_area():
+    areas = {url.area for url in STAFF_URLS}
+    assert areas == {"backoffice", "shop", "pos", "admin"}
+    assert {"backoffice:promotions", "backoffice:promotion_status", "shop:audit", "pos:settlement"} <= {
+        url.name for url in STAFF_URLS
+    }
+    assert "admin:retail_retailer_settlement" in {url.name for url in STAFF_URLS}
+
+
+@pytest.mark.parametrize("url", STAFF_URLS, ids=str)
+def test_every_staff_view_declares_its_permission(url):
+    assert declared_permission(url.view), f"{url.name} declares no permission (see simrenew.staff.access)"
+
+
+# --- The world the walk runs in ------------------------------------------------------------------
+
+NO_ROLE = "customer"  # a logged-in customer: no role at all
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    samples: dict[tuple[str, str], Any]  # (area or "", argument) -> value
+
+    def url(self, url: StaffUrl) -> str:
+        kwargs = {}
+        for argument in url.arguments:
+            value = self.samples.get((url.area, argument), self.samples.get(("", argument)))
+            if value is None:
+                pytest.fail(f"{url.name} takes <{argument}>: give the walk a sample value for it")
+            kwargs[argument] = value
+        return reverse(url.name, kwargs=kwargs)
+
+
+def _user_for(role: Role, shop: Any, outlet: Any) -> Any:
+    if role in (SHOP_ASSISTANT, SHOP_MANAGER):
+        kind = shops.MANAGER if role is SHOP_MANAGER else shops.ASSISTANT
+        return shops.add_staff(shop=shop, email=f"{role.code}@staff.example", password=DEFAULT_PASSWORD, role=kind)
+    if role is RETAIL_CASHIER:
+        return create_cashier(outlet, email=f"{role.code}@staff.example")
+    return create_staff_user(role, email=f"{role.code}@staff.example")
+
+
+@pytest.fixture
+def world() -> World:
+    brand = create_brand(code="acme", name="Acme Mobile")
+    bundle = create_bundle(brand, price_amount=1500)
+    create_topup_product(brand)
+    line = create_line(brand, credit=500)
+    promotion = create_promotion(code="spring", starts_at=clock.now() - timedelta(days=1), names={"en": "Spring"})
+    shop = create_shop("brussels")
+    retailer = create_retailer(float_amount=10_000)
+    outlet = create_outlet(retailer)
+    users = {role.code: _user_for(role, shop, outlet) for role in ROLES}
+    users[NO_ROLE] = create_customer(email="customer@example.be")
+    shop_sale = ShopSale.objects.create(
+        shop=shop,
+        staff=users[SHOP_ASSISTANT.code],
+        order=fulfil_paid(create_order(line=line, product=bundle)),
+        method="cash",
+        amount=1500,
+        created_at=clock.now(),
+    )
+    pos_sale = Sale.objects.create(
+        number="PS-WALK0001",
+        retailer=retailer,
+        outlet=outlet,
+        cashier=users[RETAIL_CASHIER.code],
+        kind=SaleKind.BUNDLE,
+        brand=brand,
+        order=fulfil_paid(create_order(line=line, product=bundle)),
+        msisdn=line.msisdn,
+        amount=1500,
+        commission_amount=0,
+        created_at=clock.now(),
+    )
+    samples = {
+        ("", "promotion_id"): promotion.pk,
+        ("", "line_id"): line.pk,
+        ("", "retailer_id"): retailer.pk,
+        ("shop", "number"): shop_sale.order.number,
+        ("pos", "number"): pos_sale.number,
+    }
+    return World(users, samples)
+
+
+# --- What each role should get -------------------------------------------------------------------
+
+
+def holds(role: Role, permission: str) -> bool:
+    if permission == STAFF_MEMBER:
+        return role.is_staff
+    return role.all_permissions or permission in role.permissions
+
+
+def may_open(role: Role | None, url: StaffUrl) -> bool:
+    """From staff.roles alone (not from the database): the role holds the permission, and is where
+    the area needs it to be (the desk: staff of a shop; the POS: a cashier at an outlet; the admin:
+    a staff login)."""
+    if role is None:
+        return False
+    permitted = holds(role, declared_permission(url.view) or "")
+    if url.area == "shop":
+        return permitted and role in (SHOP_ASSISTANT, SHOP_MANAGER)
+    if url.area == "pos":
+        return permitted and role is RETAIL_CASHIER
+    if url.area == "admin":
+        return permitted and role.is_staff
+    return permitted
+
+
+def to_login(response: Any, area: str) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse(LOGIN[area]))
+
+
+def opened(response: Any, area: str) -> bool:
+    """Past the permission check: the page (200), a redirect onwards, or GET on a POST-only action."""
+    if response.status_code == 302:
+        return not to_login(response, area) and "/staff/" not in response["Location"]
+    return response.status_code in (200, 405)
+
+
+def refused(response: Any, area: str) -> bool:
+    return response.status_code == 403 or to_login(response, area)
+
+
+def state() -> tuple:
+    return (
+        tuple(Promotion.objects.order_by("pk").values_list("status", flat=True)),
+        tuple(Sale.objects.order_by("pk").values_list("status", flat=True)),
+        Order.objects.count(),
+        ShopSale.objects.count(),
+        Sale.objects.count(),
+    )
+
+
+def client_for(world: World, who: str) -> Client:
+    return Client() if who == "anonymous" else staff_session(world.users[who])
+
+
+WHO = ["anonymous", NO_ROLE, *(role.code for role in ROLES)]
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_each_role_opens_exactly_the_staff_pages_its_permissions_allow(world, who):
+    role = next((each for each in ROLES if each.code == who), None)
+    client = client_for(world, who)
+    wrong = []
+    for url in STAFF_URLS:
+        response = client.get(world.url(url))
+        expected_open = may_open(role, url)
+        ok = opened(response, url.area) if expected_open else refused(response, url.area)
+        if who == "anonymous":
+            ok = to_login(response, url.area)
+        if not ok:
+            where = response.get("Location", "")
+            wrong.append(
+                f"{url.name}: {response.status_code} {where} (expected {'open' if expected_open else 'refused'})"
+            )
+    assert not wrong, f"{who}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_a_refused_post_changes_nothing(world, who):
+    role = next((each for each in ROLES if each.code == who), None)
+    client = client_for(world, who)
+    before = state()
+    for url in STAFF_URLS:
+        if may_open(role, url):
+            continue
+        response = client.post(world.url(url), {"status": PromotionStatus.PAUSED, "confirm": "1"})
+        assert refused(response, url.area), f"{who} POST {url.name}: {response.status_code}"
+    assert state() == before
+
+
+def test_a_shop_assistant_cannot_open_the_promotions_or_pause_one(world):
+    client = staff_session(world.users[SHOP_ASSISTANT.code])
+    promotion = Promotion.objects.get(code="spring")
+    assert client.get(reverse("backoffice:promotions")).status_code == 403
+    response = client.post(
+        reverse("backoffice:promotion_status", kwargs={"promotion_id": promotion.pk}), {"status": "paused"}
+    )
+    assert response.status_code == 403
+    assert "Your staff role does not include this page or action." in response.content.decode()
+    promotion.refresh_from_db()
+    assert promotion.status == PromotionStatus.ACTIVE
+
+
+def test_marketing_pauses_a_promotion_and_finance_may_only_read_it(world):
+    promotion = Promotion.objects.get(code="spring")
+    status_url = reverse("backoffice:promotion_status", kwargs={"promotion_id": promotion.pk})
+    finance = staff_session(world.users["finance"])
+    assert finance.get(reverse("backoffice:promotions")).status_code == 200
+    assert finance.post(status_url, {"status": "paused"}).status_code == 403
+    promotion.refresh_from_db()
+    assert promotion.status == PromotionStatus.ACTIVE
+
+    marketing = staff_session(world.users["marketing"])
+    assert marketing.post(status_url, {"status": "paused"}).status_code == 302
+    promotion.refresh_from_db()
+    assert promotion.status == PromotionStatus.PAUSED
+
+
+def test_a_role_with_a_second_factor_is_sent_to_it_on_every_staff_page(world):
+    """Logged in with the password only: every staff page (and the admin) asks for the second factor
+    first; counter roles are never asked."""
+    urls = [*STAFF_URLS]
+    for role in ROLES:
+        client = Client()
+        client.force_login(world.users[role.code])
+        for url in urls:
+            response = client.get(world.url(url))
+            to_second_factor = response.status_code == 302 and response["Location"].startswith(
+                reverse("staff:enrol") + "?next="
+            )
+            assert to_second_factor == role.second_factor, f"{role.code} {url.name}: {response.status_code}"
+        admin = client.get(reverse("admin:index"))
+        assert (admin.status_code == 302 and "/staff/enrol/" in admin["Location"]) == role.second_factor, role.code
+
+
+# The policy for the pages that matter most, written out: the walk proves each declaration is
+# enforced; this pins what the declarations and roles add up to.
+POLICY = {
+    "backoffice:promotions": {"marketing", "finance", "administrator"},
+    "backoffice:promotion_status": {"marketing", "administrator"},
+    "backoffice:home": {"customer-service", "shop-assistant", "shop-manager", "marketing", "finance", "administrator"},
+    "shop:renew": {"shop-assistant", "shop-manager"},
+    "shop:audit": {"shop-manager"},
+    "pos:confirm": {"retail-cashier"},
+    "pos:settlement": {"retail-cashier"},
+    "admin:retail_retailer_settlement": {"finance", "administrator"},
+}
+
+
+@pytest.mark.parametrize(("name", "roles"), POLICY.items())
+def test_who_may_open_the_pages_that_matter_most(name, roles):
+    url = next(url for url in STAFF_URLS if url.name == name)
+    assert {role.code for role in ROLES if may_open(role, url)} == roles
