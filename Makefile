@@ -31,6 +31,8 @@ static: install
 migrate: install
 	$(PY) manage.py migrate --noinput -v0
 
+# The demo data prints URLs (kiosk enrolment, logins): on the address the demo will serve.
+demo-data: export SITE_URL = http://$(HOST):$(PORT)
 demo-data: migrate
 	$(PY) manage.py demo_data
 	$(PY) manage.py demo_offline

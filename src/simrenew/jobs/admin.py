@@ -37,13 +37,17 @@ FIELDS: tuple[str, ...] = (
 
 @admin.register(Job)
 class JobAdmin(ReadOnlyAdmin):
-    list_display = ["task_name", "status", "tries", "run_after", "finished_at", "short_error"]
+    list_display = ["task", "status", "tries", "run_after", "finished_at", "short_error"]
     list_filter = ["status", "queue_name", "task_path"]
     search_fields = ["id", "task_path", "last_error"]
     ordering = ["-enqueued_at"]
     date_hierarchy = "enqueued_at"
     actions = ["retry_jobs"]
     fields = readonly_fields = FIELDS
+
+    @admin.display(description=_("task"))
+    def task(self, job: Job) -> str:
+        return job.task_name
 
     @admin.display(description=_("attempts"))
     def tries(self, job: Job) -> str:
