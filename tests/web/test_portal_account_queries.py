@@ -10,8 +10,9 @@ from tests.factories import create_brand, create_bundle, create_customer, create
 
 pytestmark = pytest.mark.django_db
 
-# Session and user, the customer's lines, their balances, their running periods, the order count and page.
-ACCOUNT_QUERIES = 7
+# Session and user, the customer's lines, their balances, their running periods, the lines they hold
+# (orders of theirs no account bought), the order count and page.
+ACCOUNT_QUERIES = 8
 
 
 def customer_with_lines(count: int):

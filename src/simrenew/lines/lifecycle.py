@@ -8,7 +8,7 @@ Callers own the transaction and lock the line first (`lines.service.lock_line`).
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 
 from simrenew.brands.models import Brand
 from simrenew.ledger import service as ledger
@@ -32,20 +32,27 @@ class StatusChange:
 # not what exists. The work happens per line under its lock.
 
 
-def periods_due(at: datetime) -> QuerySet[BundlePeriod]:
-    """Periods to end (active, ended by `at`) or to start (queued, starting by `at`); their `line_id`
-    are the lines to advance."""
-    return BundlePeriod.objects.filter(
-        Q(status=PeriodStatus.ACTIVE, ends_at__lte=at) | Q(status=PeriodStatus.QUEUED, starts_at__lte=at)
-    )
+def periods_ended(at: datetime) -> QuerySet[BundlePeriod]:
+    """Active periods ended by `at` (to expire); their `line_id` are lines to advance."""
+    return BundlePeriod.objects.filter(status=PeriodStatus.ACTIVE, ends_at__lte=at)
 
 
-def lines_with_credit_due(at: datetime) -> QuerySet[Line]:
-    """Active lines whose credit validity passed, and lines in grace whose brand's grace is over."""
-    due = Q(status=LineStatus.ACTIVE, credit_expires_at__lte=at)
-    for brand_id, grace_days in Brand.objects.values_list("pk", "grace_days"):
-        due |= Q(brand_id=brand_id, status=LineStatus.GRACE, credit_expires_at__lte=at - timedelta(days=grace_days))
-    return Line.objects.filter(due)
+def periods_starting(at: datetime) -> QuerySet[BundlePeriod]:
+    """Queued periods starting by `at`; their `line_id` are lines to advance."""
+    return BundlePeriod.objects.filter(status=PeriodStatus.QUEUED, starts_at__lte=at)
+
+
+def lines_with_credit_due(at: datetime) -> list[QuerySet[Line]]:
+    """Active lines whose credit validity passed, and per brand the lines in grace whose grace is over:
+    one query each, so that each is a range of the index on status and validity."""
+    lapsed = Line.objects.filter(status=LineStatus.ACTIVE, credit_expires_at__lte=at)
+    grace_over = [
+        Line.objects.filter(
+            brand_id=brand_id, status=LineStatus.GRACE, credit_expires_at__lte=at - timedelta(days=grace_days)
+        )
+        for brand_id, grace_days in Brand.objects.values_list("pk", "grace_days")
+    ]
+    return [lapsed, *grace_over]
 
 
 def bonus_grants_due(at: datetime) -> QuerySet[BonusGrant]:

@@ -42,8 +42,10 @@ class Line(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["brand", "status"]),
-            # The lifecycle's ranges: validity lapsing (active), grace ending, validity reminders.
-            models.Index(fields=["status", "credit_expires_at"], name="line_status_credit_expiry"),
+            # The lifecycle's ranges, walked in order of validity: lapsing (active), grace ending (the
+            # brand in the index, so other brands' lines are passed over without reading them),
+            # validity reminders.
+            models.Index(fields=["status", "credit_expires_at", "brand"], name="line_status_validity"),
         ]
 
     def __str__(self) -> str:
@@ -100,7 +102,8 @@ class BundlePeriod(models.Model):
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["line", "status", "ends_at"]),
-            # The lifecycle's ranges: periods ending (and reminders, auto-renew) by status and end.
+            # The lifecycle's ranges of periods by status and end, walked in order of end: periods
+            # ended by now, ending soon (reminders) or around now (auto-renew).
             models.Index(fields=["status", "ends_at"], name="period_status_ends"),
             models.Index(fields=["starts_at"], name="period_queued_starts", condition=Q(status=PeriodStatus.QUEUED)),
             # Only the periods a data warning is due for (see data_alert_at_mb): the job reads this index.

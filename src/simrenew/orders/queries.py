@@ -14,10 +14,12 @@ from simrenew.orders.models import Order, OrderKind, OrderStatus
 
 
 def _while_held(customer: User) -> Q:
-    """Placed for a line the customer holds now, at a time they held it. (`line IN (their lines)`
-    first: the few lines they hold pick their orders by index, not every sale no account bought.)"""
+    """Placed for a line the customer holds now, at a time they held it. The few lines they hold are
+    read first and given as a list: as a subquery, PostgreSQL's planner scans every sale no account
+    bought (1.4 s at a million lines) instead of picking the lines' orders by index."""
+    held = list(held_line_ids(customer_id=customer.pk).values_list("line_id", flat=True))
     covering = holdings_covering(customer_id=customer.pk, line=OuterRef("line_id"), at=OuterRef("created_at"))
-    return Q(line_id__in=held_line_ids(customer_id=customer.pk)) & Q(Exists(covering))
+    return Q(line_id__in=held) & Q(Exists(covering))
 
 
 def orders_of(customer: User) -> QuerySet[Order]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from simrenew.brands.models import Brand
 from simrenew.customers import retention as retention_policy
@@ -53,14 +53,24 @@ def batch_size() -> int:
     return max(1, int(getattr(settings, "LIFECYCLE_BATCH_SIZE", 100)))
 
 
-def _pages(due: QuerySet[Any], field: str = "pk") -> Iterator[list[int]]:
-    """The distinct values of `field` in `due`, ascending, a page at a time (keyset pagination)."""
-    last = 0
-    while page := list(
-        due.filter(**{f"{field}__gt": last}).order_by(field).values_list(field, flat=True).distinct()[:PAGE_SIZE]
-    ):
-        yield page
-        last = page[-1]
+def _pages(due: QuerySet[Any], value: str = "pk", order: str = "pk") -> Iterator[list[int]]:
+    """The `value`s of `due` (ids), a page at a time, read in the order of `order` and then the id:
+    keyset pagination (a page starts after the last row of the one before), so memory stays bounded.
+    `order` is the column of the index that finds what is due: read in its order, a page costs what
+    it returns even where the planner misjudges the range (most periods ended long ago, but only
+    active ones are due)."""
+    after: tuple[Any, int] | None = None
+    while True:
+        rows = due
+        if after is not None:
+            rows = rows.filter(**{f"{order}__gte": after[0]}).filter(
+                Q(**{f"{order}__gt": after[0]}) | Q(pk__gt=after[1])
+            )
+        page = list(rows.order_by(order, "pk").values_list(order, "pk", value)[:PAGE_SIZE])
+        if not page:
+            return
+        yield sorted({row[2] for row in page})
+        after = (page[-1][0], page[-1][1])
 
 
 @dataclass(frozen=True)
@@ -150,7 +160,8 @@ def bundle_periods(since: datetime | None, until: datetime) -> Result:
         return len(ended)
 
     work = Work(load=lines.lock_lines, line_of=_line_itself, do=advance)
-    return _each(_pages(lifecycle.periods_due(until), "line_id"), work, "periods_ended")
+    result = _each(_pages(lifecycle.periods_ended(until), "line_id", "ends_at"), work, "periods_ended")
+    return _each(_pages(lifecycle.periods_starting(until), "line_id", "starts_at"), work, "periods_ended", result)
 
 
 def credit_validity(since: datetime | None, until: datetime) -> Result:
@@ -167,7 +178,10 @@ def credit_validity(since: datetime | None, until: datetime) -> Result:
         return len(changes)
 
     work = Work(load=lines.lock_lines, line_of=_line_itself, do=apply)
-    return _each(_pages(lifecycle.lines_with_credit_due(until)), work, "status_changes")
+    result: Result = {}
+    for due in lifecycle.lines_with_credit_due(until):
+        _each(_pages(due, order="credit_expires_at"), work, "status_changes", result)
+    return result
 
 
 def bonus_expiry(since: datetime | None, until: datetime) -> Result:
@@ -175,7 +189,7 @@ def bonus_expiry(since: datetime | None, until: datetime) -> Result:
         return lifecycle.expire_bonus(line=line, at=until)
 
     work = Work(load=lines.lock_lines, line_of=_line_itself, do=expire)
-    return _each(_pages(lifecycle.bonus_grants_due(until), "line_id"), work, "bonus_expired_amount")
+    return _each(_pages(lifecycle.bonus_grants_due(until), "line_id", "expires_at"), work, "bonus_expired_amount")
 
 
 def reminders(since: datetime | None, until: datetime) -> Result:
@@ -266,7 +280,7 @@ def low_credit(since: datetime | None, until: datetime) -> Result:
         )
         return len(notices.low_credit(line, episode=episode or 0, balance_amount=balance))
 
-    pages = (_lines_of_accounts(page) for page in _pages(spent, "account_id"))
+    pages = (_lines_of_accounts(page) for page in _pages(spent, "account_id", "journal__created_at"))
     return _each(pages, Work(load=load, line_of=lambda item: item[0].pk, do=check), "low_credit")
 
 
@@ -288,7 +302,8 @@ def renewed_notices(since: datetime | None, until: datetime) -> Result:
     def tell(item: tuple[Order, BundlePeriod | None]) -> int:
         return len(notices.renewed(*item))
 
-    return _each(_pages(fulfilled), Work(load=load, line_of=lambda item: item[0].line_id, do=tell), "renewed")
+    work = Work(load=load, line_of=lambda item: item[0].line_id, do=tell)
+    return _each(_pages(fulfilled, order="fulfilled_at"), work, "renewed")
 
 
 def abandoned_orders(since: datetime | None, until: datetime) -> Result:

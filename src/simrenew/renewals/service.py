@@ -133,15 +133,14 @@ def periods_due(at: datetime, since: datetime | None = None) -> QuerySet[BundleP
     """The last period of each auto-renewing line ending within the lead time (or ended recently,
     after a stop), with no attempt yet.
 
-    Periods still running are found by their end (index on status and end); periods that already
-    ended only back to `since`, the end of the last run that succeeded (a run that failed, or a stop,
-    leaves them behind), so a run reads what is due, not every period of the last week.
+    Only periods whose renewal fell due since `since` (the last run that succeeded, which did what
+    was due before it) are read: a range of the index on status and end, however many periods
+    ended in the last week. A run after a stop catches up as far back as catch_up_window().
     """
     later = BundlePeriod.objects.filter(line_id=OuterRef("line_id"), starts_at__gte=OuterRef("ends_at")).exclude(
         pk=OuterRef("pk")
     )
-    running = Q(status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED])
-    not_seen = Q() if since is None else running | Q(ends_at__gt=since - SCAN_OVERLAP)
+    earliest = at - catch_up_window() if since is None else max(at - catch_up_window(), since - SCAN_OVERLAP)
     attempted = RenewalAttempt.objects.filter(period_id=OuterRef("pk"))
     # Switching auto-renew on renews what ends from then on, never a bundle that had already lapsed.
     switched_on_later = AutoRenewSetting.objects.filter(line_id=OuterRef("line_id"), updated_at__gt=OuterRef("ends_at"))
@@ -150,9 +149,10 @@ def periods_due(at: datetime, since: datetime | None = None) -> QuerySet[BundleP
             line__auto_renew=True,
             line__status__in=[LineStatus.ACTIVE, LineStatus.GRACE],
             ends_at__lte=at + lead_time(),
-            ends_at__gt=at - catch_up_window(),
+            ends_at__gt=earliest,
+            # Every status (running, or ended since): named so that the index on status and end serves.
+            status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED, PeriodStatus.EXPIRED],
         )
-        .filter(not_seen)
         .exclude(Exists(later))
         .exclude(Exists(attempted))
         .exclude(Exists(switched_on_later))
