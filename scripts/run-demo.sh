@@ -9,9 +9,16 @@
 set -uo pipefail # no -e: a process that exits is for the supervisor to handle, not a reason to stop
 host=${1:-127.0.0.1}
 port=${2:-8000}
-export SITE_URL="http://${host}:${port}"
-export DEMO_CLOCK=${DEMO_CLOCK:-true}
 venv=${VENV:-.venv}
+# Every URL printed (banner, e-mails, payment returns) is on the address the server binds to, and the
+# server answers to that name (simrenew.demo.address: 0.0.0.0 binds every address and accepts any name).
+SITE_URL=$("$venv/bin/python" -m simrenew.demo.address url "$host" "$port") || exit 1
+export SITE_URL
+export ALLOWED_HOSTS=${ALLOWED_HOSTS:-$("$venv/bin/python" -m simrenew.demo.address allowed-hosts "$host")}
+export DEMO_CLOCK=${DEMO_CLOCK:-true}
+# /metrics under gunicorn: every worker process writes its samples here, a scrape adds them up
+# (simrenew.gunicorn_conf empties it when gunicorn starts).
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${SIMRENEW_VAR:-var}/prometheus}
 
 # The three processes. The worker is one line, to swap for another job runner.
 worker_command=("$venv/bin/python" manage.py worker)

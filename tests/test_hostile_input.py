@@ -148,6 +148,7 @@ class World:
             "kiosk": self.kiosk.code,
             "action": "topup",
             "ref": line_ref(self.kiosk, self.line),
+            "code": self.brand.code,
         }
         if name in {"verify_email", "password_reset_confirm"}:
             known["token"] = "set-password"

@@ -29,6 +29,7 @@ SAFE = {
     "PUBLIC_URL": "https://renew.acme-mobile.be",
     "DEMO_CLOCK": False,
     "DEFAULT_FROM_EMAIL": "Acme Mobile <no-reply@acme-mobile.be>",
+    "METRICS_TOKEN": "k3J9-prometheus-scrape-token-0a7f",
 }
 
 
@@ -76,6 +77,8 @@ def test_safe_production_settings_pass(production):
         ("DEFAULT_FROM_EMAIL", "simrenew <no-reply@simrenew.example>", "simrenew.E013"),
         ("DEFAULT_FROM_EMAIL", "root@localhost", "simrenew.E013"),
         ("DEFAULT_FROM_EMAIL", "no-reply@acme.test", "simrenew.E013"),
+        ("METRICS_TOKEN", "", "simrenew.E014"),
+        ("METRICS_TOKEN", "short-token", "simrenew.E014"),
     ],
 )
 def test_each_unsafe_setting_is_an_error(production, name, value, error_id):

@@ -25,6 +25,7 @@ README_ENV = {
     "MOLLIE_API_KEY": "live_abcdefghijklmnopqrstuvwxyz0123",
     "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
     "FIELD_HASH_KEY": secrets.token_urlsafe(32),
+    "METRICS_TOKEN": secrets.token_urlsafe(24),
 }
 
 

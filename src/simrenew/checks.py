@@ -158,6 +158,15 @@ def sender_is_ours() -> Iterable[CheckMessage]:
         )
 
 
+def metrics_need_a_token() -> Iterable[CheckMessage]:
+    if len(getattr(settings, "METRICS_TOKEN", "")) < 24:
+        yield Error(
+            "METRICS_TOKEN is missing or shorter than 24 characters: /metrics would answer nobody, or be guessable.",
+            hint="Set METRICS_TOKEN to a long random string and give it to Prometheus as a bearer token.",
+            id="simrenew.E014",
+        )
+
+
 def _is_public_https(url: str) -> bool:
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -171,6 +180,7 @@ def _is_public_https(url: str) -> bool:
 
 
 CHECKS: list[Check] = [
+    metrics_need_a_token,
     email_is_sent,
     dev_outbox_is_off,
     sms_are_sent,

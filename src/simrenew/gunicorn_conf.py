@@ -60,3 +60,22 @@ def _logconfig() -> dict[str, Any]:
 
 
 logconfig_dict = _logconfig()
+
+
+# Prometheus: each worker process writes its samples to files in PROMETHEUS_MULTIPROC_DIR, which a
+# scrape (answered by any worker) adds up. The directory must be empty when gunicorn starts, and a
+# worker that exits marks its gauges dead. run-demo.sh and the cluster give each gunicorn its own.
+def on_starting(server: Any) -> None:
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.unlink(os.path.join(directory, name))
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "simrenew.jobs",
+    "simrenew.ops",
     "simrenew.throttles",
     "simrenew.reference",
     "simrenew.brands",
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "simrenew.shops",
     "simrenew.kiosks",
     "simrenew.renewals",
+    "simrenew.support",
     "simrenew.sandbox",
     "simrenew.web",
     "simrenew.demo",
@@ -80,6 +82,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every log line of the request carries its id.
     "simrenew.web.middleware.RequestIdMiddleware",
+    # Times the whole request (simrenew_http_request_duration_seconds on /metrics).
+    "simrenew.web.ops.middleware.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -136,6 +140,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-simrenew.sqlite3")}
+# A streaming replica for read-only pages (reports, exports, settlement history): simrenew.kit.dbrouter
+# sends their reads there while it is at most REPLICA_MAX_LAG_SECONDS behind, else to the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=60)
+    DATABASES["replica"]["OPTIONS"] = {"connect_timeout": 2}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["simrenew.kit.dbrouter.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "2"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
@@ -431,3 +445,9 @@ DEV_OUTBOX_RETENTION_DAYS = int(os.environ.get("DEV_OUTBOX_RETENTION_DAYS", "14"
 IDEMPOTENCY_RETENTION_DAYS = int(os.environ.get("IDEMPOTENCY_RETENTION_DAYS", "30"))
 # Background jobs that succeeded are deleted this long after they finished (failed ones stay for staff).
 JOBS_RETENTION_DAYS = int(os.environ.get("JOBS_RETENTION_DAYS", "7"))
+
+# Operations: /metrics needs `Authorization: Bearer $METRICS_TOKEN` (production refuses to start
+# without one; the demo answers this machine only). Scheduler leadership: see simrenew.renewals.leader.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+LEADER_LEASE_SECONDS = float(os.environ.get("LEADER_LEASE_SECONDS", "10"))
+LEADER_RENEW_SECONDS = float(os.environ.get("LEADER_RENEW_SECONDS", "2"))

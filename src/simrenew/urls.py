@@ -7,12 +7,18 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from simrenew.api.urls import api
-from simrenew.web import webhooks
+from simrenew.web import site_files, webhooks
+from simrenew.web.ops import views as ops
 
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("payments/webhooks/mollie/", webhooks.mollie_webhook, name="mollie_webhook"),
     path("api/", api.urls),
+    path("favicon.ico", site_files.favicon, name="favicon"),
+    path("manifest.webmanifest", site_files.manifest, name="web_manifest"),
+    path("healthz", ops.healthz, name="healthz"),
+    path("readyz", ops.readyz, name="readyz"),
+    path("metrics", ops.metrics_view, name="metrics"),
 ]
 # Demo only: in production the sandbox does not exist, whatever PAYMENT_SANDBOX says (simrenew.checks
 # refuses to start with it on anyway).

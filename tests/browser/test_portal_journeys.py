@@ -51,6 +51,7 @@ def test_new_customer_in_chinese_registers_links_a_line_and_renews_with_banconta
 
     # Register in Chinese.
     page.goto(f"{site}/{lang}/register/")
+    page.get_by_label(translated(lang, "Name"), exact=True).fill("王小明")
     page.get_by_label(translated(lang, "E-mail address")).fill(email)
     page.get_by_label(translated(lang, "Password"), exact=True).fill("Bruxelles-Etudiant-2026")
     page.get_by_label(translated(lang, "Password again")).fill("Bruxelles-Etudiant-2026")
@@ -134,7 +135,7 @@ def test_dutch_gift_top_up_by_bank_transfer_is_paid_later(page: Page, site: str)
     page.get_by_label(translated(lang, "Mobile number")).fill(format_msisdn(friend.msisdn))
     page.get_by_role("button", name=translated(lang, "Continue")).click()
     expect(page.get_by_text(translated(lang, "Gift top-up"))).to_be_visible()
-    page.get_by_label("€ 15,00").check()
+    page.get_by_label("€ 15,00", exact=True).check()
     page.get_by_label(translated(lang, "Bank transfer")).check()
     page.get_by_role("button", name=translated(lang, "See the price")).click()
     page.get_by_role("button", name=pay_button_name(lang, 1500)).click()
@@ -142,7 +143,7 @@ def test_dutch_gift_top_up_by_bank_transfer_is_paid_later(page: Page, site: str)
     # The order waits for the transfer and shows where to pay, with a valid structured reference.
     waiting = translated(lang, "Waiting for your bank transfer. We complete the order as soon as the money arrives.")
     expect(page.get_by_text(waiting)).to_be_visible()
-    reference = page.locator("dd.mono").filter(has_text="+++").inner_text()
+    reference = page.locator(".transfer .mono").filter(has_text="+++").inner_text()
     assert re.fullmatch(r"\+\+\+\d{3}/\d{4}/\d{5}\+\+\+", reference.strip())
     order = Order.objects.get(line=friend)
     assert order.status == OrderStatus.AWAITING_PAYMENT

@@ -34,12 +34,12 @@ def exact(text: str) -> re.Pattern[str]:
 
 def test_a_shop_assistant_identifies_a_holder_and_renews_a_bundle_for_cash(page: Page, site: str) -> None:
     lang = "nl"
-    call_command("demo_data", lines=8)
+    call_command("demo_data", lines=20)
     call_command("demo_offline")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    line = Line.objects.filter(brand__code="orange").order_by("msisdn").first()
+    # A demo line whose holder nobody identified yet (the README names it).
+    line = Line.objects.filter(identity_status=IdentityStatus.UNIDENTIFIED).order_by("msisdn").first()
     assert line is not None
-    Line.objects.filter(pk=line.pk).update(identity_status=IdentityStatus.UNIDENTIFIED)
     bundle = line.brand.products.filter(kind="bundle").order_by("position").first()
     assert bundle is not None and bundle.price_amount is not None
 

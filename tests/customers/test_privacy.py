@@ -263,6 +263,7 @@ def test_personal_data_has_every_section(subscriber):
         "top_ups_received",
         "auto_renew",
         "identity_checks",
+        "support_cases",
     ]
     assert data["account"]["email"] == "jan@example.be"
     assert data["account"]["name"] == "Jan Peeters"

@@ -30,3 +30,16 @@ def flaky_provider(key: str) -> str:
 def broken(key: str) -> None:
     calls[key] += 1
     raise ValueError("a bug: retrying does the same thing")
+
+
+seen_request_ids: list[str] = []
+
+
+@task()
+def note_request_id() -> None:
+    """Records the request id its log lines would carry, and queues a follow-up job."""
+    from simrenew.kit import requestid
+
+    seen_request_ids.append(requestid.current())
+    if len(seen_request_ids) == 1:
+        note_request_id.enqueue()

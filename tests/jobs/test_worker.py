@@ -186,3 +186,21 @@ def test_the_jobs_command_lists_and_retries_dead_jobs(job_backend, capsys) -> No
     assert Job.objects.get().status == JobStatus.READY
     call_command("jobs", "status")
     assert "ready: 1" in capsys.readouterr().out
+
+
+def test_the_request_id_follows_a_request_into_its_jobs_and_theirs(job_backend) -> None:
+    from simrenew.kit import requestid
+
+    tasks.seen_request_ids.clear()
+    requestid.bind("req-0123456789abcdef")
+    try:
+        tasks.note_request_id.enqueue()
+    finally:
+        requestid.unbind()
+
+    run_due()
+    run_due()
+
+    assert tasks.seen_request_ids == ["req-0123456789abcdef", "req-0123456789abcdef"]
+    assert set(Job.objects.values_list("request_id", flat=True)) == {"req-0123456789abcdef"}
+    assert requestid.current() == requestid.NONE  # the worker unbinds after each job

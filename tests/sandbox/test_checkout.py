@@ -27,7 +27,7 @@ def checkout_url(payment: SandboxPayment) -> str:
 
 
 def test_checkout_page_is_a_labelled_test_page_with_outcome_buttons(client):
-    payment = service.create_payment(payment_data())
+    payment = service.create_payment(payment_data(locale="en_US"))
 
     response = client.get(checkout_url(payment))
 
@@ -41,7 +41,7 @@ def test_checkout_page_is_a_labelled_test_page_with_outcome_buttons(client):
 
 
 def test_bank_transfer_checkout_offers_leave_open_and_shows_reference(client):
-    payment = service.create_payment(payment_data(method="banktransfer"))
+    payment = service.create_payment(payment_data(method="banktransfer", locale="en_US"))
 
     html = client.get(checkout_url(payment)).content.decode()
 
@@ -103,7 +103,7 @@ def test_leave_open_is_only_for_bank_transfers(client):
 
 
 def test_a_decided_payment_keeps_its_outcome(client):
-    payment = service.create_payment(payment_data())
+    payment = service.create_payment(payment_data(locale="en_US"))
     client.post(checkout_url(payment), {"status": "failed"})
 
     html = client.get(checkout_url(payment)).content.decode()
@@ -116,7 +116,7 @@ def test_a_decided_payment_keeps_its_outcome(client):
 
 
 def test_payment_without_method_lets_the_tester_pick_one(client):
-    payment = service.create_payment(payment_data(method=None))
+    payment = service.create_payment(payment_data(method=None, locale="en_US"))
 
     assert buttons(client.get(checkout_url(payment)).content.decode())["Bank transfer"] == "banktransfer"
     client.post(checkout_url(payment), {"method": "banktransfer"})

@@ -105,7 +105,8 @@ def test_api_docs_use_our_own_swagger_files(client):
     response = client.get("/api/docs")
     assert_only_nonced_code(response)
     html = response.content.decode()
-    assert "/static/ninja/swagger-ui-bundle.js" in html
+    assert "/static/simrenew/vendor/swagger-ui-5.35.0/swagger-ui-bundle.js" in html
+    assert "/static/simrenew/api-docs.js" in html
     assert "cdn." not in html
 
 

@@ -244,6 +244,7 @@ def test_register_and_link_forms_need_the_csrf_token(brand):
     before = _state()
     anonymous = Client(enforce_csrf_checks=True)
     data = {
+        "full_name": "An Peeters",
         "email": "new@example.be",
         "password": DEFAULT_PASSWORD,
         "password_again": DEFAULT_PASSWORD,
@@ -348,6 +349,7 @@ def test_an_unverified_customer_is_asked_to_verify_first(brand, bundle):
 
 def test_register_through_the_portal(client, django_capture_on_commit_callbacks):
     data = {
+        "full_name": "Nieuw Lid",
         "email": "Nieuw@Example.be",
         "password": DEFAULT_PASSWORD,
         "password_again": DEFAULT_PASSWORD,
@@ -370,7 +372,13 @@ def test_register_refuses_a_weak_password(client):
     create_customer(email="taken@example.be")
     weak = client.post(
         url("register"),
-        {"email": "new@example.be", "password": "12345678", "password_again": "12345678", "accept_terms": "on"},
+        {
+            "full_name": "An Peeters",
+            "email": "new@example.be",
+            "password": "12345678",
+            "password_again": "12345678",
+            "accept_terms": "on",
+        },
     )
     assert weak.status_code == 200
     page = weak.content.decode()

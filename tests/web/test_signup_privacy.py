@@ -25,7 +25,13 @@ def url(name: str, language: str = "en") -> str:
 def sign_up(email: str, language: str = "en") -> tuple[Client, object, int]:
     """Sign up in a fresh browser; the browser, the answer, and how many passwords were hashed."""
     browser = Client()
-    data = {"email": email, "password": DEFAULT_PASSWORD, "password_again": DEFAULT_PASSWORD, "accept_terms": "on"}
+    data = {
+        "full_name": "An Peeters",
+        "email": email,
+        "password": DEFAULT_PASSWORD,
+        "password_again": DEFAULT_PASSWORD,
+        "accept_terms": "on",
+    }
     with mock.patch.object(MD5PasswordHasher, "encode", autospec=True, side_effect=MD5PasswordHasher.encode) as hashed:
         response = browser.post(url("register", language), data)
     return browser, response, hashed.call_count
@@ -77,7 +83,7 @@ def test_the_owner_of_a_known_address_gets_no_new_account_and_can_log_in_as_befo
 
 def test_a_weak_password_is_refused_alike_for_a_known_and_a_new_address():
     create_customer(email="taken@example.be")
-    data = {"password": "12345678", "password_again": "12345678", "accept_terms": "on"}
+    data = {"full_name": "An Peeters", "password": "12345678", "password_again": "12345678", "accept_terms": "on"}
     known = Client().post(url("register"), {**data, "email": "taken@example.be"})
     new = Client().post(url("register"), {**data, "email": "new@example.be"})
     assert known.status_code == new.status_code == 200

@@ -24,6 +24,8 @@ from simrenew.shops import service as shops
 from simrenew.shops.models import ShopSale
 from simrenew.staff.access import STAFF_MEMBER, declared_permission
 from simrenew.staff.roles import RETAIL_CASHIER, ROLES, SHOP_ASSISTANT, SHOP_MANAGER, Role
+from simrenew.support import service as support
+from simrenew.support.models import Case, Message
 from simrenew.web.staff.access import OPEN_URL_NAMES
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -161,7 +163,13 @@ def world() -> World:
         commission_amount=0,
         created_at=clock.now(),
     )
+    case = support.open_case(
+        name="An", email="an@example.be", topic="fees", body="A question", language="nl", actor="walk"
+    )
+    answer = support.answer(case=case, staff=users["customer-service"], body="An answer")
     samples = {
+        ("", "case_id"): case.pk,
+        ("", "message_id"): answer.pk,
         ("", "promotion_id"): promotion.pk,
         ("", "line_id"): line.pk,
         ("", "retailer_id"): retailer.pk,
@@ -218,6 +226,8 @@ def state() -> tuple:
         Order.objects.count(),
         ShopSale.objects.count(),
         Sale.objects.count(),
+        tuple(Case.objects.order_by("pk").values_list("status", flat=True)),
+        tuple(Message.objects.order_by("pk").values_list("sent_at", flat=True)),
     )
 
 
@@ -311,6 +321,11 @@ POLICY = {
     "backoffice:promotions": {"marketing", "finance", "administrator"},
     "backoffice:promotion_status": {"marketing", "administrator"},
     "backoffice:home": {"customer-service", "shop-assistant", "shop-manager", "marketing", "finance", "administrator"},
+    "backoffice:support": {"customer-service", "administrator"},
+    "backoffice:support_case": {"customer-service", "administrator"},
+    "backoffice:support_answer": {"customer-service", "administrator"},
+    "backoffice:support_status": {"customer-service", "administrator"},
+    "backoffice:support_send": {"customer-service", "administrator"},
     "shop:renew": {"shop-assistant", "shop-manager"},
     "shop:audit": {"shop-manager"},
     "pos:confirm": {"retail-cashier"},

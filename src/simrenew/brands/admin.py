@@ -10,5 +10,14 @@ class FeeInline(admin.TabularInline):
 
 @admin.register(Brand)
 class BrandAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "credit_validity_days", "grace_days"]
+    list_display = ["code", "name", "legal_name", "vat_number", "credit_validity_days", "grace_days"]
     inlines = [FeeInline]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "primary_colour", "accent_colour", "currency"]}),
+        ("Support", {"fields": ["support_phone", "support_email", "official_domains"]}),
+        (
+            "Seller on receipts",
+            {"fields": ["legal_name", "legal_street", "legal_postal_code", "legal_city", "vat_number"]},
+        ),
+        ("Rules", {"fields": ["credit_validity_days", "grace_days", "reminder_days"]}),
+    ]

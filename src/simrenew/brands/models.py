@@ -1,7 +1,13 @@
-"""Brands an operator (or MVNE) runs, with their rules and per-method payment fees."""
+"""Brands an operator (or MVNE) runs, with their rules, their legal seller and per-method payment fees."""
+
+import contextlib
 
 from django.db import models
+from django.utils.functional import Promise
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+
+from simrenew.kit.vat_number import InvalidVatNumber, format_vat_number, parse_vat_number, validate_vat_number
 
 
 class PaymentMethod(models.TextChoices):
@@ -9,6 +15,10 @@ class PaymentMethod(models.TextChoices):
     BANCONTACT = "bancontact", _("Bancontact")
     PAYPAL = "paypal", _("PayPal")
     BANK_TRANSFER = "banktransfer", _("Bank transfer")
+    # Mollie's method ids. KBC/CBC is one method at Mollie: the customer picks the bank (the issuer).
+    KBC = "kbc", _("KBC/CBC Payment Button")
+    BELFIUS = "belfius", _("Belfius Pay Button")
+    APPLE_PAY = "applepay", _("Apple Pay")
     CREDIT = "credit", _("Line credit")
     # Settled at once by the channel itself (offline channels):
     CASH = "cash", _("Cash")
@@ -21,12 +31,33 @@ class PaymentMethod(models.TextChoices):
 SETTLED_AT_ONCE = {PaymentMethod.CASH, PaymentMethod.TERMINAL_CARD, PaymentMethod.RETAILER_FLOAT, PaymentMethod.VOUCHER}
 
 
+# Offered to customers online, in this order. Apple Pay is offered to everyone: the checkout shows it
+# only in a browser that has it (Safari with a card in the Wallet), so its choice says so.
 ONLINE_METHODS = [
     PaymentMethod.BANCONTACT,
+    PaymentMethod.KBC,
+    PaymentMethod.BELFIUS,
     PaymentMethod.CARD,
+    PaymentMethod.APPLE_PAY,
     PaymentMethod.PAYPAL,
     PaymentMethod.BANK_TRANSFER,
 ]
+# What a method's choice adds to its name, where the customer needs to know before choosing.
+METHOD_HINTS = {
+    PaymentMethod.APPLE_PAY: _("in Safari on an iPhone, iPad or Mac with Apple Pay set up"),
+}
+
+
+def online_method_choices() -> list[tuple[str, Promise | str]]:
+    """(value, label) of every online method for a form's radio buttons, with its hint if it has one;
+    the labels stay lazy, so a form built at import time speaks each request's language."""
+    return [
+        (
+            method.value,
+            format_lazy("{} ({})", method.label, METHOD_HINTS[method]) if method in METHOD_HINTS else method.label,
+        )
+        for method in ONLINE_METHODS
+    ]
 
 
 class Brand(models.Model):
@@ -44,12 +75,35 @@ class Brand(models.Model):
     grace_days = models.PositiveIntegerField(default=30)
     reminder_days = models.CharField(max_length=32, default="7,1")
     currency = models.CharField(max_length=3, default="EUR")
+    # The seller on every receipt (a simplified invoice): the legal entity, its address and VAT number.
+    legal_name = models.CharField(max_length=120, blank=True)
+    legal_street = models.CharField(max_length=120, blank=True)
+    legal_postal_code = models.CharField(max_length=8, blank=True)
+    legal_city = models.CharField(max_length=80, blank=True)
+    # "BE0202239951" (stored without spaces or dots; shown as "BE 0202.239.951").
+    vat_number = models.CharField(max_length=20, blank=True, validators=[validate_vat_number])
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        # An invalid number is left as typed: the field's validator reports it next to the field.
+        if self.vat_number:
+            with contextlib.suppress(InvalidVatNumber):
+                self.vat_number = parse_vat_number(self.vat_number)
+
+    @property
+    def vat_number_display(self) -> str:
+        return format_vat_number(self.vat_number) if self.vat_number else ""
+
+    @property
+    def legal_address(self) -> str:
+        place = " ".join(part for part in (self.legal_postal_code, self.legal_city) if part)
+        return ", ".join(part for part in (self.legal_street, place) if part)
 
     @property
     def domains(self) -> list[str]:

@@ -12,6 +12,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email"]
     fieldsets = (
         (None, {"fields": ("email", "password", "full_name", "language", "email_verified_at")}),
+        ("Address", {"fields": ("address_street", "address_postcode", "address_city", "address_country")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)

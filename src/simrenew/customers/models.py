@@ -5,6 +5,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from simrenew.customers.address import Address
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -26,6 +28,12 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("name"), max_length=120, blank=True)
+    # The postal address the customer gave (optional; whole or empty: customers.address). Erased with
+    # the account (customers.privacy).
+    address_street = models.CharField(_("street and number"), max_length=200, blank=True)
+    address_postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    address_city = models.CharField(_("city"), max_length=80, blank=True)
+    address_country = models.CharField(_("country"), max_length=2, blank=True)
     language = models.CharField(_("language"), max_length=8, default="en")
     email_verified_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
@@ -47,6 +55,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def email_verified(self) -> bool:
         return self.email_verified_at is not None
+
+    @property
+    def address(self) -> Address:
+        return Address(
+            street=self.address_street,
+            postcode=self.address_postcode,
+            city=self.address_city,
+            country=self.address_country,
+        )
 
 
 class LineLink(models.Model):

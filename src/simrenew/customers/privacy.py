@@ -1,9 +1,9 @@
 """A customer's rights over their personal data (GDPR articles 15, 17 and 20): what we hold about
 them, to read and to download, and deleting their account.
 
-Deleting erases or pseudonymises whatever identifies the person: e-mail address, name, password, the
-lines they linked and when, link codes, message contents and addresses, preferences and consents,
-sign-in records, the payer's account number and card digits on their payments. The account row stays
+Deleting erases or pseudonymises whatever identifies the person: e-mail address, name, postal address,
+password, the lines they linked and when, link codes, message contents and addresses, preferences and
+consents, sign-in records, the payer's account number and card digits on their payments. The account row stays
 as an anonymous tombstone because orders point at it: orders, their amounts and receipts, and the
 ledger are kept for the seven years Belgian accounting law requires (docs/operations.md, "Privacy and
 retention").
@@ -18,8 +18,10 @@ from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import transaction
+from django.utils.translation import get_language
 
 from simrenew.audit import service as audit
+from simrenew.customers.address import country_name
 from simrenew.customers.errors import StaffAccountNotDeletable, WrongPassword
 from simrenew.customers.models import HoldingEnd, LineHolding, LineLink, LinkChallenge, User
 from simrenew.customers.queries import holdings_of
@@ -69,6 +71,15 @@ def _account(customer: User) -> dict[str, Any]:
     return {
         "email": customer.email,
         "name": customer.full_name,
+        "address": {
+            "street": customer.address_street,
+            "postcode": customer.address_postcode,
+            "city": customer.address_city,
+            "country": customer.address_country,
+            "country_name": country_name(customer.address_country, get_language() or "en")
+            if customer.address_country
+            else "",
+        },
         "language": customer.language,
         "joined_at": customer.date_joined,
         "email_verified_at": customer.email_verified_at,
@@ -226,6 +237,7 @@ def _forget_sign_ins(email: str) -> None:
 def _pseudonymise(customer: User, *, at: datetime) -> None:
     customer.email = f"erased-{customer.pk}@{ERASED_DOMAIN}"
     customer.full_name = ""
+    customer.address_street = customer.address_postcode = customer.address_city = customer.address_country = ""
     customer.set_unusable_password()  # changes the session hash: every session of the account ends
     customer.is_active = False
     customer.email_verified_at = None

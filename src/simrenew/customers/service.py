@@ -15,6 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext
 
+from simrenew.customers.address import Address
 from simrenew.customers.errors import (
     AlreadyLinked,
     CodeExpired,
@@ -37,6 +38,8 @@ from simrenew.throttles.errors import Throttled
 from simrenew.throttles.service import Rule
 
 MAX_CODE_ATTEMPTS = 5
+NAME_MAX = 120
+ADDRESS_FIELDS = ("address_street", "address_postcode", "address_city", "address_country")
 CODE_LIFETIME = timedelta(minutes=10)
 LOCKOUT = timedelta(minutes=15)
 MAX_CODES_PER_HOUR = 5
@@ -45,7 +48,9 @@ MAX_CODES_PER_HOUR = 5
 ACCOUNT_EXISTS_MAIL = Rule("signup:account-exists", 1, timedelta(minutes=15), "account-exists e-mail sent recently")
 
 
-def register(*, email: str, password: str, language: str, full_name: str = "") -> User | None:
+def register(
+    *, email: str, password: str, language: str, full_name: str = "", address: Address | None = None
+) -> User | None:
     """Sign up: a new, unverified customer, e-mailed a verification link (after commit).
 
     For an address that already has an account, nothing is created (None) and the account's owner
@@ -54,6 +59,7 @@ def register(*, email: str, password: str, language: str, full_name: str = "") -
     account; the password is checked and hashed in both, so both take about as long.
     """
     user = User(email=email.strip().lower(), full_name=full_name.strip(), language=language)
+    _set_address(user, address or Address())
     validate_password(password, user)
     user.set_password(password)
     existing = User.objects.filter(email=user.email).first()
@@ -68,6 +74,19 @@ def register(*, email: str, password: str, language: str, full_name: str = "") -
         return None
     send_verification_email(user=user)
     return user
+
+
+def update_profile(*, customer: User, full_name: str, address: Address) -> User:
+    """The customer's name and postal address, as they changed them in My data."""
+    customer.full_name = " ".join(full_name.split())[:NAME_MAX]
+    _set_address(customer, address)
+    customer.save(update_fields=["full_name", *ADDRESS_FIELDS])
+    return customer
+
+
+def _set_address(user: User, address: Address) -> None:
+    user.address_street, user.address_postcode = address.street, address.postcode
+    user.address_city, user.address_country = address.city, address.country if address.given else ""
 
 
 def _tell_owner_account_exists(owner: User) -> None:

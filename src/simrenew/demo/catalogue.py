@@ -11,7 +11,7 @@ DEMO_STAFF = [
     ("marketing@simrenew.example", "Marketing-Demo-2026", "marketing", "Lucas Dubois"),
     ("finance@simrenew.example", "Finance-Demo-2026", "finance", "Wei Zhang"),
 ]
-DEMO_LINE = "+32472000001"
+DEMO_LINE = "+32472000001"  # the demo customer's line: Proximus, index 1
 
 BundleSpec = tuple[str, int, int | None, int | None, int | None, int]
 
@@ -25,6 +25,12 @@ BRANDS: list[dict[str, Any]] = [
         "official_domains": "www.proximus.be\nmy.proximus.be",
         "credit_validity_days": 365,
         "grace_days": 30,
+        # The seller on receipts: the operator's public company data (BCE/KBO).
+        "legal_name": "Proximus SA/NV",
+        "legal_street": "Boulevard du Roi Albert II 27",
+        "legal_postal_code": "1030",
+        "legal_city": "Brussels",
+        "vat_number": "BE0202239951",
         "prefixes": ["0472", "0475", "0476"],
     },
     {
@@ -36,6 +42,11 @@ BRANDS: list[dict[str, Any]] = [
         "official_domains": "www.base.be",
         "credit_validity_days": 365,
         "grace_days": 30,
+        "legal_name": "Telenet BV",
+        "legal_street": "Liersesteenweg 4",
+        "legal_postal_code": "2800",
+        "legal_city": "Mechelen",
+        "vat_number": "BE0473416418",
         "prefixes": ["0485", "0486", "0487"],
     },
     {
@@ -47,6 +58,11 @@ BRANDS: list[dict[str, Any]] = [
         "official_domains": "www2.telenet.be",
         "credit_validity_days": 365,
         "grace_days": 30,
+        "legal_name": "Telenet BV",
+        "legal_street": "Liersesteenweg 4",
+        "legal_postal_code": "2800",
+        "legal_city": "Mechelen",
+        "vat_number": "BE0473416418",
         "prefixes": ["0468", "0467"],
     },
     {
@@ -58,9 +74,29 @@ BRANDS: list[dict[str, Any]] = [
         "official_domains": "www.orange.be",
         "credit_validity_days": 365,
         "grace_days": 30,
+        "legal_name": "Orange Belgium SA/NV",
+        "legal_street": "Avenue du Bourget 3",
+        "legal_postal_code": "1140",
+        "legal_city": "Brussels",
+        "vat_number": "BE0456810810",
         "prefixes": ["0495", "0496", "0497"],
     },
 ]
+
+
+def demo_number(brand_code: str, index: int) -> str:
+    """The E.164 number of a brand's demo line `index` (1, 2, …): one of the brand's prefixes, taken in
+    turn, then the index; the demo customer's line is Proximus 1. README and `make demo` name these."""
+    if brand_code == "proximus" and index == 1:
+        return DEMO_LINE
+    prefixes = next(spec["prefixes"] for spec in BRANDS if spec["code"] == brand_code)
+    return f"+32{prefixes[index % len(prefixes)][1:]}{index:06d}"
+
+
+# Demo lines to try for linking and gift top-ups (brand code, index), as the banner prints them.
+EXAMPLE_LINES = [("base", 2), ("telenet", 3), ("orange", 4)]
+# Lines whose holder is not identified whatever the draw (demo_identities): one to identify at the shop desk.
+NOT_IDENTIFIED_LINES = [("proximus", 5)]
 
 # (code, price cents, data MB or None, minutes or None, sms or None, validity days)
 BUNDLES: dict[str, list[BundleSpec]] = {
@@ -97,7 +133,15 @@ TOPUP_AMOUNTS: dict[str, dict[str, Any]] = {
 }
 
 # What a customer pays to use a method: (fixed cents, basis points). Shown in every quote.
-FEES = {"creditcard": (25, 0), "bancontact": (0, 0), "paypal": (35, 190), "banktransfer": (0, 0)}
+FEES = {
+    "creditcard": (25, 0),
+    "bancontact": (0, 0),
+    "kbc": (0, 0),
+    "belfius": (0, 0),
+    "applepay": (25, 0),
+    "paypal": (35, 190),
+    "banktransfer": (0, 0),
+}
 
 
 def bundle_title(code: str) -> str:

@@ -21,3 +21,13 @@ class DocumentDoesNotMatchNationality(DomainError):
 class InvalidDateOfBirth(DomainError):
     code = "invalid_date_of_birth"
     default_message = _("This date of birth is not possible. Check it on the document.")
+
+
+class InvalidCheckTime(DomainError):
+    code = "invalid_check_time"
+    default_message = _("An identification cannot be dated in the future.")
+
+
+class UnknownIdentificationMethod(DomainError):
+    code = "unknown_identification_method"
+    default_message = _("This is not a way of identifying a holder that the law accepts.")

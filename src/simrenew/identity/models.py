@@ -1,7 +1,9 @@
 """Identification of a prepaid line's holder, as Belgian law requires (law of 1 September 2016).
 
-An ID document is checked in person; what was checked is recorded, never a copy of the document.
-The document number is encrypted at rest (kit.crypto) and shown only masked.
+The law accepts an ID document checked in person at a point of sale, the eID card read online with its
+PIN, an identification service (itsme), or an online payment with a Belgian bank card. What was checked
+is recorded, never a copy of a document. A document number is encrypted at rest (kit.crypto) and shown
+only masked.
 """
 
 from django.conf import settings
@@ -19,22 +21,41 @@ class DocumentType(models.TextChoices):
     PASSPORT = "passport", _("Passport")
 
 
+class IdentificationMethod(models.TextChoices):
+    """How the holder was identified (Royal Decree of 27 November 2016)."""
+
+    IN_PERSON = "in_person", _("ID document checked in person")
+    EID_ONLINE = "eid_online", _("eID card read online with its PIN")
+    ITSME = "itsme", _("itsme")
+    BANK_CARD = "bank_card", _("online payment with a Belgian bank card")
+
+
 class Identification(models.Model):
-    """One check of one holder's document for one line. A line identified again keeps its history;
-    the newest record is the current one. Rows are never edited."""
+    """One identification of one line's holder. A line identified again keeps its history; the newest
+    record is the current one. Rows are never edited.
+
+    In person and with the eID card online a document is recorded; itsme gives nationality and date of
+    birth but no document; a bank-card payment gives neither. Only an identification in person has a
+    staff member who checked it."""
 
     line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="identifications")
-    document_type = models.CharField(max_length=16, choices=DocumentType.choices)
+    method = models.CharField(
+        max_length=16, choices=IdentificationMethod.choices, default=IdentificationMethod.IN_PERSON
+    )
+    document_type = models.CharField(max_length=16, choices=DocumentType.choices, blank=True)
     # Fernet token of the normalised document number (kit.crypto); the clear number is never stored.
     # ERASED once the holder's account was deleted (identity.service.erase_identifications).
     document_number_encrypted = models.TextField()
     # Keyed hash of type + number: finds every line identified with one document, without the number.
     document_lookup = models.CharField(max_length=64, db_index=True)
-    nationality = models.CharField(max_length=2)  # ISO 3166-1 alpha-2
-    date_of_birth = models.DateField()
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    nationality = models.CharField(max_length=2, blank=True)  # ISO 3166-1 alpha-2
+    date_of_birth = models.DateField(null=True, blank=True)
+    # The staff member who looked at the document (in person only).
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     checked_at = models.DateTimeField()
-    # Where the document was looked at, e.g. "shop:brussels-central".
+    # Where the document was looked at in person, e.g. "shop:brussels-central"; empty online.
     checked_where = models.CharField(max_length=64, blank=True)
 
     class Meta:
@@ -42,4 +63,4 @@ class Identification(models.Model):
         indexes = [models.Index(fields=["line", "-checked_at"])]
 
     def __str__(self) -> str:
-        return f"{self.line_id} {self.document_type} {self.checked_at:%Y-%m-%d}"
+        return f"{self.line_id} {self.method} {self.checked_at:%Y-%m-%d}"

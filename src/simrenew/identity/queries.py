@@ -11,13 +11,16 @@ from simrenew.lines.models import Line
 
 @dataclass(frozen=True)
 class MaskedIdentification:
-    """What staff may see of an identification: never the full document number or birth date."""
+    """What staff may see of an identification: never the full document number or birth date. Fields a
+    method does not record are empty (no document with itsme or a bank card, no staff member online)."""
 
+    method: str
+    method_label: str
     document_type: str
     document_type_label: str
     masked_number: str
     nationality: str
-    birth_year: int
+    birth_year: int | None
     checked_by: str
     checked_at: datetime
     checked_where: str
@@ -31,13 +34,17 @@ def masked(identification: Identification) -> MaskedIdentification:
     sealed = identification.document_number_encrypted
     # An erased number (its holder deleted their account, identity.service) shows as nothing.
     number = crypto.decrypt(sealed) if sealed != ERASED else ""
+    born = identification.date_of_birth
+    checker = identification.checked_by
     return MaskedIdentification(
+        method=identification.method,
+        method_label=identification.get_method_display(),
         document_type=identification.document_type,
-        document_type_label=identification.get_document_type_display(),
+        document_type_label=identification.get_document_type_display() if identification.document_type else "",
         masked_number=crypto.mask(number) if number else "",
         nationality=identification.nationality,
-        birth_year=identification.date_of_birth.year,
-        checked_by=identification.checked_by.get_username(),
+        birth_year=born.year if born else None,
+        checked_by=checker.get_username() if checker else "",
         checked_at=identification.checked_at,
         checked_where=identification.checked_where,
     )

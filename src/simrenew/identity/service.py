@@ -13,7 +13,8 @@ from simrenew.identity.documents import (
     document_lookup,
     normalize_document_number,
 )
-from simrenew.identity.models import ERASED, Identification
+from simrenew.identity.errors import InvalidCheckTime, InvalidDateOfBirth, UnknownIdentificationMethod
+from simrenew.identity.models import ERASED, DocumentType, Identification, IdentificationMethod
 from simrenew.kit import clock, crypto
 from simrenew.lines import service as lines
 from simrenew.lines.models import Line
@@ -31,31 +32,101 @@ def identify_holder(
     date_of_birth: date,
     checked_by: "User",
     checked_where: str = "",
+    checked_at: datetime | None = None,
 ) -> Identification:
     """Record a document checked in person and mark the line identified.
 
     Everything is checked before anything is written: a wrong number, nationality or date of
     birth raises a DomainError and changes nothing. Only the encrypted number and a keyed hash
-    of it are stored; no copy or picture of the document.
+    of it are stored; no copy or picture of the document. `checked_at` is now unless the check
+    happened earlier (a record carried over from another system).
     """
+    return _record(
+        line=line,
+        method=IdentificationMethod.IN_PERSON,
+        document=(document_type, document_number),
+        nationality=nationality,
+        date_of_birth=date_of_birth,
+        checked_by=checked_by,
+        checked_where=checked_where,
+        checked_at=checked_at,
+    )
+
+
+def identified_online(
+    *,
+    line: Line,
+    method: str,
+    nationality: str = "",
+    date_of_birth: date | None = None,
+    document_number: str = "",
+    checked_at: datetime | None = None,
+) -> Identification:
+    """Record an identification made without a point of sale, and mark the line identified: the eID
+    card read online (its number, nationality and date of birth), itsme (nationality and date of
+    birth) or a payment with a Belgian bank card (nothing of the holder but that the bank knows them).
+    Checked like identify_holder: bad input raises a DomainError and changes nothing."""
+    if method == IdentificationMethod.EID_ONLINE:
+        if date_of_birth is None:
+            raise InvalidDateOfBirth()
+        return _record(
+            line=line,
+            method=method,
+            document=(DocumentType.BELGIAN_EID, document_number),
+            nationality=nationality,
+            date_of_birth=date_of_birth,
+            checked_at=checked_at,
+        )
+    if method == IdentificationMethod.ITSME:
+        if date_of_birth is None:
+            raise InvalidDateOfBirth()
+        return _record(
+            line=line, method=method, nationality=nationality, date_of_birth=date_of_birth, checked_at=checked_at
+        )
+    if method == IdentificationMethod.BANK_CARD:
+        return _record(line=line, method=method, checked_at=checked_at)
+    raise UnknownIdentificationMethod()
+
+
+def _record(
+    *,
+    line: Line,
+    method: str,
+    document: tuple[str, str] | None = None,
+    nationality: str = "",
+    date_of_birth: date | None = None,
+    checked_by: "User | None" = None,
+    checked_where: str = "",
+    checked_at: datetime | None = None,
+) -> Identification:
     now = clock.now()
-    number = normalize_document_number(document_type, document_number)
-    country = check_nationality(document_type, nationality)
-    born = check_date_of_birth(date_of_birth, today=timezone.localdate(now))
+    at = checked_at or now
+    number = lookup = ""
+    document_type = ""
+    if document is not None:
+        document_type, raw_number = document
+        number = normalize_document_number(document_type, raw_number)
+        lookup = document_lookup(document_type, number)
+    # A bank only vouches that it knows the card's holder; every other method reads a nationality.
+    country = "" if method == IdentificationMethod.BANK_CARD else check_nationality(document_type, nationality)
+    born = check_date_of_birth(date_of_birth, today=timezone.localdate(at)) if date_of_birth else None
+    if at > now:
+        raise InvalidCheckTime()
     line = lines.lock_line(line.pk)
     lines.ensure_usable(line)
     identification = Identification.objects.create(
         line=line,
+        method=method,
         document_type=document_type,
-        document_number_encrypted=crypto.encrypt(number),
-        document_lookup=document_lookup(document_type, number),
+        document_number_encrypted=crypto.encrypt(number) if number else ERASED,
+        document_lookup=lookup,
         nationality=country,
         date_of_birth=born,
         checked_by=checked_by,
-        checked_at=now,
+        checked_at=at,
         checked_where=checked_where[:64],
     )
-    lines.mark_identified(line=line, at=now)
+    lines.mark_identified(line=line, at=at)
     return identification
 
 

@@ -19,6 +19,7 @@ from django.utils.json import normalize_json
 from django.utils.module_loading import import_string
 
 from simrenew.jobs.models import Job, JobStatus
+from simrenew.kit import requestid
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class DatabaseBackend(BaseTaskBackend):
             run_after=task.run_after or now,
             enqueued_at=now,
             max_attempts=self.policy.max_attempts,
+            request_id="" if requestid.current() == requestid.NONE else requestid.current(),
         )
         result = to_task_result(job, task=task)
         task_enqueued.send(type(self), task_result=result)

@@ -48,6 +48,9 @@ class Job(models.Model):
     traceback = models.TextField(blank=True)
     # One short line per failed attempt (when, which worker, what): the history staff read.
     errors = models.JSONField(default=list)
+    # The id of the web request (or job) that queued this one: its log lines carry it too, so one id
+    # follows a sale from the request through every job it caused.
+    request_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         verbose_name = _("job")

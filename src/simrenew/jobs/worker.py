@@ -30,6 +30,7 @@ from simrenew.jobs import service
 from simrenew.jobs.backend import DatabaseBackend, load_task, to_task_result
 from simrenew.jobs.failures import DATABASE_GONE, backoff, is_transient
 from simrenew.jobs.models import Job, JobStatus
+from simrenew.kit import requestid
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +172,13 @@ class Worker:
         self.jobs_run += 1
         heartbeat = Heartbeat(job=job, lease=self.lease)
         heartbeat.start()
+        # The job's log lines, and the jobs it queues, carry the id of the request that queued it.
+        requestid.bind(job.request_id or f"job-{job.pk.hex}")
         try:
             value, error = self._call(job)
         finally:
             heartbeat.stop()
+            requestid.unbind()
         if error is None:
             self._succeeded(job, value)
         else:

@@ -1,5 +1,12 @@
-"""Receipts: what they show, links to them, verification, and PDF rendering."""
+"""Receipts: what they show, links to them, verification, and PDF rendering.
 
+A receipt is a simplified invoice: the seller (the brand's legal entity, address and VAT number),
+what was sold and paid, and the VAT per rate. A top-up sells prepaid credit, a multi-purpose
+voucher: its VAT is due when the credit is used, not at the sale, so the credit has no VAT line.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -9,7 +16,40 @@ from django.utils import translation
 
 from simrenew.kit.codes import constant_time_equal
 from simrenew.kit.errors import NotFound
-from simrenew.orders.models import Order, Receipt
+from simrenew.kit.money import VAT_RATE_BP
+from simrenew.orders.access import order_url
+from simrenew.orders.models import Order, OrderKind, Receipt
+
+
+@dataclass(frozen=True)
+class VatLine:
+    """The part of the total taxed at one rate; `rate_bp` None for prepaid credit (VAT when used)."""
+
+    rate_bp: int | None
+    gross_amount: int
+    vat_amount: int
+
+    @property
+    def net_amount(self) -> int:
+        return self.gross_amount - self.vat_amount
+
+    @property
+    def rate_percent(self) -> str:
+        """ "21 %"; empty for prepaid credit."""
+        return "" if self.rate_bp is None else f"{Decimal(self.rate_bp) / 100:g} %"
+
+
+def vat_lines(order: Order) -> list[VatLine]:
+    """The total split by VAT rate, as booked (order.vat_amount is the sum of the lines' VAT).
+
+    A bundle and the payment fee are services taxed at 21 % at the sale; top-up credit is not taxed
+    until it is used. The lines add up to the order's total."""
+    if order.kind == OrderKind.BUNDLE:
+        return [VatLine(VAT_RATE_BP, order.total_amount, order.vat_amount)]
+    lines = [VatLine(None, order.price_amount, 0)]
+    if order.fee_amount:
+        lines.append(VatLine(VAT_RATE_BP, order.fee_amount, order.vat_amount))
+    return lines
 
 
 def receipt_path(receipt: Receipt, language: str) -> str:
@@ -24,6 +64,8 @@ def confirmation_context(order: Order) -> dict[str, Any]:
         "receipt": receipt,
         "product_name": order.product.name_in(order.language),
         "receipt_url": settings.PUBLIC_URL + receipt_path(receipt, order.language),
+        # A purchase without an account: its order page opens with the key in this link only.
+        "order_url": order_url(order, order.language) if order.customer_id is None else "",
         "language": order.language,
     }
 

@@ -25,20 +25,31 @@ from simrenew.payments.provider import (
     ProviderRefused,
 )
 
-# Django language → Mollie checkout locale. Mollie has no Chinese checkout, nor German for Belgium.
+# Django language → Mollie checkout locale. Mollie has no German for Belgium (de_DE), and no Chinese
+# at all: a Chinese customer's payment carries no locale, so that the checkout follows the browser's
+# language, as Mollie documents for a payment without one (Mollie falls back to English; the sandbox
+# has a Chinese checkout).
 LOCALES = {
-    "zh-hans": "en_US",
+    "zh-hans": "",
+    "zh": "",
     "en": "en_US",
     "nl": "nl_BE",
     "fr": "fr_BE",
     "de": "de_DE",
 }
 DEFAULT_LOCALE = "en_US"
+# Who Mollie's bank transfers are paid to (its `bankName`), for a payment stored without the name.
+ACCOUNT_HOLDER = "Stichting Mollie Payments"
+# KBC/CBC Payment Button: the bank is Mollie's "issuer"; without one, Mollie's checkout asks for it.
+KBC_ISSUERS = ("kbc", "cbc")
 
 
 def mollie_locale(language: str) -> str:
     code = (language or "").lower().replace("_", "-")
-    return LOCALES.get(code) or LOCALES.get(code.split("-")[0], DEFAULT_LOCALE)
+    for key in (code, code.split("-")[0]):
+        if key in LOCALES:
+            return LOCALES[key]
+    return DEFAULT_LOCALE
 
 
 def mollie_amount(amount: int, currency: str) -> dict[str, str]:
@@ -55,12 +66,15 @@ def _payment(payment: Any) -> ProviderPayment:
     details = {
         key: str(raw_details[mollie_key])
         for key, mollie_key in (
+            ("bank_name", "bankName"),
             ("bank_account", "bankAccount"),
             ("bank_bic", "bankBic"),
             ("transfer_reference", "transferReference"),
             ("card_label", "cardLabel"),
             ("card_number", "cardNumber"),
             ("consumer_account", "consumerAccount"),
+            ("consumer_bic", "consumerBic"),
+            ("wallet", "wallet"),
         )
         if raw_details.get(mollie_key)
     }
@@ -132,14 +146,18 @@ class MollieProvider:
         locale: str,
         sequence_type: str = ONEOFF,
         customer_id: str = "",
+        issuer: str = "",
     ) -> ProviderPayment:
         data: dict[str, Any] = {
             "amount": mollie_amount(amount, currency),
             "description": description,
             "redirectUrl": redirect_url,
             "metadata": metadata,
-            "locale": mollie_locale(locale),
         }
+        if checkout_locale := mollie_locale(locale):
+            data["locale"] = checkout_locale
+        if issuer:
+            data["issuer"] = issuer
         if sequence_type != ONEOFF:
             data["sequenceType"] = sequence_type
             data["customerId"] = customer_id

@@ -30,7 +30,8 @@ class ProviderPayment:
     currency: str
     method: str | None
     checkout_url: str | None
-    # Bank transfer: {"bank_account": IBAN, "bank_bic": ..., "transfer_reference": "+++…+++"}.
+    # Bank transfer: {"bank_name": the account holder, "bank_account": IBAN, "bank_bic": ...,
+    # "transfer_reference": "+++…+++"}.
     details: dict[str, str] = field(default_factory=dict)
     metadata: dict[str, str] = field(default_factory=dict)
     mandate_id: str | None = None
@@ -89,9 +90,12 @@ class PaymentProvider(Protocol):
         locale: str,
         sequence_type: str = ONEOFF,
         customer_id: str = "",
+        issuer: str = "",
     ) -> ProviderPayment:
         """A payment the consumer completes at the provider's checkout. With `sequence_type=FIRST`
-        and the provider's `customer_id`, paying it also creates a mandate for later charges."""
+        and the provider's `customer_id`, paying it also creates a mandate for later charges.
+        `issuer` picks the bank of a method that has several (KBC or CBC for "kbc"); without it the
+        provider's checkout asks the consumer."""
         ...
 
     def get_payment(self, payment_id: str) -> ProviderPayment: ...

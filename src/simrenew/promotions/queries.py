@@ -1,10 +1,12 @@
-"""Promotion reads for the back office: what each promotion gave and what it cost."""
+"""Promotion reads: for the back office, what each promotion gave and what it cost; for the
+catalogue, which run now."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
-from simrenew.promotions.models import Promotion, Redemption, RedemptionStatus
+from simrenew.promotions.models import Promotion, PromotionStatus, Redemption, RedemptionStatus
 
 
 @dataclass(frozen=True)
@@ -51,3 +53,17 @@ def report(promotions: list[Promotion] | None = None) -> list[PromotionReport]:
 
 def redemptions_of(promotion: Promotion, limit: int = 200) -> list[Redemption]:
     return list(promotion.redemptions.select_related("line", "customer").order_by("-created_at", "-id")[:limit])
+
+
+def on_show(*, channel: str, at: datetime) -> list[Promotion]:
+    """The promotions anyone buying through `channel` may get now without a code, for the catalogue
+    (with their products; brand-wide ones have brand None). Whether one applies to a given line (new
+    lines only, a per-line limit, a spent budget) is decided when it is priced."""
+    running = (
+        Promotion.objects.filter(status=PromotionStatus.ACTIVE, promo_code="", starts_at__lte=at)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        .filter(Q(budget_amount__isnull=True) | Q(spent_amount__lt=F("budget_amount")))
+        .prefetch_related("products")
+        .order_by("id")
+    )
+    return [promotion for promotion in running if not promotion.channels or channel in promotion.channels]

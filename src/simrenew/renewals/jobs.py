@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 
 from simrenew.brands.models import Brand
 from simrenew.customers import retention as retention_policy
@@ -152,14 +152,28 @@ def auto_renew(since: datetime | None, until: datetime) -> Result:
 def bundle_periods(since: datetime | None, until: datetime) -> Result:
     """Periods end and queued ones start on time; a bundle that ended with nothing after it is told."""
 
-    def advance(line: Line) -> int:
+    def load(ids: list[int]) -> list[tuple[Line, datetime | None]]:
+        """The lines locked, each with the latest start of any of its periods (one query for the batch)."""
+        locked = lines.lock_lines(ids)
+        latest = dict(
+            BundlePeriod.objects.filter(line_id__in=ids)
+            .values("line_id")
+            .annotate(latest=Max("starts_at"))
+            .values_list("line_id", "latest")
+        )
+        return [(line, latest.get(line.pk)) for line in locked]
+
+    def advance(item: tuple[Line, datetime | None]) -> int:
+        line, latest_start = item
         ended = lifecycle.advance_periods(line=line, at=until)
         for period in ended:
-            if not line.periods.filter(starts_at__gte=period.ends_at).exclude(pk=period.pk).exists():
+            # Another period follows it when one starts at or after its end: then the latest start is at
+            # or after its end (its own start is before its end, so that latest is another period's).
+            if latest_start is None or latest_start < period.ends_at:
                 notices.period_ended(period)
         return len(ended)
 
-    work = Work(load=lines.lock_lines, line_of=_line_itself, do=advance)
+    work = Work(load=load, line_of=lambda item: item[0].pk, do=advance)
     result = _each(_pages(lifecycle.periods_ended(until), "line_id", "ends_at"), work, "periods_ended")
     return _each(_pages(lifecycle.periods_starting(until), "line_id", "starts_at"), work, "periods_ended", result)
 

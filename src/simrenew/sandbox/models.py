@@ -35,6 +35,8 @@ class SandboxPayment(models.Model):
     currency = models.CharField(max_length=3)
     description = models.CharField(max_length=255)
     method = models.CharField(max_length=20, blank=True)
+    # The bank of a KBC/CBC payment ("kbc" or "cbc"): given on creation, or chosen on the checkout.
+    issuer = models.CharField(max_length=16, blank=True)
     metadata = models.JSONField(null=True, blank=True)
     locale = models.CharField(max_length=8, blank=True)
     redirect_url = models.CharField(max_length=2000, blank=True)

@@ -23,8 +23,10 @@ from simrenew.kit.structured_reference import make_structured_reference
 from simrenew.sandbox.models import SandboxCustomer, SandboxMandate, SandboxPayment, SandboxRefund
 from simrenew.sandbox.tasks import deliver_webhook, settle_recurring
 
-METHODS = ("creditcard", "bancontact", "paypal", "banktransfer")
-EURO_ONLY_METHODS = {"bancontact", "banktransfer"}
+METHODS = ("bancontact", "kbc", "belfius", "creditcard", "applepay", "paypal", "banktransfer")
+EURO_ONLY_METHODS = {"bancontact", "kbc", "belfius", "banktransfer"}
+# Methods that are a network of banks: the consumer picks one (the issuer) unless the payment names it.
+ISSUERS = {"kbc": ("kbc", "cbc")}
 LOCALES = {
     "en_US", "en_GB", "nl_NL", "nl_BE", "de_DE", "de_AT", "de_CH", "fr_FR", "fr_BE", "es_ES", "ca_ES",
     "pt_PT", "it_IT", "nb_NO", "sv_SE", "fi_FI", "da_DK", "is_IS", "hu_HU", "pl_PL", "lv_LV", "lt_LT",
@@ -34,6 +36,9 @@ SEQUENCE_TYPES = ("oneoff", "first", "recurring")
 EXPIRY = {
     "creditcard": timedelta(minutes=30),
     "bancontact": timedelta(minutes=15),
+    "kbc": timedelta(minutes=60),
+    "belfius": timedelta(minutes=60),
+    "applepay": timedelta(minutes=30),
     "paypal": timedelta(hours=3),
     "banktransfer": timedelta(days=12),
     "": timedelta(minutes=30),
@@ -57,6 +62,20 @@ PAID_DETAILS: dict[str, dict[str, str]] = {
         "consumerAccount": "BE68539007547034",
         "consumerBic": "BBRUBEBB",
     },
+    "applepay": {
+        "cardHolder": "T. TEST",
+        "cardNumber": "4242",
+        "cardLabel": "Visa",
+        "cardCountryCode": "BE",
+        "cardSecurity": "normal",
+        "cardAudience": "consumer",
+        "feeRegion": "intra-eu",
+        "wallet": "applepay",
+    },
+    # The payment buttons pay from the consumer's account at the bank (its BIC says which).
+    "kbc": {"consumerName": "T. TEST", "consumerAccount": "BE68539007547034", "consumerBic": "KREDBEBB"},
+    "cbc": {"consumerName": "T. TEST", "consumerAccount": "BE68539007547034", "consumerBic": "CREGBEBB"},
+    "belfius": {"consumerName": "T. TEST", "consumerAccount": "BE68539007547034", "consumerBic": "GKCCBEBB"},
     "paypal": {
         "consumerName": "T. TEST",
         "consumerAccount": "test@example.com",
@@ -161,6 +180,7 @@ def create_payment(data: dict[str, Any]) -> SandboxPayment:
         raise ApiError(422, "The payment method is invalid", field="method")
     if method in EURO_ONLY_METHODS and currency != "EUR":
         raise ApiError(422, f"The payment method {method} only accepts EUR", field="method")
+    issuer = _issuer(data.get("issuer"), method)
     # A recurring payment is charged on a mandate, so the consumer never sees a checkout to return from.
     redirect_url = _url(data, "redirectUrl", required=sequence_type != "recurring")
     customer_id = _optional_id(data, "customerId", CUSTOMER_ID)
@@ -195,6 +215,7 @@ def create_payment(data: dict[str, Any]) -> SandboxPayment:
         sequence_type=sequence_type,
         customer_id=customer_id,
         mandate_id=mandate_id,
+        issuer=issuer,
     )
     if sequence_type == "recurring":
         # Mollie charges the mandate straight away; the outcome arrives later by webhook.
@@ -210,6 +231,18 @@ def create_payment(data: dict[str, Any]) -> SandboxPayment:
         payment_id = payment.public_id
         transaction.on_commit(lambda: settle_recurring.enqueue(payment_id))
     return payment
+
+
+def _issuer(raw: object, method: str) -> str:
+    """The bank of a KBC/CBC payment, when the payment names it up front (else the checkout asks)."""
+    if raw in (None, ""):
+        return ""
+    if method and method not in ISSUERS:
+        raise ApiError(422, f"The payment method {method} has no issuers", field="issuer")
+    allowed = {issuer for issuers in ISSUERS.values() for issuer in issuers}
+    if not isinstance(raw, str) or raw not in allowed:
+        raise ApiError(422, "The issuer is invalid", field="issuer")
+    return raw
 
 
 def _chargeable_mandate(customer: SandboxCustomer, mandate_id: str) -> SandboxMandate:
@@ -270,7 +303,8 @@ def bank_transfer_details() -> tuple[dict[str, str], str]:
         if not SandboxPayment.objects.filter(transfer_reference=reference).exists():
             break
     details = {
-        "bankName": getattr(settings, "BANK_TRANSFER_BANK_NAME", "Sandbox Bank"),
+        # The account holder the consumer pays, as Mollie names its own account in test mode.
+        "bankName": getattr(settings, "BANK_TRANSFER_BANK_NAME", "Stichting Mollie Payments"),
         "bankAccount": settings.BANK_TRANSFER_IBAN.replace(" ", "").upper(),
         "bankBic": settings.BANK_TRANSFER_BIC,
         "transferReference": reference,
@@ -301,7 +335,7 @@ def set_status(payment_id: str, status: str) -> SandboxPayment:
         if status == SandboxPayment.PAID:
             # Mollie always knows how a paid payment was paid.
             payment.method = payment.method or "creditcard"
-            payment.details = {**(payment.details or {}), **PAID_DETAILS[payment.method]}
+            payment.details = {**(payment.details or {}), **PAID_DETAILS[payment.issuer or payment.method]}
             payment.paid_at = now
             if payment.sequence_type == "first" and not payment.mandate_id:
                 payment.mandate_id = new_id("mdt_")
@@ -336,6 +370,25 @@ def choose_method(payment_id: str, method: str) -> SandboxPayment:
             payment.details, payment.transfer_reference = bank_transfer_details()
         payment.save()
     return payment
+
+
+def choose_issuer(payment_id: str, issuer: str) -> SandboxPayment:
+    """The consumer picked their bank on the hosted checkout of a KBC/CBC payment created without one."""
+    with transaction.atomic():
+        payment = SandboxPayment.objects.select_for_update().filter(public_id=payment_id).first()
+        if payment is None:
+            raise ApiError(404, f"No payment exists with token {payment_id}.")
+        if issuer not in ISSUERS.get(payment.method, ()):
+            raise ApiError(422, "The issuer is invalid", field="issuer")
+        if payment.issuer or payment.status != SandboxPayment.OPEN:
+            return payment
+        payment.issuer = issuer
+        payment.save(update_fields=["issuer"])
+    return payment
+
+
+def needs_issuer(payment: SandboxPayment) -> bool:
+    return payment.method in ISSUERS and not payment.issuer
 
 
 def is_cancelable(payment: SandboxPayment) -> bool:

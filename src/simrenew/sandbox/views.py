@@ -4,6 +4,8 @@ all sandbox payments where an open bank transfer can be marked paid later."""
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from simrenew.kit.money import format_money
@@ -13,23 +15,51 @@ from simrenew.sandbox.service import ApiError
 
 # (status, button label): the labels are the buttons' accessible names, which browser tests use.
 OUTCOMES = [
-    (SandboxPayment.PAID, "Paid"),
-    (SandboxPayment.FAILED, "Failed"),
-    (SandboxPayment.CANCELED, "Cancelled"),
-    (SandboxPayment.EXPIRED, "Expired"),
+    (SandboxPayment.PAID, _("Paid")),
+    (SandboxPayment.FAILED, _("Failed")),
+    (SandboxPayment.CANCELED, _("Cancelled")),
+    (SandboxPayment.EXPIRED, _("Expired")),
 ]
-LEAVE_OPEN = (SandboxPayment.OPEN, "Leave open (pay later)")
+LEAVE_OPEN = (SandboxPayment.OPEN, _("Leave open (pay later)"))
 METHOD_LABELS = {
-    "creditcard": "Credit card",
-    "bancontact": "Bancontact",
-    "paypal": "PayPal",
-    "banktransfer": "Bank transfer",
+    "bancontact": _("Bancontact"),
+    "kbc": _("KBC/CBC Payment Button"),
+    "belfius": _("Belfius Pay Button"),
+    "creditcard": _("Credit card"),
+    "applepay": _("Apple Pay"),
+    "paypal": _("PayPal"),
+    "banktransfer": _("Bank transfer"),
 }
+ISSUER_LABELS = {"kbc": "KBC", "cbc": "CBC"}
+STATUS_LABELS = {
+    SandboxPayment.OPEN: _("open"),
+    SandboxPayment.PENDING: _("pending"),
+    SandboxPayment.AUTHORIZED: _("authorized"),
+    SandboxPayment.PAID: _("paid"),
+    SandboxPayment.FAILED: _("failed"),
+    SandboxPayment.CANCELED: _("cancelled"),
+    SandboxPayment.EXPIRED: _("expired"),
+}
+# The checkout's languages, by the first part of Mollie's locale (nl_BE → nl). Mollie has more
+# locales; the sandbox speaks simrenew's five and English for the rest.
+CHECKOUT_LANGUAGES = {"en": "en", "nl": "nl", "fr": "fr", "de": "de", "zh": "zh-hans"}
 LIST_SIZE = 100
 
 
-def _amount(payment: SandboxPayment) -> str:
-    return format_money(int(payment.amount_value * 100), payment.currency, "en")
+def checkout_language(payment: SandboxPayment, request: HttpRequest) -> str:
+    """The payment's locale decides, as at Mollie; without one, the browser's language does."""
+    if payment.locale:
+        return CHECKOUT_LANGUAGES.get(payment.locale.split("_")[0], "en")
+    for part in request.headers.get("Accept-Language", "").split(","):
+        tag = part.split(";")[0].strip().lower()
+        language = CHECKOUT_LANGUAGES.get(tag.split("-")[0])
+        if language:
+            return language
+    return "en"
+
+
+def _amount(payment: SandboxPayment, language: str = "en") -> str:
+    return format_money(int(payment.amount_value * 100), payment.currency, language)
 
 
 def _error_page(error: ApiError) -> HttpResponse:
@@ -38,29 +68,42 @@ def _error_page(error: ApiError) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest, payment_id: str) -> HttpResponse:
-    """GET shows the test payment; POST `method` picks a method, POST `status` decides the outcome
-    and sends the browser back to the shop, as Mollie's checkout does."""
+    """GET shows the test payment; POST `method` picks a method, POST `issuer` the bank of a KBC/CBC
+    payment, POST `status` decides the outcome and sends the browser back to the shop, as Mollie's
+    checkout does. The page speaks the payment's language (its locale)."""
     try:
         payment = service.get_payment(payment_id)
         if request.method == "POST":
             if "method" in request.POST:
                 service.choose_method(payment_id, request.POST["method"])
                 return redirect("sandbox:checkout", payment_id)
+            if "issuer" in request.POST:
+                service.choose_issuer(payment_id, request.POST["issuer"])
+                return redirect("sandbox:checkout", payment_id)
             return _decide(request, payment)
     except ApiError as error:
         return _error_page(error)
+    language = checkout_language(payment, request)
     outcomes = list(OUTCOMES)
     if payment.method == "banktransfer":
         outcomes.append(LEAVE_OPEN)
     context = {
         "payment": payment,
-        "amount": _amount(payment),
+        "language": language,
+        "amount": _amount(payment, language),
         "method_label": METHOD_LABELS.get(payment.method, ""),
+        "status_label": STATUS_LABELS.get(payment.status, payment.status),
         "methods": METHOD_LABELS.items(),
+        "issuer_label": ISSUER_LABELS.get(payment.issuer, ""),
+        "issuers": [(issuer, ISSUER_LABELS[issuer]) for issuer in service.ISSUERS.get(payment.method, ())],
+        "needs_issuer": service.needs_issuer(payment),
         "outcomes": outcomes,
         "is_open": payment.status == SandboxPayment.OPEN,
     }
-    return render(request, "sandbox/checkout.html", context)
+    with translation.override(language):
+        response = render(request, "sandbox/checkout.html", context)
+    response["Content-Language"] = language
+    return response
 
 
 def _decide(request: HttpRequest, payment: SandboxPayment) -> HttpResponse:
@@ -72,6 +115,8 @@ def _decide(request: HttpRequest, payment: SandboxPayment) -> HttpResponse:
         return HttpResponseBadRequest("Unknown outcome", content_type="text/plain; charset=utf-8")
     if not payment.method:
         return HttpResponseBadRequest("Choose a payment method first", content_type="text/plain; charset=utf-8")
+    if payment.status == SandboxPayment.OPEN and service.needs_issuer(payment):
+        return HttpResponseBadRequest("Choose the bank first", content_type="text/plain; charset=utf-8")
     # Once decided, a payment keeps its outcome; a second click (back button) only goes back to the shop.
     if payment.status == SandboxPayment.OPEN:
         payment = service.set_status(payment.public_id, status)

@@ -20,6 +20,9 @@ VIEW_SETTLEMENT_REPORT = "retail.view_settlement_report"  # custom
 # Promotions in the back office: reading them (with the customers who redeemed) and switching them.
 VIEW_PROMOTION = "promotions.view_promotion"
 MANAGE_PROMOTION = "promotions.manage_promotion"  # custom
+# Support inbox (support.Case Meta: answer_case): read the cases, and answer or close them.
+VIEW_SUPPORT_CASE = "support.view_case"
+ANSWER_SUPPORT_CASE = "support.answer_case"
 # Operations.
 RETRY_JOB = "jobs.retry_job"
 VIEW_AUDIT_LOG = "audit.view_auditentry"

@@ -57,6 +57,9 @@ CUSTOMER_SERVICE = Role(
             "renewals.view_renewalattempt",
             "vouchers.view_voucher",
             "vouchers.view_redemptionattempt",
+            p.VIEW_SUPPORT_CASE,
+            "support.view_message",
+            p.ANSWER_SUPPORT_CASE,
         }
     ),
 )

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from simrenew.kit.dbrouter import reads_from_replica
 from simrenew.kit.errors import DomainError
 from simrenew.promotions import queries, service
 from simrenew.promotions.models import Promotion, PromotionStatus
@@ -16,6 +17,7 @@ from simrenew.web.staff.access import staff_view
 
 
 @staff_view(VIEW_PROMOTION)
+@reads_from_replica  # a report: redemptions and cost, may be a second behind
 def promotions(request: HttpRequest) -> HttpResponse:
     reports = queries.report(list(Promotion.objects.select_related("brand").order_by("-starts_at", "code")))
     totals = {
@@ -26,6 +28,7 @@ def promotions(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view(VIEW_PROMOTION)
+@reads_from_replica
 def promotion_detail(request: HttpRequest, promotion_id: int) -> HttpResponse:
     promotion = Promotion.objects.select_related("brand").filter(pk=promotion_id).first()
     if promotion is None:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from simrenew.web.backoffice import home_views, promotion_views
 
@@ -8,4 +8,5 @@ urlpatterns: list = [
     path("promotions/", promotion_views.promotions, name="promotions"),
     path("promotions/<int:promotion_id>/", promotion_views.promotion_detail, name="promotion"),
     path("promotions/<int:promotion_id>/status/", promotion_views.promotion_status, name="promotion_status"),
+    path("", include("simrenew.web.support.backoffice_urls")),
 ]

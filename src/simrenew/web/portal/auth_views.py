@@ -8,13 +8,17 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from simrenew.customers import service as customers
+from simrenew.customers.models import User
 from simrenew.kit.errors import DomainError
-from simrenew.web.portal.forms import LoginForm, RegisterForm
+from simrenew.web.portal.auth_forms import NameAndAddressForm, ProfileForm, RegisterForm
+from simrenew.web.portal.forms import LoginForm
 
 
 def register(request: HttpRequest) -> HttpResponse:
@@ -32,6 +36,8 @@ def register(request: HttpRequest) -> HttpResponse:
                     email=form.cleaned_data["email"],
                     password=form.cleaned_data["password"],
                     language=get_language() or "en",
+                    full_name=form.cleaned_data["full_name"],
+                    address=form.address,
                 )
         except ValidationError as error:  # the password, checked against the address too
             form.add_error("password", error)
@@ -57,12 +63,36 @@ def verify_email(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def resend_verification(request: HttpRequest) -> HttpResponse:
+    """Send the verification link again; back to the page it was asked from (`next`, on this site
+    only), else My account."""
     user = request.user
     if not user.email_verified:  # type: ignore[union-attr]
         with transaction.atomic():
             customers.send_verification_email(user=user)  # type: ignore[arg-type]
         messages.info(request, _("We sent the verification e-mail again."))
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(back)
     return redirect("portal:account")
+
+
+@never_cache
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    """The customer's name and postal address, to change (shown in My data)."""
+    customer = request.user
+    assert isinstance(customer, User)
+    form = ProfileForm(request.POST or None, initial=NameAndAddressForm.initial_of(customer))
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            customers.update_profile(
+                customer=User.objects.select_for_update().get(pk=customer.pk),
+                full_name=form.cleaned_data["full_name"],
+                address=form.address,
+            )
+        messages.success(request, _("Your name and address are saved."))
+        return redirect("portal:my_data")
+    return render(request, "portal/profile.html", {"form": form})
 
 
 class LoginView(auth_views.LoginView):

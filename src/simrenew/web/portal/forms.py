@@ -3,58 +3,22 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from simrenew.brands.models import PaymentMethod
-from simrenew.customers.models import User
+from simrenew.brands.models import PaymentMethod, online_method_choices
 from simrenew.kit import parse
 from simrenew.kit.errors import DomainError
 from simrenew.kit.phone import normalize_msisdn
 
-METHOD_CHOICES = [
-    (PaymentMethod.BANCONTACT.value, PaymentMethod.BANCONTACT.label),
-    (PaymentMethod.CARD.value, PaymentMethod.CARD.label),
-    (PaymentMethod.PAYPAL.value, PaymentMethod.PAYPAL.label),
-    (PaymentMethod.BANK_TRANSFER.value, PaymentMethod.BANK_TRANSFER.label),
-]
+METHOD_CHOICES = online_method_choices()
 
 
 def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
     field = form.fields[name]
     assert isinstance(field, forms.ChoiceField)
     return field
-
-
-class RegisterForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
-    password = forms.CharField(
-        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False
-    )
-    password_again = forms.CharField(
-        label=_("Password again"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        strip=False,
-    )
-    accept_terms = forms.BooleanField(label=_("I accept the terms and the privacy notice"))
-
-    def clean_email(self) -> str:
-        # Whether the address has an account is not said here (customers.register tells its owner by e-mail).
-        return str(self.cleaned_data["email"]).strip().lower()
-
-    def clean(self) -> dict:
-        data = super().clean() or {}
-        password, again = data.get("password"), data.get("password_again")
-        if password and again and password != again:
-            self.add_error("password_again", _("The two passwords are not the same."))
-        elif password:
-            try:
-                password_validation.validate_password(password, User(email=data.get("email", "")))
-            except forms.ValidationError as error:
-                self.add_error("password", error)
-        return data
 
 
 class LoginForm(AuthenticationForm):
@@ -171,3 +135,48 @@ class DeleteAccountForm(forms.Form):
         required=True,
         error_messages={"required": _("Tick the box to confirm that you want to delete your account.")},
     )
+
+
+class CheckoutForm(forms.Form):
+    """What to buy for a line and how to pay: one choice among the brand's top-up amounts and bundles
+    (`item` is "amount:<cents>" or "bundle:<product id>"), an online payment method, and where the
+    receipt goes. The number is the page's own field (TopupNumberForm)."""
+
+    item = forms.ChoiceField(
+        label=_("Top-up or bundle"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a top-up amount or a bundle.")},
+    )
+    method = forms.ChoiceField(
+        label=_("Payment method"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how you want to pay.")},
+    )
+    email = forms.EmailField(
+        label=_("E-mail for the receipt (optional)"),
+        required=False,
+        max_length=254,
+        help_text=_("We send the receipt and a link to your order here. No account is made."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    promo_code = forms.CharField(label=_("Promo code (optional)"), required=False, max_length=32)
+
+    def __init__(
+        self, *args: object, items: list[tuple[str, str]], methods: list[tuple[str, str]], **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        choice_field(self, "item").choices = items
+        choice_field(self, "method").choices = methods
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"] or "").strip().lower()
+
+    @property
+    def bundle_id(self) -> int | None:
+        kind, _sep, value = str(self.cleaned_data.get("item", "")).partition(":")
+        return int(value) if kind == "bundle" else None
+
+    @property
+    def topup_amount(self) -> int | None:
+        kind, _sep, value = str(self.cleaned_data.get("item", "")).partition(":")
+        return int(value) if kind == "amount" else None

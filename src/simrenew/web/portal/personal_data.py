@@ -17,6 +17,8 @@ from simrenew.orders import privacy as order_privacy
 from simrenew.orders import queries as order_queries
 from simrenew.orders.models import Order
 from simrenew.renewals import service as renewals
+from simrenew.support import queries as support_queries
+from simrenew.support import service as support
 
 
 def gather(customer: User) -> dict[str, Any]:
@@ -26,6 +28,7 @@ def gather(customer: User) -> dict[str, Any]:
     data["top_ups_received"] = _top_ups_received(customer)
     data["auto_renew"] = _auto_renew(customer)
     data["identity_checks"] = _identity_checks(customer)
+    data["support_cases"] = support_queries.cases_of(customer_id=customer.pk)
     return data
 
 
@@ -33,9 +36,11 @@ def delete_account(*, customer: User, password: str) -> User:
     """Delete the account (customers.privacy.erase_account) and what the domains above customers hold
     of it. Caller owns the transaction. Locks: the account, its lines, then orders (line before order)."""
     windows = _holding_windows(customer)  # read before the account's holdings are forgotten
+    email = customer.email  # support cases written from the address before the account existed too
     erased = privacy.erase_account(customer=customer, password=password)
     identity.erase_identifications(windows=windows)
     order_privacy.forget_contact(customer_id=erased.pk)
+    support.forget_customer(customer_id=erased.pk, email=email)
     return erased
 
 

@@ -1,11 +1,19 @@
 from django.conf import settings
-from django.urls import path
+from django.urls import include, path
 
-from simrenew.web.portal import auth_views, lifecycle_views, privacy_views, views
+from simrenew.web.portal import (
+    auth_views,
+    catalogue_views,
+    checkout_views,
+    lifecycle_views,
+    privacy_views,
+    views,
+)
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("brands/<slug:code>/", catalogue_views.brand_page, name="brand"),
     path("register/", auth_views.register, name="register"),
     path("register/sent/", auth_views.register_sent, name="register_sent"),
     path("verify-email/<uidb64>/<token>/", auth_views.verify_email, name="verify_email"),
@@ -39,9 +47,10 @@ urlpatterns = [
     path("account/messages/", lifecycle_views.notification_settings, name="notification_settings"),
     path("account/privacy/", privacy_views.privacy, name="privacy"),
     path("account/privacy/my-data/", privacy_views.my_data, name="my_data"),
+    path("account/privacy/my-details/", auth_views.profile, name="profile"),
     path("account/privacy/my-data.json", privacy_views.my_data_download, name="my_data_download"),
     path("account/privacy/delete/", privacy_views.delete_account, name="delete_account"),
-    path("topup/", views.topup, name="topup"),
+    path("topup/", checkout_views.checkout, name="topup"),
     path("topup/voucher/", views.redeem_voucher, name="redeem_voucher"),
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/return/", views.order_return, name="order_return"),
@@ -49,6 +58,7 @@ urlpatterns = [
     path("receipts/<str:number>/", views.receipt, name="receipt"),
     path("verify/", views.verify_receipt, name="verify_receipt"),
     path("official/", views.official_channels, name="official"),
+    path("", include("simrenew.web.support.urls")),
 ]
 # Demo only: the dev outbox shows every e-mail and SMS to anyone, so production has no such pages.
 if not settings.PRODUCTION:

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -30,19 +31,20 @@ from simrenew.kit.money import format_money
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import Line
 from simrenew.notifications.models import OutboxMessage
+from simrenew.orders import access, receipts
 from simrenew.orders import queries as order_queries
-from simrenew.orders import receipts
 from simrenew.orders import service as orders
-from simrenew.orders.models import Channel, Order, OrderStatus
+from simrenew.orders.models import Channel, Order, OrderKind
 from simrenew.orders.quotes import Quote, quote_order
 from simrenew.payments.provider import ProviderError
 from simrenew.vouchers.forms import RedeemVoucherForm
 from simrenew.vouchers.service import Guesser
+from simrenew.web.portal.catalogue_views import brand_catalogues
+from simrenew.web.portal.checkout_views import payment_url
 from simrenew.web.portal.forms import (
     CodeForm,
     LinkLineForm,
     RenewForm,
-    TopupForm,
     TopupNumberForm,
     VerifyReceiptForm,
 )
@@ -51,8 +53,8 @@ log = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    brands = Brand.objects.all()
-    return render(request, "portal/home.html", {"brands": brands})
+    catalogues = brand_catalogues(Brand.objects.all())
+    return render(request, "portal/home.html", {"catalogues": catalogues, "number_form": TopupNumberForm()})
 
 
 def _customer(request: HttpRequest) -> User:
@@ -107,8 +109,8 @@ def line_detail(request: HttpRequest, line_id: int) -> HttpResponse:
 
 @login_required
 def link_line(request: HttpRequest) -> HttpResponse:
-    if (response := _require_verified(request)) is not None:
-        return response
+    if not _customer(request).email_verified:  # the page says so up front, with the link sent again on request
+        return render(request, "portal/link_line.html", {"form": None})
     form = LinkLineForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -162,18 +164,6 @@ def _quote_or_error(form: forms.Form, **kwargs: Any) -> Quote | None:
         return None
 
 
-def _pay(request: HttpRequest, order: Order) -> HttpResponse:
-    """Send the customer to the provider's checkout, or to the order page when nothing is left to pay."""
-    if order.status != OrderStatus.CREATED:
-        return redirect("portal:order", number=order.number)
-    return_url = settings.PUBLIC_URL + reverse("portal:order_return", kwargs={"number": order.number})
-    webhook_url = settings.PUBLIC_URL + reverse("mollie_webhook")
-    payment = orders.start_payment(order=order, redirect_url=return_url, webhook_url=webhook_url)
-    if order.method == PaymentMethod.BANK_TRANSFER or not payment.checkout_url:
-        return redirect("portal:order", number=order.number)
-    return redirect(payment.checkout_url)
-
-
 @login_required
 def renew(request: HttpRequest, line_id: int) -> HttpResponse:
     if (response := _require_verified(request)) is not None:
@@ -211,7 +201,7 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
                 form.add_error(None, str(error))
                 quote = None
             else:
-                return _pay(request, order)
+                return redirect(payment_url(order, get_language() or "en"))
     initial_product = str(products[0].pk) if products else None
     return render(
         request,
@@ -224,65 +214,6 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
             "balances": balances,
             "current": current,
             "initial_product": initial_product,
-        },
-    )
-
-
-@login_required
-def topup(request: HttpRequest) -> HttpResponse:
-    if (response := _require_verified(request)) is not None:
-        return response
-    customer = _customer(request)
-    own_lines = customers.lines_of(customer)
-    number_form = TopupNumberForm(request.POST or request.GET or None)
-    line = None
-    if number_form.is_bound and number_form.is_valid():
-        try:
-            line = line_queries.line_by_number(number_form.cleaned_data["number"])
-        except DomainError as error:
-            number_form.add_error("number", str(error))
-    if line is None:
-        return render(request, "portal/topup_number.html", {"form": number_form, "own_lines": own_lines})
-
-    product = catalog.topup_product_for(line.brand)
-    if product is None:
-        number_form.add_error("number", _("Top-ups are not offered for this line."))
-        return render(request, "portal/topup_number.html", {"form": number_form, "own_lines": own_lines})
-    language = get_language() or "en"
-    amounts = [(a, format_money(a, product.currency, language)) for a in product.topup_choices()]
-    stage2 = request.method == "POST" and "amount" in request.POST
-    form = TopupForm(request.POST if stage2 else None, amounts=amounts)
-    quote = None
-    if stage2 and form.is_valid():
-        quote = _quote_or_error(
-            form,
-            line=line,
-            product=product,
-            method=form.cleaned_data["method"],
-            topup_amount=form.cleaned_data["amount"],
-            customer_id=customer.pk,
-            promo_code=form.cleaned_data["promo_code"],
-        )
-        if quote is not None and "confirm" in request.POST:
-            try:
-                with transaction.atomic():
-                    order = orders.place_order(quote=quote, customer=customer, language=language)
-            except DomainError as error:
-                form.add_error(None, str(error))
-                quote = None
-            else:
-                return _pay(request, order)
-    gift = not customers.owns_line(customer=customer, line=line)
-    return render(
-        request,
-        "portal/topup.html",
-        {
-            "line": line,
-            "form": form,
-            "quote": quote,
-            "number": line.display,
-            "gift": gift,
-            "product": product,
         },
     )
 
@@ -313,17 +244,33 @@ def redeem_voucher(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/redeem.html", {"form": form})
 
 
-@login_required
+def _visible_order(request: HttpRequest, number: str) -> Order | HttpResponse:
+    """The order the link's key opens (any visitor), or one the logged-in customer may see; a wrong
+    key or someone else's order is a 404. Without a key a visitor is asked to log in."""
+    key = request.GET.get(access.KEY_PARAMETER, "")
+    if key:
+        order = Order.objects.select_related("line", "line__brand", "product").filter(number=number).first()
+        if order is None or not access.opens(order.number, key):
+            raise Http404()
+        return order
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    return order_queries.order_of(_customer(request), number)
+
+
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    order = order_queries.order_of(_customer(request), number)
+    order = _visible_order(request, number)
+    if isinstance(order, HttpResponse):
+        return order
     payment = order.payments.order_by("-created_at").first()
     return render(request, "portal/order.html", {"order": order, "payment": payment})
 
 
-@login_required
 def order_return(request: HttpRequest, number: str) -> HttpResponse:
     """Back from checkout: ask the provider now rather than wait for the webhook."""
-    order = order_queries.order_of(_customer(request), number)
+    order = _visible_order(request, number)
+    if isinstance(order, HttpResponse):
+        return order
     payment = order.payments.order_by("-created_at").first()
     if payment is not None and order.is_open:
         try:
@@ -332,18 +279,29 @@ def order_return(request: HttpRequest, number: str) -> HttpResponse:
             # The provider is slow or away: show the order as we know it; the webhook or the
             # scheduler's reconcile settles it (the page refreshes while the payment is open).
             log.warning("payment status of order %s not fetched on return", order.number)
+    if request.GET.get(access.KEY_PARAMETER):
+        return redirect(access.order_path(order, get_language() or "en"))
     return redirect("portal:order", number=order.number)
 
 
-@login_required
 def order_retry(request: HttpRequest, number: str) -> HttpResponse:
-    order = order_queries.order_of(_customer(request), number)
-    if order.kind == "bundle":
-        return redirect(
-            reverse("portal:renew", kwargs={"line_id": order.line_id})
-            + f"?product={order.product_id}&method={order.method}"
-        )
-    return redirect("portal:topup")
+    """Start again with what the order chose: a customer's own line goes to its renewal page; anyone
+    else to checkout with the bundle chosen, the number to type again (it is never put in a link)."""
+    if request.user.is_authenticated and not request.GET.get(access.KEY_PARAMETER):
+        order = order_queries.order_of(_customer(request), number)
+        if order.kind == OrderKind.BUNDLE and customers.owns_line(customer=_customer(request), line=order.line):
+            return redirect(
+                reverse("portal:renew", kwargs={"line_id": order.line_id})
+                + f"?product={order.product_id}&method={order.method}"
+            )
+    else:
+        found = _visible_order(request, number)
+        if isinstance(found, HttpResponse):
+            return found
+        order = found
+    if order.kind == OrderKind.BUNDLE:
+        return redirect(reverse("portal:topup") + f"?product={order.product_id}")
+    return redirect(reverse("portal:topup") + f"?brand={order.line.brand.code}")
 
 
 def receipt(request: HttpRequest, number: str) -> HttpResponse:

@@ -24,6 +24,7 @@ from simrenew.brands.models import Brand
 from simrenew.catalog import queries as catalog
 from simrenew.catalog.models import Product
 from simrenew.customers.models import User
+from simrenew.kit.dbrouter import reads_from_replica
 from simrenew.kit.errors import DomainError
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import Line
@@ -213,6 +214,7 @@ def void(request: HttpRequest, seller: service.Seller, number: str) -> HttpRespo
 
 
 @cashier_required(SELL_AT_TILL)
+@reads_from_replica  # settlement history: a report, may be a second behind
 def settlement(request: HttpRequest, seller: service.Seller) -> HttpResponse:
     try:
         day = date.fromisoformat(request.GET.get("date", ""))

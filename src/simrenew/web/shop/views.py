@@ -103,6 +103,14 @@ def _line_or_404(line_id: int) -> Line:
     return line
 
 
+def _place(checked_where: str) -> str:
+    """The shop an identification in person names ("shop:<code>"), by its name; "" if none."""
+    kind, _sep, code = checked_where.partition(":")
+    if kind != "shop" or not code:
+        return ""
+    return Shop.objects.filter(code=code).values_list("name", flat=True).first() or ""
+
+
 def _ip(request: HttpRequest) -> str | None:
     return audit.client_ip(request)
 
@@ -176,6 +184,7 @@ def line_detail(request: HttpRequest, shop: Shop, line_id: int) -> HttpResponse:
             "period": line_queries.current_period(line),
             "queued": line_queries.queued_periods(line),
             "identification": identity_queries.masked(identification) if identification else None,
+            "place": _place(identification.checked_where) if identification else "",
             "nationality": country_name(identification.nationality, get_language() or "en") if identification else "",
             "linked_accounts": line.links.count(),
         },

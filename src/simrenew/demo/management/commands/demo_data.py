@@ -1,4 +1,7 @@
-"""`simrenew demo_data`: load the demo brands, catalogue, 1,000+ lines and demo logins. Safe to re-run."""
+"""`simrenew demo_data`: load the demo brands, catalogue, 1,000 lines and demo logins. Safe to re-run.
+
+Lines are created not identified; `demo_identities` (run by `demo_offline`, once the demo shops exist)
+records how their holders were identified."""
 
 import random
 from datetime import datetime, timedelta
@@ -23,10 +26,6 @@ from simrenew.promotions.models import Promotion, PromotionKind, PromotionStatus
 from simrenew.staff import demo as demo_authenticator
 from simrenew.staff import roles
 from simrenew.staff import service as staff
-
-
-def demo_msisdn(prefix: str, index: int) -> str:
-    return f"+32{prefix[1:]}{index:06d}"
 
 
 def demo_iccid(brand_index: int, index: int) -> str:
@@ -83,8 +82,7 @@ class Command(BaseCommand):
             bundles = list(Product.objects.filter(brand=brand, kind=ProductKind.BUNDLE))
             opening = ledger.account("platform:opening_balances", AccountKind.OPENING_BALANCE)
             for index in range(1, per_brand + 1):
-                prefix = spec["prefixes"][index % len(spec["prefixes"])]
-                msisdn = DEMO_LINE if (brand.code == "proximus" and index == 1) else demo_msisdn(prefix, index)
+                msisdn = catalogue.demo_number(brand.code, index)
                 line, created = Line.objects.get_or_create(
                     msisdn=msisdn,
                     defaults={
@@ -92,7 +90,6 @@ class Command(BaseCommand):
                         "brand": brand,
                         "activated_at": now - timedelta(days=rng.randint(30, 900)),
                         "credit_expires_at": now + timedelta(days=rng.randint(20, 360)),
-                        "identity_status": "identified",
                     },
                 )
                 if not created:

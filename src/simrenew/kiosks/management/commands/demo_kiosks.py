@@ -67,4 +67,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  kiosk API    terminal {key_id} / secret {secret}")
             # The pages open only on an enrolled screen: a fresh code to enrol this browser.
             self.stdout.write(enrolment_line(kiosk))
-        self.stdout.write("  a new code any time: .venv/bin/simrenew kiosks enrol <kiosk>, or Admin → Kiosks")
+        # The command prints URLs on SITE_URL: a demo on another address than the default needs it said.
+        site = "" if settings.SITE_URL == "http://127.0.0.1:8000" else f"SITE_URL={settings.SITE_URL} "
+        self.stdout.write(f"  a new code any time: {site}.venv/bin/simrenew kiosks enrol <kiosk>, or Admin → Kiosks")

@@ -1,9 +1,15 @@
 """`simrenew scheduler`: every minute, queue the lifecycle tick (expiry, grace, auto-renew, reminders,
 notifications) for the task worker; `--once` runs one tick here and now; `--at` runs it as if the
-clock showed that time (tests and the demo)."""
+clock showed that time (tests and the demo).
 
+Run two (or more) for safety: only the leader (renewals.leader) queues ticks; the others wait and
+take over within seconds when it dies."""
+
+import contextlib
+import signal
 import time
 from datetime import datetime
+from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -12,7 +18,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from simrenew.jobs import queries as jobs
-from simrenew.renewals import scheduler
+from simrenew.renewals import leader, scheduler
 from simrenew.renewals.tasks import tick
 
 
@@ -43,16 +49,35 @@ class Command(BaseCommand):
                 self.stdout.write(f"{outcome.name}: {state}{' — ' + details if details else ''}")
             return
         interval = max(5, options["interval"])
-        self.stdout.write(f"scheduler: a tick every {interval} s ({'inline' if options['inline'] else 'queued'})")
-        while True:
-            started = time.monotonic()
+        me = scheduler.owner()
+        self.stdout.write(f"scheduler {me}: a tick every {interval} s ({'inline' if options['inline'] else 'queued'})")
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        leading, next_tick = False, 0.0
+        while not stopping:
             try:
-                if options["inline"]:
-                    scheduler.tick()
-                elif not jobs.is_pending(tick.module_path):
-                    # One tick waiting is enough: a worker that was down does not face a pile of them.
-                    tick.enqueue()
-            except Exception as exc:  # the database may be restarting: try again next tick
+                was_leading, leading = leading, leader.hold(me)
+                if leading != was_leading:
+                    self.stdout.write(f"scheduler {me}: {'leading' if leading else 'following'}")
+                if leading and time.monotonic() >= next_tick:
+                    next_tick = time.monotonic() + interval
+                    if options["inline"]:
+                        scheduler.tick()
+                    elif not jobs.is_pending(tick.module_path):
+                        # One tick waiting is enough: a worker that was down does not face a pile of them.
+                        tick.enqueue()
+                    leader.note_tick(me)
+            except Exception as exc:  # the database may be restarting: not leading until it answers
+                leading = False
                 connections.close_all()
-                self.stderr.write(f"scheduler: tick failed: {type(exc).__name__}: {exc}")
-            time.sleep(max(1.0, interval - (time.monotonic() - started)))
+                self.stderr.write(f"scheduler {me}: {type(exc).__name__}: {exc}")
+            time.sleep(leader.renew_seconds())
+        if leading:
+            with contextlib.suppress(Exception):
+                leader.step_down(me)

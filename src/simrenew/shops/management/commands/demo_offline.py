@@ -1,4 +1,5 @@
-"""`simrenew demo_offline`: demo shops with staff logins, and (through `demo_kiosks`) demo kiosks. Safe to re-run."""
+"""`simrenew demo_offline`: demo shops with staff logins, and (through `demo_kiosks` and `demo_identities`) demo
+kiosks and how the demo lines' holders were identified. Safe to re-run."""
 
 from typing import Any
 
@@ -49,3 +50,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<9} {email} / {password}  ({by_code[shop_code].name})")
         # Kiosks are their own domain, beside shops: their demo data comes from their own command.
         call_command("demo_kiosks", stdout=self.stdout)
+        # How the demo lines' holders were identified: most at these shops, so once they exist.
+        call_command("demo_identities", stdout=self.stdout)

@@ -1,4 +1,5 @@
-/* Kiosk behaviour, no dependencies: the on-screen keypad, and back to the start screen after an idle minute. */
+/* Kiosk behaviour, no dependencies: the on-screen keypad, larger text on request, and back to the start
+   screen after an idle minute. */
 (function () {
   "use strict";
   var body = document.body;
@@ -6,10 +7,41 @@
   var idleSeconds = parseInt(body.getAttribute("data-idle-seconds") || "60", 10);
   var timer = null;
 
+  // Larger text: a button on every screen; the choice lasts until the kiosk goes back to the start
+  // screen on its own (the customer has left), kept in sessionStorage between screens.
+  var LARGE = "simrenew-kiosk-large-text";
+  var root = document.documentElement;
+  function storage() {
+    try { return window.sessionStorage; } catch (error) { return null; }
+  }
+  function forgetLargeText() {
+    var store = storage();
+    if (store) { store.removeItem(LARGE); }
+  }
+  function showLargeText(on) {
+    root.classList.toggle("kiosk-large-text", on);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-large-text]"), function (button) {
+      button.setAttribute("aria-pressed", on ? "true" : "false");
+    });
+  }
+  var store = storage();
+  showLargeText(!!store && store.getItem(LARGE) === "1");
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-large-text]");
+    if (!button) { return; }
+    var on = !root.classList.contains("kiosk-large-text");
+    showLargeText(on);
+    var saved = storage();
+    if (saved) { if (on) { saved.setItem(LARGE, "1"); } else { saved.removeItem(LARGE); } }
+  });
+
   function arm() {
     if (!resetUrl) { return; }
     if (timer) { clearTimeout(timer); }
-    timer = setTimeout(function () { window.location.replace(resetUrl); }, idleSeconds * 1000);
+    timer = setTimeout(function () {
+      forgetLargeText();  // the next customer starts with the usual size
+      window.location.replace(resetUrl);
+    }, idleSeconds * 1000);
   }
   ["pointerdown", "keydown", "touchstart", "input"].forEach(function (name) {
     document.addEventListener(name, arm, { passive: true });

@@ -1,0 +1,1 @@
+"""What an operator watches: the outcome of periodic checks (ledger verify, ...) kept for metrics."""

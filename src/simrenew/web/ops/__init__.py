@@ -1,0 +1,1 @@
+"""What the load balancer and the monitoring ask: /healthz, /readyz and /metrics."""

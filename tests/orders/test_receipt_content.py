@@ -1,0 +1,229 @@
+"""Receipts are simplified invoices: the seller, the channel and place of sale, VAT per rate, and for
+prepaid credit one sentence instead of a VAT line — on the portal's page and PDF, the e-mail, and
+the tickets of shops, kiosks and retail tills."""
+
+import re
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from simrenew.orders.models import Channel, Order
+from simrenew.orders.receipts import confirmation_context, receipt_pdf, vat_lines
+from simrenew.retail.models import Sale
+from tests.factories import create_brand, create_bundle, create_line, create_order, create_topup_product, fulfil_paid
+from tests.kiosks.factories import create_kiosk, enrol_screen
+from tests.retail.factories import create_cashier, create_outlet, create_retailer, set_rate
+from tests.shops.factories import create_shop, create_staff, staff_client
+from tests.web.form_keys import form_key, submit
+
+pytestmark = pytest.mark.django_db
+
+SELLER = "Proximus SA/NV"
+SELLER_ADDRESS = "Boulevard du Roi Albert II 27, 1030 Brussels"
+VAT_SHOWN = "BE 0202.239.951"
+CREDIT_SENTENCE = "Prepaid credit: VAT is charged when the credit is used."
+
+
+@pytest.fixture
+def brand():
+    return create_brand(
+        code="prox",
+        name="Proximus",
+        legal_name=SELLER,
+        legal_street="Boulevard du Roi Albert II 27",
+        legal_postal_code="1030",
+        legal_city="Brussels",
+        vat_number="BE0202239951",
+    )
+
+
+@pytest.fixture
+def line(brand):
+    return create_line(brand, msisdn="+32470123456", credit=500)
+
+
+def text_of(html: str) -> str:
+    """The page's words, tags dropped and spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def portal_receipt(client: Client, order: Order, language: str = "en") -> str:
+    with translation.override(language):
+        path = reverse("portal:receipt", kwargs={"number": order.receipt.number})
+    response = client.get(path, {"code": order.receipt.verification_code})
+    assert response.status_code == 200
+    return text_of(response.content.decode())
+
+
+def assert_seller(page: str) -> None:
+    assert SELLER in page
+    assert SELLER_ADDRESS in page
+    assert f"VAT number {VAT_SHOWN}" in page
+
+
+def test_vat_lines_add_up_to_the_total(brand, line):
+    bundle = fulfil_paid(create_order(line=line, product=create_bundle(brand, price_amount=1500), method="creditcard"))
+    topup = fulfil_paid(
+        create_order(line=line, product=create_topup_product(brand), topup_amount=2000, method="creditcard")
+    )
+
+    # A bundle and its card fee (0.25) are both taxed at 21 %: one line.
+    [taxed] = vat_lines(bundle)
+    assert (taxed.rate_bp, taxed.gross_amount, taxed.vat_amount, taxed.net_amount) == (
+        2100,
+        1525,
+        264,
+        1261,
+    )  # 2.60 + 0.04, as booked
+    assert taxed.rate_percent == "21 %"
+    # A top-up: the credit (VAT when used) and the fee at 21 %.
+    credit, fee = vat_lines(topup)
+    assert (credit.rate_bp, credit.gross_amount, credit.vat_amount) == (None, 2000, 0)
+    assert (fee.rate_bp, fee.gross_amount, fee.vat_amount) == (2100, 25, 4)
+    for order in (bundle, topup):
+        assert sum(part.gross_amount for part in vat_lines(order)) == order.total_amount
+        assert sum(part.vat_amount for part in vat_lines(order)) == order.vat_amount
+
+
+def test_online_bundle_receipt_shows_seller_channel_and_vat_per_rate(client, brand, line):
+    order = fulfil_paid(create_order(line=line, product=create_bundle(brand, price_amount=1500), method="bancontact"))
+
+    page = portal_receipt(client, order)
+
+    assert_seller(page)
+    assert "Sold by Online, on the website" in page
+    assert "VAT rate Excl. VAT VAT Incl. VAT 21 % €12.40 €2.60 €15.00" in page
+    assert CREDIT_SENTENCE not in page
+
+
+def test_top_up_receipt_says_once_that_vat_comes_with_use_and_shows_no_zero_vat_line(client, brand, line):
+    order = fulfil_paid(
+        create_order(line=line, product=create_topup_product(brand), topup_amount=2000, method="bancontact")
+    )
+
+    page = portal_receipt(client, order)
+
+    assert_seller(page)
+    assert page.count(CREDIT_SENTENCE) == 1
+    assert "€0.00" not in page.replace("Payment fee €0.00", "")  # the fee line may say €0.00; no VAT line does
+    assert "VAT rate" not in page
+
+
+def test_top_up_with_a_fee_shows_the_fees_vat_only(client, brand, line):
+    order = fulfil_paid(
+        create_order(line=line, product=create_topup_product(brand), topup_amount=2000, method="creditcard")
+    )
+
+    page = portal_receipt(client, order)
+
+    assert "21 % €0.21 €0.04 €0.25" in page
+    assert page.count(CREDIT_SENTENCE) == 1
+
+
+def test_receipt_in_the_customers_language(client, brand, line):
+    order = fulfil_paid(
+        create_order(line=line, product=create_topup_product(brand), topup_amount=2000, method="bancontact")
+    )
+
+    page = portal_receipt(client, order, "fr")
+
+    # The sentence exists in every catalogue already; the seller's data are the same in every language.
+    with translation.override("fr"):
+        assert translation.gettext(CREDIT_SENTENCE) in page
+    assert VAT_SHOWN in page and SELLER in page
+
+
+def test_pdf_receipt_renders(brand, line):
+    order = fulfil_paid(create_order(line=line, product=create_bundle(brand, price_amount=1500), method="bancontact"))
+    with translation.override("en"):
+        html = render_to_string("portal/receipt_print.html", {"receipt": order.receipt, "order": order, "pdf": True})
+
+    assert_seller(text_of(html))
+    assert receipt_pdf(order.receipt, "en").startswith(b"%PDF")
+
+
+def test_confirmation_email_shows_seller_place_and_vat(brand, line):
+    order = fulfil_paid(
+        create_order(line=line, product=create_topup_product(brand), topup_amount=2000, method="creditcard")
+    )
+    context = confirmation_context(order)
+
+    with translation.override("en"):
+        text = render_to_string("notifications/email/order_confirmation.txt", context)
+        html = text_of(render_to_string("notifications/email/order_confirmation.html", context))
+
+    assert "Sold by: Online, on the website" in text
+    assert f"Seller: {SELLER}, {SELLER_ADDRESS}, VAT number {VAT_SHOWN}" in text
+    assert "VAT 21 %: €0.04 (Excl. VAT €0.21)" in text
+    assert text.count(CREDIT_SENTENCE) == 1
+    assert SELLER in html and html.count(CREDIT_SENTENCE) == 1
+
+
+def test_shop_ticket_names_the_shop(brand, line):
+    create_bundle(brand, price_amount=1500, names={"en": "Prox 15"})
+    shop = create_shop("brussels", name="Brussels-Central")
+    shop.address, shop.city = "Rue Neuve 1", "Brussels"
+    shop.save(update_fields=["address", "city"])
+    client = staff_client(create_staff(shop))
+    renew = f"/en/shop/lines/{line.pk}/renew/"
+    bundle = brand.products.get(kind="bundle")
+    quote = client.post(renew, {"product": bundle.pk, "method": "cash"})
+    client.post(renew, {"product": bundle.pk, "method": "cash", "confirm": "1", "form_key": form_key(quote)})
+    order = Order.objects.get(channel=Channel.SHOP)
+
+    ticket = text_of(client.get(f"/en/shop/sales/{order.number}/receipt/").content.decode())
+    online = portal_receipt(Client(), order)
+
+    assert_seller(ticket)
+    assert "Sold by: Brussels-Central Rue Neuve 1, Brussels" in ticket
+    assert "21 % €12.40 €2.60" in ticket
+    assert "Sold by Brussels-Central Rue Neuve 1, Brussels" in online
+
+
+def test_kiosk_ticket_names_the_kiosk_and_its_location(client, brand, line):
+    create_topup_product(brand)
+    kiosk = create_kiosk("airport")
+    enrol_screen(client, kiosk)
+    start = client.post(f"/en/kiosk/{kiosk.code}/number/topup/", {"number": "0470 12 34 56"})
+    cash_url = client.post(start.url, {"pay": "cash"}).url
+    submit(client, cash_url, {"insert": 1000})
+    submit(client, cash_url, {"finish": "1"})
+    order = Order.objects.get(channel=Channel.KIOSK)
+
+    ticket = text_of(
+        client.get(
+            f"/en/kiosk/{kiosk.code}/receipt/{order.number}/", {"code": order.receipt.verification_code}
+        ).content.decode()
+    )
+
+    assert_seller(ticket)
+    assert f"Sold by: {kiosk.name} {kiosk.location}" in ticket
+    assert ticket.count(CREDIT_SENTENCE) == 1
+    assert "VAT rate" not in ticket
+
+
+def test_retail_receipt_shows_seller_and_outlet(client, brand, line):
+    create_topup_product(brand)
+    retailer = create_retailer(float_amount=10_000, name="Delhaize")
+    set_rate(retailer, brand, 300)
+    outlet = create_outlet(retailer, name="Leuven")
+    outlet.street, outlet.postal_code, outlet.city = "Bondgenotenlaan 10", "3000", "Leuven"
+    outlet.save(update_fields=["street", "postal_code", "city"])
+    client.force_login(create_cashier(outlet))
+    number = line.msisdn.lstrip("+")
+    confirm = client.get("/en/pos/sell/confirm/", {"number": number, "choice": "topup:2000"})
+    sold = client.post(
+        "/en/pos/sell/confirm/", {"number": number, "choice": "topup:2000", "form_key": form_key(confirm)}
+    )
+    sale = Sale.objects.get()
+
+    till_receipt = text_of(client.get(sold["Location"]).content.decode())
+    online = portal_receipt(Client(), sale.order)
+
+    assert_seller(till_receipt)
+    assert till_receipt.count(CREDIT_SENTENCE) == 1
+    assert "Sold by Delhaize · Leuven Bondgenotenlaan 10, 3000 Leuven" in online
+    assert_seller(online)
