@@ -41,6 +41,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -135,6 +136,10 @@ class Table:
         self.sql = f'COPY "{model._meta.db_table}" ({", ".join(f'"{f.column}"' for f in self.fields)}) FROM STDIN'
 
     def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        out = self._values(values)
+        return tuple(Jsonb(value) if isinstance(value, (dict, list)) else value for value in out)  # JSON columns
+
+    def _values(self, values: dict[str, Any]) -> list[Any]:
         out = []
         for f in self.fields:
             if f.attname in values:
@@ -149,7 +154,7 @@ class Table:
                 out.append(f.get_default())
             else:
                 raise KeyError(f"{self.model.__name__}.{f.attname} has no value")
-        return tuple(out)
+        return out
 
 
 @dataclass

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from simrenew.api.urls import api
+from simrenew.charging.clients import register_client
 from simrenew.customers import service as customers
 from simrenew.kiosks import service as kiosks
 from simrenew.kiosks.models import Purpose
@@ -133,6 +134,8 @@ class World:
             "pos": TerminalClient(Client(), pos_terminal.key_id, pos_secret),
             "kiosk": TerminalClient(Client(), self.kiosk.terminal.key_id, self.kiosk._test_secret),  # type: ignore[attr-defined]
             "sms": TerminalClient(Client(), sms_terminal.key_id, sms_secret),
+            "ussd": TerminalClient(Client(), sms_terminal.key_id, sms_secret),
+            "nchf-convergedcharging": TerminalClient(Client(), *network_client("SMF")),
         }
 
     def kwargs_for(self, area: str, name: str, keys: list[str]) -> dict[str, Any]:
@@ -153,6 +156,11 @@ class World:
         if name in {"verify_email", "password_reset_confirm"}:
             known["token"] = "set-password"
         return {key: known[key] for key in keys}
+
+
+def network_client(name: str) -> tuple[str, str]:
+    client, secret = register_client(name=name)
+    return client.key_id, secret
 
 
 @pytest.fixture
@@ -359,6 +367,13 @@ def test_the_pages_with_numbers_are_reached_and_their_forms_read(world):
 # --- The JSON API --------------------------------------------------------------------------------
 
 # A valid request of every operation: (path parameters, query, body), mutated one part at a time.
+CHARGING_REQUEST = {
+    "subscriberIdentifier": "msisdn-32470123456",
+    "invocationSequenceNumber": 1,
+    "multipleUnitUsage": [
+        {"ratingGroup": 10, "requestedUnit": {"totalVolume": 1000}, "usedUnitContainer": [{"totalVolume": 10}]}
+    ],
+}
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/public/brands"): {},
     ("GET", "/api/public/receipts/{number}/verify"): {"path": {"number": "R-1"}, "query": {"code": "ABCD2345"}},
@@ -387,7 +402,21 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/kiosk/vouchers/redeem"): {"body": {"number": "0470123456", "pin": "123456789012345", "visit": "v"}},
     ("GET", "/api/kiosk/transactions/{order_number}"): {"path": {"order_number": "SR-1"}},
     ("POST", "/api/sms/inbound"): {"body": {"from": "+32470123456", "to": "1914", "text": "TOPUP 123456789012345"}},
+    ("POST", "/api/nchf-convergedcharging/v3/chargingdata"): {"body": CHARGING_REQUEST},
+    ("POST", "/api/nchf-convergedcharging/v3/chargingdata/{ref}/update"): {
+        "path": {"ref": "CD0123456789abcdef01234567"},
+        "body": CHARGING_REQUEST,
+    },
+    ("POST", "/api/nchf-convergedcharging/v3/chargingdata/{ref}/release"): {
+        "path": {"ref": "CD0123456789abcdef01234567"},
+        "body": CHARGING_REQUEST,
+    },
+    ("POST", "/api/ussd/session"): {
+        "form": {"sessionId": "s-1", "serviceCode": "*102#", "phoneNumber": "+32470123456", "text": "1*1"}
+    },
 }
+# Operations that answer plain text, as USSD gateways expect ("CON …" / "END …"); refusals stay JSON.
+PLAIN_TEXT = {"/api/ussd/session"}
 
 
 def test_every_api_operation_has_a_request_to_start_from():
@@ -425,21 +454,30 @@ def send(world: World, method: str, template: str, request: dict[str, Any], head
         query = {key: str(part) for key, part in request["query"].items()}
         path += "?" + urlencode(query, errors="surrogatepass")
     body = json.dumps(request["body"]).encode() if "body" in request else None
+    content_type = "application/json"
+    if "form" in request:
+        body = urlencode(request["form"], errors="surrogatepass").encode()
+        content_type = "application/x-www-form-urlencoded"
     area = template.split("/")[2]
     if area == "public":
-        return Client().generic(method, path, body or b"", content_type="application/json", headers=headers)
+        return Client().generic(method, path, body or b"", content_type=content_type, headers=headers)
     terminal = world.terminals[area]
     signed = {**_signed(terminal, method, path, body or b""), **headers}
-    return terminal.client.generic(method, path, body or b"", content_type="application/json", headers=signed)
+    return terminal.client.generic(method, path, body or b"", content_type=content_type, headers=signed)
 
 
 def _signed(terminal: TerminalClient, method: str, path: str, body: bytes) -> dict[str, str]:
-    return signed_headers(key_id=terminal.key_id, secret=terminal.secret, method=method, url=path, body=body)
+    headers = signed_headers(key_id=terminal.key_id, secret=terminal.secret, method=method, url=path, body=body)
+    return {**headers, "X-Client-Id": terminal.key_id}  # network clients (charging) name themselves so
 
 
-def json_below_500(response: Any, what: str) -> None:
+def json_below_500(response: Any, what: str, *, plain_text: bool = False) -> None:
     assert response.status_code < 500, f"{what}: {response.status_code} {response.content[:300]!r}"
-    assert response["Content-Type"].startswith("application/json"), f"{what}: {response['Content-Type']}"
+    if plain_text and response["Content-Type"].startswith("text/plain"):
+        assert response.content.decode().startswith(("CON ", "END ")), f"{what}: {response.content[:300]!r}"
+        return
+    json_types = ("application/json", "application/problem+json")
+    assert response["Content-Type"].startswith(json_types), f"{what}: {response['Content-Type']}"
 
 
 @pytest.mark.parametrize(("method", "template"), list(OPERATIONS), ids=[f"{m} {p}" for m, p in OPERATIONS])
@@ -453,7 +491,7 @@ def test_no_api_operation_answers_hostile_input_with_a_server_error_or_html(worl
         if any(not str(part) for part in request.get("path", {}).values()):
             return  # an empty path part is another URL, not this operation
         answer = send(world, method, template, request, {"Idempotency-Key": next(keys)})
-        json_below_500(answer, f"{method} {template} {place}={value[:20]!r}")
+        json_below_500(answer, f"{method} {template} {place}={value[:20]!r}", plain_text=template in PLAIN_TEXT)
 
     # Every part once with '²', a NUL and a lone surrogate; then what hypothesis makes up, and hostile headers.
     for place in places:
@@ -468,7 +506,8 @@ def test_no_api_operation_answers_hostile_input_with_a_server_error_or_html(worl
             return
         latin = value.encode("latin-1", "replace").decode("latin-1")  # what an HTTP header can carry
         headers = {"Idempotency-Key": latin, "Accept-Language": latin[:50]}
-        json_below_500(send(world, method, template, start, headers), f"{method} {template} headers={latin[:20]!r}")
+        answer = send(world, method, template, start, headers)
+        json_below_500(answer, f"{method} {template} headers={latin[:20]!r}", plain_text=template in PLAIN_TEXT)
 
     generated()
 

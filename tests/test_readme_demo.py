@@ -429,6 +429,7 @@ def demo_values(text: str, sessions: dict[str, Client]) -> dict[tuple[str, str],
         ("number", "orders"): [order.number],
         ("number", "receipts"): [order.receipt.number],
         ("…", "code"): [order.receipt.verification_code],
+        ("code", "brands"): list(Brand.objects.values_list("code", flat=True)),
     }
 
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "simrenew.shops",
     "simrenew.kiosks",
     "simrenew.renewals",
+    "simrenew.charging",
     "simrenew.support",
     "simrenew.sandbox",
     "simrenew.web",
@@ -393,8 +394,9 @@ if not FIELD_ENCRYPTION_KEYS or not FIELD_HASH_KEY:
 # Card terminals at the shop counter and in kiosks: "sandbox" (the tester picks approve/decline) or
 # empty for none (card at the counter is then unavailable).
 PAYMENT_TERMINAL = os.environ.get("PAYMENT_TERMINAL", "sandbox" if PAYMENT_SANDBOX else "")
-# Kiosk cash acceptors: "sandbox" shows "insert €5 note" buttons on the kiosk page; empty for none
-# (kiosks with their own UI report inserted cash through the kiosk API).
+# Kiosk cash acceptors: "sandbox" shows "insert €5 note" buttons on the kiosk page; "essp" takes cash
+# from a note validator driven by `simrenew cashbox run` beside each kiosk (docs/cash-acceptor.md);
+# empty for none (kiosks with their own UI report inserted cash through the kiosk API).
 CASH_ACCEPTOR = os.environ.get("CASH_ACCEPTOR", "sandbox" if PAYMENT_SANDBOX else "")
 # A kiosk goes back to its start screen after this many seconds without a touch.
 KIOSK_IDLE_SECONDS = int(os.environ.get("KIOSK_IDLE_SECONDS", "60"))

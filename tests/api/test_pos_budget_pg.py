@@ -11,6 +11,11 @@ from tests.retail.factories import TerminalClient, create_outlet, create_retaile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+# Issue 8 asks for at most 20 and 22; a sale does less today (the ledger locks, checks and changes the
+# guarded balances in one statement), and the budgets follow, so that a regression shows.
+TOP_UP_BUDGET = 17
+BUNDLE_BUDGET = 20
+
 
 @pytest.fixture
 def till(client):  # type: ignore[no-untyped-def]
@@ -43,7 +48,7 @@ def test_a_top_up_sale_within_its_budget(till) -> None:  # type: ignore[no-untyp
     with counting() as count:
         answer = api.post(f"{BASE}/sales", {"number": lines[1].msisdn, "topup_amount": 2000}, idempotency_key="t-1")
     assert answer.status == 201, answer.body
-    assert_within(count, 20, "POS top-up sale")
+    assert_within(count, TOP_UP_BUDGET, "POS top-up sale")
 
 
 def test_a_bundle_sale_within_its_budget(till) -> None:  # type: ignore[no-untyped-def]
@@ -53,4 +58,4 @@ def test_a_bundle_sale_within_its_budget(till) -> None:  # type: ignore[no-untyp
             f"{BASE}/sales", {"number": lines[2].msisdn, "product_code": "base-15"}, idempotency_key="b-1"
         )
     assert answer.status == 201, answer.body
-    assert_within(count, 22, "POS bundle sale")
+    assert_within(count, BUNDLE_BUDGET, "POS bundle sale")

@@ -193,3 +193,56 @@ def test_ledger_verify_command_fails_on_a_difference(credit, capsys):
     with pytest.raises(CommandError, match=r"ledger verify: 1 difference\(s\)"):
         call_command("ledger", "verify")
     assert f"DIFFERENCE account {credit.code}: expected 1000, found 1" in capsys.readouterr().err
+
+
+def test_a_duplicate_caught_inside_the_transaction_leaves_the_balances_as_they_were(credit, revenue):
+    # given a journal posted under a key, and a second guarded account with money on it
+    funded = ledger.account("retailer:1:float", AccountKind.RETAILER_FLOAT)
+    opening = ledger.account(OPENING_ACCOUNT, AccountKind.OPENING_BALANCE)
+    with transaction.atomic():
+        post_journal(key="test:fund", kind="test", entries=[Entry(opening, -500), Entry(funded, 500)])
+        post_journal(key="test:once", kind="test", entries=[Entry(funded, -100), Entry(credit, 100)])
+    before = _snapshot()
+    # when the same key is posted again by a caller that carries on in the same transaction
+    with transaction.atomic():
+        with pytest.raises(DuplicateJournal):
+            post_journal(key="test:once", kind="test", entries=[Entry(funded, -100), Entry(credit, 100)])
+        # then within it, the guarded balances are already back where they were
+        assert ledger.balances([funded, credit]) == {funded.pk: 400, credit.pk: 1100}
+    # and after its commit nothing was written
+    assert _snapshot() == before
+    assert ledger.verify() == []
+
+
+def test_a_refused_journal_changes_no_guarded_account_even_when_the_caller_carries_on(credit):
+    # given a float with 3.00 and a line with 10.00
+    funded = ledger.account("retailer:1:float", AccountKind.RETAILER_FLOAT)
+    opening = ledger.account(OPENING_ACCOUNT, AccountKind.OPENING_BALANCE)
+    with transaction.atomic():
+        post_journal(key="test:fund", kind="test", entries=[Entry(opening, -300), Entry(funded, 300)])
+    before = _snapshot()
+    # when 5.00 goes from the float to the line (the line's side alone would be fine) and the caller
+    # catches the refusal and commits
+    with transaction.atomic(), pytest.raises(InsufficientFunds):
+        post_journal(key="test:too-much", kind="test", entries=[Entry(funded, -500), Entry(credit, 500)])
+    # then neither account changed and no journal was written
+    assert _snapshot() == before
+    assert ledger.verify() == []
+
+
+def test_post_journal_returns_the_guarded_balances_after_it(credit, revenue):
+    with transaction.atomic():
+        journal = post_journal(key="test:after", kind="test", entries=[Entry(credit, -250), Entry(revenue, 250)])
+    assert journal.balances_after == {credit.pk: 750}
+    assert journal.pk == Journal.objects.get(key="test:after").pk
+
+
+def test_a_guarded_account_that_does_not_exist_is_an_error_and_changes_nothing(credit, revenue):
+    # given an account object whose row is not in the database (a programming error)
+    ghost = Account(id=10**9, code="line:ghost:credit", kind=AccountKind.LINE_CREDIT, guarded=True)
+    before = _snapshot()
+    # when a journal names it beside a real guarded account
+    with pytest.raises(LookupError), transaction.atomic():
+        post_journal(key="test:ghost", kind="test", entries=[Entry(credit, -100), Entry(ghost, 100)])
+    # then it fails loudly (not as a lack of funds) and nothing changed
+    assert _snapshot() == before

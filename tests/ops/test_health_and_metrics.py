@@ -149,3 +149,28 @@ def test_ledger_verify_keeps_its_outcome_for_the_metrics():
     run = CheckRun.objects.get(name="ledger_verify")
     assert run.ok is True
     assert run.detail == ""
+
+
+def test_the_grafana_dashboard_uses_only_metrics_we_export(client, settings):
+    import json
+    import re
+    from pathlib import Path
+
+    settings.METRICS_TOKEN = TOKEN
+    client.get("/healthz")
+    exported = set(
+        re.findall(
+            r"^# TYPE (\w+) ",
+            client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").content.decode(),
+            re.MULTILINE,
+        )
+    )
+    dashboard = json.loads((Path(__file__).resolve().parents[2] / "docs" / "grafana-dashboard.json").read_text())
+    used = {
+        re.sub(r"_(bucket|count|sum)$", "", name)
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"simrenew_\w+", target["expr"])
+    }
+    assert used, "the dashboard has no simrenew metric"
+    assert used <= exported, f"not exported: {sorted(used - exported)}"

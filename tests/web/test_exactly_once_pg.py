@@ -170,3 +170,27 @@ def test_a_kiosk_card_payment_sent_five_times_at_once_charges_once(line):
     assert answers == [(302, receipt)] * TIMES
     assert balances(line).credit_amount == 500 + 1500
     assert ledger.verify() == []
+
+
+def test_a_portal_renewal_from_credit_sent_five_times_at_once_buys_one_bundle(brand):
+    from django.urls import reverse
+
+    from simrenew.orders.models import Order
+    from tests.factories import create_customer, link
+
+    bundle = create_bundle(brand, price_amount=1500)
+    line = create_line(brand, credit=10000)  # enough for six bundles: only the key stops a second
+    customer = create_customer(email="twice@example.be")
+    link(customer, line)
+    browser = Client()
+    browser.force_login(customer)
+    page = reverse("portal:renew", kwargs={"line_id": line.pk})
+    key = form_key(browser.get(f"{page}?product={bundle.pk}&method=credit"))
+    data = {"product": str(bundle.pk), "method": "credit", "confirm": "1", "form_key": key}
+
+    answers = at_once(same_browser(browser), lambda client: client.post(page, data))
+
+    order = Order.objects.get(line=line)
+    assert answers == [(302, f"/en/orders/{order.number}/")] * TIMES
+    assert balances(line).credit_amount == 10000 - 1500
+    assert Journal.objects.filter(key=f"order:{order.pk}:fulfil").count() == 1

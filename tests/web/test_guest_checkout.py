@@ -386,3 +386,30 @@ def test_guest_orders_are_limited_per_address(site, line, monkeypatch):
     assert Order.objects.count() == 2
     # the refused key is free again (nothing was done under it)
     assert IdempotentCall.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_guest_paying_by_bank_transfer_gets_how_to_pay_by_email_once(site, line, bundle):
+    from simrenew.orders.transfer_instructions import send_transfer_instructions
+
+    client = Client()
+    form = quoted(
+        client, checkout_form("0485 12 34 02", f"bundle:{bundle.pk}", method="banktransfer", email="an@example.be")
+    )
+    client.post(TOPUP, form)
+    order = Order.objects.get()
+    payment = Payment.objects.get()
+    mail = OutboxMessage.objects.get(kind=OutboxKind.EMAIL)
+    assert mail.recipient == "an@example.be"
+    assert order.number in mail.subject
+    reference = payment.details["transfer_reference"]
+    assert reference in mail.body
+    iban = payment.details["bank_account"]
+    assert " ".join(iban[i : i + 4] for i in range(0, len(iban), 4)) in mail.body  # grouped by four
+    link = re.search(r"https?://\S+/en/orders/\S+\?key=\S+", mail.body)
+    assert link is not None
+    opened = Client().get(link.group(0).removeprefix(site))
+    assert opened.status_code == 200 and reference in opened.content.decode()
+    # once per payment, whoever asks again
+    assert send_transfer_instructions.call(payment.pk) is False
+    assert OutboxMessage.objects.filter(kind=OutboxKind.EMAIL).count() == 1

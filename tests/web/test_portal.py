@@ -26,6 +26,7 @@ from tests.factories import (
     create_topup_product,
     link,
 )
+from tests.web.form_keys import form_key
 
 pytestmark = pytest.mark.django_db
 
@@ -234,8 +235,9 @@ def test_renewal_form_needs_the_csrf_token(brand, bundle):
     before = _state()
     assert client.post(url("renew", line_id=line.pk), data).status_code == 403
     assert _state() == before
-    client.get(url("renew", line_id=line.pk))
+    priced = client.get(url("renew", line_id=line.pk) + f"?product={bundle.pk}&method=credit")
     data["csrfmiddlewaretoken"] = client.cookies[settings.CSRF_COOKIE_NAME].value
+    data["form_key"] = form_key(priced)
     assert client.post(url("renew", line_id=line.pk), data).status_code == 302
     assert Order.objects.get().status == OrderStatus.FULFILLED
 
@@ -277,7 +279,9 @@ def test_a_renewal_from_credit_through_the_portal(brand, bundle, django_capture_
     assert "15,00" in quote.content.decode()
     assert Order.objects.count() == 0
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(renew_url, {"product": str(bundle.pk), "method": "credit", "confirm": "1"})
+        response = client.post(
+            renew_url, {"product": str(bundle.pk), "method": "credit", "confirm": "1", "form_key": form_key(quote)}
+        )
     # then the order is fulfilled and they land on its page
     order = Order.objects.get()
     assert response.status_code == 302

@@ -13,17 +13,20 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from simrenew.kiosks import cashbox
 from simrenew.kit import clock
-from simrenew.orders.models import Order
+from simrenew.orders import refunds
+from simrenew.orders.models import Order, Refund
 from simrenew.promotions.models import Promotion, PromotionStatus
 from simrenew.retail.models import Sale, SaleKind
 from simrenew.shops import service as shops
 from simrenew.shops.models import ShopSale
 from simrenew.staff.access import STAFF_MEMBER, declared_permission
-from simrenew.staff.roles import RETAIL_CASHIER, ROLES, SHOP_ASSISTANT, SHOP_MANAGER, Role
+from simrenew.staff.roles import FINANCE, RETAIL_CASHIER, ROLES, SHOP_ASSISTANT, SHOP_MANAGER, Role
 from simrenew.support import service as support
 from simrenew.support.models import Case, Message
 from simrenew.web.staff.access import OPEN_URL_NAMES
@@ -37,7 +40,9 @@ from tests.factories import (
     create_topup_product,
     fulfil_paid,
 )
+from tests.kiosks.factories import create_kiosk
 from tests.lifecycle import create_promotion
+from tests.refunds.factories import paid_online_order
 from tests.retail.factories import create_cashier, create_outlet, create_retailer
 from tests.shops.factories import create_shop
 from tests.staff.factories import create_staff_user, staff_session
@@ -167,8 +172,18 @@ def world() -> World:
         name="An", email="an@example.be", topic="fees", body="A question", language="nl", actor="walk"
     )
     answer = support.answer(case=case, staff=users["customer-service"], body="An answer")
+    refunded = paid_online_order(line=line, topup_amount=1000)
+    with transaction.atomic():
+        refund = refunds.request_refund(order_id=refunded.pk, amount=100, reason="Walk", actor=None)
+    kiosk = create_kiosk("walk")
+    with transaction.atomic():
+        emptying = cashbox.empty_cash_box(kiosk=kiosk, counted={}, by=users[FINANCE.code])
     samples = {
+        ("backoffice", "code"): kiosk.code,
+        ("", "emptying_id"): emptying.pk,
         ("", "case_id"): case.pk,
+        ("", "refund_id"): refund.pk,
+        ("backoffice", "number"): refunded.number,
         ("", "message_id"): answer.pk,
         ("", "promotion_id"): promotion.pk,
         ("", "line_id"): line.pk,
@@ -228,6 +243,7 @@ def state() -> tuple:
         Sale.objects.count(),
         tuple(Case.objects.order_by("pk").values_list("status", flat=True)),
         tuple(Message.objects.order_by("pk").values_list("sent_at", flat=True)),
+        tuple(Refund.objects.order_by("pk").values_list("status", "attempt", "amount")),
     )
 
 
@@ -327,6 +343,10 @@ POLICY = {
     "backoffice:support_status": {"customer-service", "administrator"},
     "backoffice:support_send": {"customer-service", "administrator"},
     "shop:renew": {"shop-assistant", "shop-manager"},
+    "backoffice:refunds": {"customer-service", "finance", "administrator"},
+    "backoffice:order": {"customer-service", "finance", "administrator"},
+    "backoffice:refund_create": {"customer-service", "finance", "administrator"},
+    "backoffice:refund_retry": {"customer-service", "finance", "administrator"},
     "shop:audit": {"shop-manager"},
     "pos:confirm": {"retail-cashier"},
     "pos:settlement": {"retail-cashier"},

@@ -1,7 +1,8 @@
 """The JSON API (Django Ninja); OpenAPI at /api/docs. Routers per audience.
 
 Every answer is JSON, refusals included, in the shape {"code", "detail"} (validation errors: 422
-with Ninja's {"detail": [...]}); nothing a client sends, however malformed, gets an HTML page.
+with Ninja's {"detail": [...]}); nothing a client sends, however malformed, gets an HTML page. The
+one exception: a USSD session's screens are plain text ("CON …" / "END …"), as USSD gateways expect.
 """
 
 import logging
@@ -14,7 +15,7 @@ from ninja import NinjaAPI
 from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 
-from simrenew.api import kiosk, pos, public, sms
+from simrenew.api import charging, kiosk, pos, public, sms, ussd
 from simrenew.kit import parse
 from simrenew.kit.errors import DomainError
 
@@ -41,6 +42,8 @@ api.add_router("/public/", public.router)
 api.add_router("/pos/", pos.router)
 api.add_router("/kiosk/", kiosk.router)
 api.add_router("/sms/", sms.router)
+api.add_router("/nchf-convergedcharging/v3/", charging.router)
+api.add_router("/ussd/", ussd.router)
 
 
 @api.exception_handler(DomainError)

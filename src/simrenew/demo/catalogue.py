@@ -171,3 +171,31 @@ def bundle_descriptions(data_mb: int | None, minutes: int | None, days: int) -> 
 
 
 TOPUP_NAMES = {"en": "Top-up", "nl": "Herladen", "fr": "Recharge", "de": "Aufladen", "zh-hans": "充值"}
+
+
+# Out-of-bundle rates, VAT included (illustrative): data cents per MB, calls cents per minute and their
+# rounding (1: per second, 60: per started minute), SMS cents each, EU roaming fair use (MB a month at
+# home rates) and the surcharge beyond it (cents per MB).
+CHARGING_RATES: dict[str, tuple[int, int, int, int, int, int]] = {
+    "proximus": (10, 12, 1, 10, 20480, 1),
+    "base": (8, 10, 60, 9, 15360, 1),
+    "telenet": (9, 12, 60, 10, 18432, 1),
+    "orange": (10, 11, 1, 10, 17408, 1),
+}
+
+
+def charging_rates(brand_code: str) -> list[tuple[int, dict[str, int | None]]]:
+    """The brand's demo rates (charging.Rate fields) by rating group: 10 data (bytes), 20 calls
+    (seconds), 30 SMS, 40 EU roaming (bytes)."""
+    data, voice, rounding, sms, fair_use_mb, surcharge = CHARGING_RATES[brand_code]
+    mb = 1024 * 1024
+
+    def rate(price: int, per: int, step: int, fair_use: int | None = None) -> dict[str, int | None]:
+        return {"price_amount": price, "per_units": per, "rounding_units": step, "fair_use_units": fair_use}
+
+    return [
+        (10, rate(data, mb, 1024)),
+        (20, rate(voice, 60, rounding)),
+        (30, rate(sms, 1, 1)),
+        (40, rate(surcharge, mb, 1024, fair_use_mb * mb)),
+    ]

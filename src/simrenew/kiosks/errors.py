@@ -86,3 +86,13 @@ class EnrolmentCodeUsed(Conflict):
 class EnrolmentCodeExpired(DomainError):
     code = "enrolment_code_expired"
     default_message = _("This enrolment code has expired. Issue a new one in the back office.")
+
+
+class CashBoxInUse(Conflict):
+    code = "cash_box_in_use"
+    default_message = _("A customer is paying in cash at this kiosk. Empty the cash box when the payment is finished.")
+
+
+class CountNotValid(DomainError):
+    code = "cash_count_not_valid"
+    default_message = _("Type how many notes and coins of each value you counted, as whole numbers.")

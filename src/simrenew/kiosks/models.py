@@ -166,3 +166,112 @@ class EnrolmentCode(models.Model):
     # Set, with the screen it enrolled, by the one request that used the code.
     used_at = models.DateTimeField(null=True, blank=True)
     device = models.OneToOneField(KioskDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+
+class CashDevice(models.Model):
+    """A cash acceptor in a kiosk, as its device service (`simrenew cashbox run`) last saw it. The
+    kiosk offers cash only while its device service reports the acceptor in service."""
+
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.PROTECT, related_name="cash_devices")
+    port = models.CharField(max_length=200)  # e.g. /dev/ttyUSB0
+    protocol = models.CharField(max_length=16, default="essp")
+    firmware = models.CharField(max_length=16, blank=True)
+    # The note values (cents) the device reported, channel 1 first.
+    channels = models.JSONField(default=list)
+    currency = models.CharField(max_length=3, default="EUR")
+    in_service = models.BooleanField(default=False)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kiosk", "port"], name="uniq_cash_device_port")]
+
+    def __str__(self) -> str:
+        return f"{self.kiosk} · {self.port}"
+
+
+class CashBoxEventKind(models.TextChoices):
+    """What happened at a kiosk's cash acceptor. `credit` is a note or coin in the cash box and
+    credited to a session; the others are the device's story around it."""
+
+    CREDIT = "credit", _("Credited")
+    READ = "read", _("Note in escrow")
+    STACKING = "stacking", _("Stacking")
+    STACKED = "stacked", _("Stacked")
+    REFUSED = "refused", _("Refused by the kiosk")
+    REJECTING = "rejecting", _("Rejecting")
+    REJECTED = "rejected", _("Given back")
+    SLAVE_RESET = "slave_reset", _("Device reset")
+    ESCROW_LOST = "escrow_lost", _("Given back by a reset")
+    DISABLED = "disabled", _("Disabled")
+    ENABLED = "enabled", _("Enabled")
+    FRAUD_ATTEMPT = "fraud_attempt", _("Fraud attempt")
+    STACKER_FULL = "stacker_full", _("Cash box full")
+    JAM = "jam", _("Note jam")
+    CLEARED_FROM_FRONT = "cleared_from_front", _("Cleared from the front")
+    CLEARED_INTO_CASHBOX = "cleared_into_cashbox", _("Cleared into the cash box")
+    ONLINE = "online", _("Device in service")
+    OFFLINE = "offline", _("Device not answering")
+    EMPTIED = "emptied", _("Cash box emptied")
+
+
+class CashBoxEvent(models.Model):
+    """The cash-box audit: every event of a kiosk's cash acceptor, append-only. The credits since
+    the last emptying are what the cash box should hold."""
+
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.PROTECT, related_name="cash_box_events")
+    device = models.ForeignKey(CashDevice, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    session = models.ForeignKey(
+        CashSession, null=True, blank=True, on_delete=models.PROTECT, related_name="cash_box_events"
+    )
+    kind = models.CharField(max_length=24, choices=CashBoxEventKind.choices)
+    amount = models.BigIntegerField(default=0)  # cents of the note or coin; 0 when the event names none
+    denomination_kind = models.CharField(max_length=4, blank=True)  # note or coin
+    currency = models.CharField(max_length=3, default="EUR")
+    channel = models.PositiveSmallIntegerField(default=0)
+    # A device service run and the event's number in it: the same event is written once however
+    # often its write is retried.
+    run = models.CharField(max_length=32, blank=True)
+    number = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["kiosk", "kind", "id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], condition=~models.Q(run=""), name="uniq_cash_event_run"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="cash_event_amount_not_negative"),
+        ]
+
+
+class CashBoxEmptying(models.Model):
+    """Staff took the cash out of a kiosk and counted it. Expected is what the audit says went in
+    since the previous emptying (`after_event` < event id <= `up_to_event`); the ledger moves the
+    kiosk's cash account to cash in transit, and the difference to cash differences."""
+
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.PROTECT, related_name="emptyings")
+    emptied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    emptied_at = models.DateTimeField()
+    after_event = models.BigIntegerField(default=0)
+    up_to_event = models.BigIntegerField(default=0)
+    # {"<cents>": count} per denomination, as counted and as the audit expects.
+    counted = models.JSONField(default=dict)
+    expected = models.JSONField(default=dict)
+    counted_amount = models.BigIntegerField()
+    expected_amount = models.BigIntegerField()
+    # What the kiosk's cash account held (the cash sales credited); equal to expected unless cash
+    # was credited by no sale yet (a session still open) or a sale without the device.
+    ledger_amount = models.BigIntegerField()
+    difference_amount = models.BigIntegerField()  # counted - expected: negative is missing cash
+    currency = models.CharField(max_length=3, default="EUR")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-emptied_at", "-id"]
+        permissions = [("empty_cash_box", "Can record a kiosk cash-box emptying and its count")]
+        constraints = [
+            models.UniqueConstraint(fields=["kiosk", "up_to_event"], name="uniq_emptying_watermark"),
+        ]
+
+    @property
+    def journal_key(self) -> str:
+        return f"kiosk:{self.kiosk_id}:emptying:{self.pk}"

@@ -1,9 +1,10 @@
-"""Kiosk reads: what a balance check shows (a masked number, never a name), and kiosk sales."""
+"""Kiosk reads: what a balance check shows (a masked number, never a name), kiosk sales, and cash boxes."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from simrenew.kiosks.models import Kiosk, KioskSale
+from simrenew.kiosks import cashbox
+from simrenew.kiosks.models import CashBoxEmptying, CashBoxEvent, Kiosk, KioskSale
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import BundlePeriod, Line
 
@@ -44,3 +45,37 @@ def sale_of(*, kiosk: Kiosk, order_number: str) -> KioskSale | None:
         .filter(kiosk=kiosk, order__number=order_number)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class CashBoxRow:
+    kiosk: Kiosk
+    expected_amount: int
+    ledger_amount: int
+    device_in_service: bool
+    last_emptying: CashBoxEmptying | None
+
+
+def cash_boxes() -> list[CashBoxRow]:
+    """Every active kiosk's cash box: what it should hold now, and its last emptying."""
+    rows = []
+    for kiosk in Kiosk.objects.filter(active=True).order_by("name"):
+        expected = cashbox.expected_in_box(kiosk)
+        rows.append(
+            CashBoxRow(
+                kiosk=kiosk,
+                expected_amount=expected.amount,
+                ledger_amount=expected.ledger_amount,
+                device_in_service=cashbox.device_takes_cash(kiosk),
+                last_emptying=CashBoxEmptying.objects.filter(kiosk=kiosk).select_related("emptied_by").first(),
+            )
+        )
+    return rows
+
+
+def cash_box_events(kiosk: Kiosk, limit: int = 50) -> list[CashBoxEvent]:
+    return list(CashBoxEvent.objects.filter(kiosk=kiosk).select_related("session", "device").order_by("-id")[:limit])
+
+
+def emptyings_of(kiosk: Kiosk, limit: int = 20) -> list[CashBoxEmptying]:
+    return list(CashBoxEmptying.objects.filter(kiosk=kiosk).select_related("emptied_by")[:limit])

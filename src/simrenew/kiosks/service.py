@@ -1,8 +1,9 @@
 """Kiosk writes: balance checks by SMS code, cash sessions, and sales paid by card or cash.
 
 Callers own the transaction, except `sell_by_card`, which charges the terminal first (outside
-any transaction, like any payment call) and then writes in its own. Lock order: cash session →
-line → order.
+any transaction, like any payment call) and then writes in its own. Lock order: the kiosk's cash
+box (its Kiosk row: every note credited and every emptying, one at a time) → cash session → line →
+order.
 """
 
 import secrets
@@ -32,7 +33,18 @@ from simrenew.kiosks.errors import (
     UnknownKiosk,
     WrongCode,
 )
-from simrenew.kiosks.models import BalanceCheck, CashInsertion, CashSession, Kiosk, KioskSale, Purpose, SessionStatus
+from simrenew.kiosks.models import (
+    BalanceCheck,
+    CashBoxEvent,
+    CashBoxEventKind,
+    CashDevice,
+    CashInsertion,
+    CashSession,
+    Kiosk,
+    KioskSale,
+    Purpose,
+    SessionStatus,
+)
 from simrenew.kit import clock, parse
 from simrenew.kit.codes import constant_time_equal, keyed_hash, one_time_code
 from simrenew.kit.errors import DomainError
@@ -252,18 +264,63 @@ def lock_session(*, kiosk: Kiosk, token: str) -> CashSession:
     return session
 
 
+def lock_cash_box(kiosk: Kiosk) -> Kiosk:
+    """Lock the kiosk's cash box (its row): credits and emptyings of one kiosk take turns, so an
+    emptying counts every credit before it and none after."""
+    return Kiosk.objects.select_for_update().get(pk=kiosk.pk)
+
+
 def insert_cash(*, kiosk: Kiosk, token: str, inserted: Inserted) -> CashSession:
-    """Record one note or coin the acceptor took (validated by payments.cash_acceptor)."""
+    """Record one note or coin the acceptor took (validated by payments.cash_acceptor), with its
+    credit in the cash-box audit. CashLimitReached (and nothing written) above the kiosk's limit."""
+    lock_cash_box(kiosk)
     session = lock_session(kiosk=kiosk, token=token)
     if session.status != SessionStatus.OPEN:
         raise SessionClosed()
     limit = settings.KIOSK_MAX_CASH_AMOUNT
     if session.inserted_amount + inserted.amount > limit:
         raise CashLimitReached(limit=format_money(limit, session.currency, get_language() or "en"))
-    CashInsertion.objects.create(session=session, amount=inserted.amount, kind=inserted.kind, created_at=clock.now())
-    session.inserted_amount += inserted.amount
-    session.save(update_fields=["inserted_amount"])
+    add_to_session(session=session, amount=inserted.amount, kind=inserted.kind)
+    record_cash_event(
+        kiosk=kiosk, kind=CashBoxEventKind.CREDIT, session=session, amount=inserted.amount, kind_of_cash=inserted.kind
+    )
     return session
+
+
+def add_to_session(*, session: CashSession, amount: int, kind: str) -> None:
+    """Add cash in the box to a locked open session (no limit: it is in, it is credited)."""
+    CashInsertion.objects.create(session=session, amount=amount, kind=kind, created_at=clock.now())
+    session.inserted_amount += amount
+    session.save(update_fields=["inserted_amount"])
+
+
+def record_cash_event(
+    *,
+    kiosk: Kiosk,
+    kind: str,
+    device: CashDevice | None = None,
+    session: CashSession | None = None,
+    amount: int = 0,
+    kind_of_cash: str = "",
+    currency: str = "EUR",
+    channel: int = 0,
+    run: str = "",
+    number: int = 0,
+) -> CashBoxEvent:
+    """One row of the cash-box audit (append-only)."""
+    return CashBoxEvent.objects.create(
+        kiosk=kiosk,
+        device=device,
+        session=session,
+        kind=kind,
+        amount=amount,
+        denomination_kind=kind_of_cash,
+        currency=currency,
+        channel=channel,
+        run=run,
+        number=number,
+        created_at=clock.now(),
+    )
 
 
 def cancel_cash_session(*, kiosk: Kiosk, token: str) -> None:
@@ -350,6 +407,15 @@ def settle_abandoned(*, kiosk: Kiosk) -> int:
             continue  # e.g. the line was terminated meanwhile: the session stays open for the operator
         settled += 1
     return settled
+
+
+def settle_walked_away(*, kiosk: Kiosk, token: str) -> list[KioskSale]:
+    """Credit one open session whose customer left, as the start screen would (a bundle if paid in
+    full, the rest as a top-up)."""
+    session = lock_session(kiosk=kiosk, token=token)
+    if session.status != SessionStatus.OPEN:
+        return []
+    return _settle_locked(session=session, walked_away=True)
 
 
 def session_sales(session: CashSession) -> list[KioskSale]:

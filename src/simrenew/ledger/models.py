@@ -15,6 +15,10 @@ class AccountKind(models.TextChoices):
     RETAILER_FLOAT = "retailer_float"
     PROVIDER_CLEARING = "provider_clearing"
     SHOP_CASH = "shop_cash"
+    # Cash taken out of a kiosk or till, on its way to the bank.
+    CASH_IN_TRANSIT = "cash_in_transit"
+    # Counted cash minus expected: a surplus (positive) or a shortage (negative, an expense).
+    CASH_DIFFERENCE = "cash_difference"
     REVENUE = "revenue"
     FEE_REVENUE = "fee_revenue"
     VAT_PAYABLE = "vat_payable"
@@ -22,6 +26,8 @@ class AccountKind(models.TextChoices):
     COMMISSION_EXPENSE = "commission_expense"
     BREAKAGE = "breakage"
     OPENING_BALANCE = "opening_balance"
+    # Refunds booked and owed to customers, until the provider has paid them out (orders.refunds).
+    REFUNDS_PAYABLE = "refunds_payable"
 
 
 class Account(models.Model):

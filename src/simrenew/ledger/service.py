@@ -5,7 +5,7 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Case, F, Sum, Value, When
+from django.db.models import Sum
 from django.db.models.signals import post_migrate
 
 from simrenew.kit import clock
@@ -103,36 +103,26 @@ def post_journal(*, key: str, kind: str, entries: list[Entry], memo: str = "") -
         for account_id in sorted({e.account.id for e in entries if e.account.guarded})
         if per_account[account_id]
     }
+    # Guarded accounts first (locked, checked and changed in one statement, all or nothing), so that
+    # a refusal writes nothing; then the journal, whose key's unique constraint decides, not a
+    # look-up first; a duplicate takes its balance changes back and inserts nothing.
     after: dict[int, int] = {}
     if changes:
-        for account_id, row in lock_accounts(list(changes)).items():
-            after[account_id] = row.balance_amount + changes[account_id]
-            if after[account_id] < 0:
-                raise InsufficientFunds()
-    # The key's unique constraint decides, not a look-up first: a duplicate inserts nothing.
+        applied = sql.apply_balances(changes)
+        if applied is None:
+            raise InsufficientFunds()
+        after = applied
     now = clock.now()
-    journal_id = sql.insert_journal(key=key, kind=kind, memo=memo[:255], created_at=now)
+    memo = memo[:255]
+    journal_id = sql.insert_journal(key=key, kind=kind, memo=memo, created_at=now)
     if journal_id is None:
+        if changes:
+            sql.undo_balances(changes)
         raise DuplicateJournal()
-    journal = Journal(id=journal_id, key=key, kind=kind, memo=memo[:255], created_at=now)
+    sql.insert_postings(journal_id, [(e.account.id, e.amount, e.account.currency) for e in entries if e.amount])
+    journal = Journal(id=journal_id, key=key, kind=kind, memo=memo, created_at=now)
     journal._state.adding, journal._state.db = False, connection.alias
     journal.balances_after = after
-    Posting.objects.bulk_create(
-        [
-            Posting(journal_id=journal_id, account=e.account, amount=e.amount, currency=e.account.currency)
-            for e in entries
-            if e.amount != 0
-        ]
-    )
-    if len(changes) == 1:
-        [(account_id, delta)] = changes.items()
-        Account.objects.filter(id=account_id).update(balance_amount=F("balance_amount") + delta)
-    elif changes:
-        # One statement for every guarded account of the journal (a sale: the float and the line).
-        Account.objects.filter(id__in=list(changes)).update(
-            balance_amount=F("balance_amount")
-            + Case(*(When(id=account_id, then=Value(delta)) for account_id, delta in changes.items()))
-        )
     return journal
 
 

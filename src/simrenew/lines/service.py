@@ -2,6 +2,8 @@
 
 from datetime import datetime, timedelta
 
+from django.db.models import F
+
 from simrenew.catalog.models import Product
 from simrenew.kit import clock
 from simrenew.lines.errors import LineNotUsable, WrongBrandProduct
@@ -118,6 +120,22 @@ def _roll_over(ending: BundlePeriod, following: BundlePeriod) -> None:
     following.save(
         update_fields=["data_mb_left", "rollover_data_mb", "data_alert_at_mb", "voice_minutes_left", "sms_left"]
     )
+
+
+def use_allowances(*, period: BundlePeriod, data_mb: int = 0, voice_minutes: int = 0, sms: int = 0) -> None:
+    """Allowances used on the network (settled by charging), taken off what the period has left; an
+    unlimited allowance stays unlimited. The caller holds the line's lock and takes no more than is left."""
+    changes = {
+        name: F(name) - amount
+        for name, amount, left in (
+            ("data_mb_left", data_mb, period.data_mb_left),
+            ("voice_minutes_left", voice_minutes, period.voice_minutes_left),
+            ("sms_left", sms, period.sms_left),
+        )
+        if amount and left is not None
+    }
+    if changes:
+        BundlePeriod.objects.filter(pk=period.pk).update(**changes)
 
 
 def extend_credit_validity(*, line: Line, at: datetime | None = None) -> datetime:

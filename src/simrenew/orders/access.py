@@ -47,3 +47,9 @@ def order_path(order: Order, language: str, *, page: str = "portal:order") -> st
 
 def order_url(order: Order, language: str) -> str:
     return settings.PUBLIC_URL + order_path(order, language)
+
+
+def plain_order_url(order: Order, language: str) -> str:
+    """The order page of a customer's order (they log in to see it): no key."""
+    with translation.override(language):
+        return settings.PUBLIC_URL + reverse("portal:order", kwargs={"number": order.number})

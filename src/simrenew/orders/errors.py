@@ -40,3 +40,51 @@ class QuoteChanged(DomainError):
     status = 409
     code = "quote_changed"
     default_message = _("The price changed since it was shown. Nothing was charged; please check the new price.")
+
+
+class OrderNotRefundable(DomainError):
+    status = 409
+    code = "order_not_refundable"
+    default_message = _("This order cannot be refunded: only a completed order paid online can be.")
+
+
+class RefundAmountInvalid(DomainError):
+    code = "refund_amount_invalid"
+    default_message = _("The refund must be more than zero and at most %(remaining)s, what is left to refund.")
+
+
+class RefundReasonMissing(DomainError):
+    code = "refund_reason_missing"
+    default_message = _("Give the reason for the refund.")
+
+
+class BundleNotWhole(DomainError):
+    status = 409
+    code = "bundle_not_whole"
+    default_message = _(
+        "A bundle can only be taken back whole: refund what is left of the order, or refund without taking it back."
+    )
+
+
+class BundleUsed(DomainError):
+    status = 409
+    code = "bundle_used"
+    default_message = _(
+        "The bundle has been used, so it cannot be taken back. Refund without taking it back if the customer "
+        "should get the money anyway."
+    )
+
+
+class CreditSpent(DomainError):
+    status = 409
+    code = "credit_spent"
+    default_message = _(
+        "Only %(unspent)s of this top-up's credit is still on the line: refund at most that with the credit taken "
+        "back, or refund without taking it back."
+    )
+
+
+class RefundNotRetryable(DomainError):
+    status = 409
+    code = "refund_not_retryable"
+    default_message = _("Only a failed or cancelled refund can be sent again.")

@@ -21,6 +21,8 @@ class Channel(models.TextChoices):
     VOUCHER = "voucher", _("Voucher")
     AUTO = "auto", _("Auto-renew")
     API = "api", _("API")
+    USSD = "ussd", _("USSD menu")
+    SMS = "sms", _("SMS")
 
 
 class OrderKind(models.TextChoices):
@@ -126,3 +128,102 @@ class Receipt(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class RefundStatus(models.TextChoices):
+    # Ours: recorded (its reversal booked) and waiting for the job that asks the provider.
+    REQUESTED = "requested", _("Waiting to be sent")
+    # Mollie's refund statuses, spelled as Mollie spells them.
+    QUEUED = "queued", _("Queued")
+    PENDING = "pending", _("Pending")
+    PROCESSING = "processing", _("Processing")
+    REFUNDED = "refunded", _("Refunded")
+    FAILED = "failed", _("Failed")
+    CANCELED = "canceled", _("Cancelled")
+
+
+# Where a refund can still go: a status only ever moves to a later rank (webhooks may come late or
+# twice); the three final ones end an attempt. A failed or cancelled attempt is retried by staff.
+REFUND_RANK = {
+    RefundStatus.REQUESTED: 0,
+    RefundStatus.QUEUED: 1,
+    RefundStatus.PENDING: 2,
+    RefundStatus.PROCESSING: 3,
+    RefundStatus.REFUNDED: 4,
+    RefundStatus.FAILED: 4,
+    RefundStatus.CANCELED: 4,
+}
+REFUND_UNSETTLED = {RefundStatus.FAILED, RefundStatus.CANCELED}
+# Not final yet: the provider has still to be asked, or to say how it ended.
+REFUND_UNDER_WAY = [RefundStatus.REQUESTED, RefundStatus.QUEUED, RefundStatus.PENDING, RefundStatus.PROCESSING]
+
+
+class Refund(models.Model):
+    """Money given back for a paid online order, in full or in part, through the payment's provider.
+
+    Invariants (orders.refunds): the sum of an order's refunds never exceeds its total (checked under
+    the order's lock); the journal `refund:{id}` reverses what the refund takes back and owes the
+    amount to the customer (refunds payable) in the transaction that creates the row; the journal
+    `refund:{id}:paid` moves it from refunds payable to the provider once the provider says refunded.
+    A failed or cancelled attempt leaves the amount owed until staff retry it.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="EUR")
+    # How `amount` splits: the part of what the order bought (price) and the part of its payment fee.
+    item_amount = models.BigIntegerField()
+    fee_amount = models.BigIntegerField(default=0)
+    # False when staff refunded without taking back what the order delivered (used bundle, spent credit).
+    reversed_fulfilment = models.BooleanField(default=True)
+    reason = models.TextField()
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    provider = models.CharField(max_length=16)
+    provider_refund_id = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=12, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
+    # Numbers the provider calls: each attempt has its own idempotency key `refund:{id}:attempt:{n}`.
+    attempt = models.PositiveSmallIntegerField(default=1)
+    failure = models.CharField(max_length=300, blank=True)  # why the provider refused, for staff
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    # The customer's e-mails: "created" once; the final one once per final status reached.
+    created_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    final_notice_status = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=models.Q(amount=models.F("item_amount") + models.F("fee_amount")), name="refund_split_adds_up"
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "provider_refund_id"],
+                condition=~models.Q(provider_refund_id=""),
+                name="uniq_provider_refund",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="refund_status_created"),
+            # Only the refunds under way: orders.reconcile reads the ones left behind straight off it.
+            models.Index(
+                fields=["updated_at"], condition=models.Q(status__in=REFUND_UNDER_WAY), name="refund_under_way"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.number} refund {self.pk}"
+
+    @property
+    def is_final(self) -> bool:
+        return REFUND_RANK[RefundStatus(self.status)] == REFUND_RANK[RefundStatus.REFUNDED]
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in REFUND_UNSETTLED

@@ -1,7 +1,8 @@
 """Catching up on what a lost or failed job left undone, every minute (the scheduler's orders.reconcile):
-payments settled at the provider that no webhook told us about, webhooks left unprocessed, and
-confirmation e-mails never sent. Each part takes what is due, oldest first, up to a limit; one item
-failing does not stop the others, and it is tried again on a later tick.
+payments settled at the provider that no webhook told us about, webhooks left unprocessed,
+confirmation e-mails never sent, and refunds never sent or never heard of again. Each part takes what
+is due, oldest first, up to a limit; one item failing does not stop the others, and it is tried again
+on a later tick.
 
 Nothing here can do a thing twice: sync_payment fulfils an order once whatever calls it, and the
 confirmation is sent under the order's lock only while `confirmation_sent_at` is empty. An order is
@@ -15,8 +16,16 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from simrenew.orders import service, tasks
-from simrenew.orders.models import OPEN_STATUSES, Channel, Order, OrderStatus
+from simrenew.orders import refunds, service, tasks
+from simrenew.orders.models import (
+    OPEN_STATUSES,
+    REFUND_UNDER_WAY,
+    Channel,
+    Order,
+    OrderStatus,
+    Refund,
+    RefundStatus,
+)
 from simrenew.payments import checks
 from simrenew.payments.models import Payment, WebhookInbox
 from simrenew.payments.provider import ProviderError
@@ -29,12 +38,16 @@ WEBHOOK_LEFT_AFTER = timedelta(minutes=1)
 CONFIRMATION_LEFT_AFTER = timedelta(minutes=2)
 # Older webhooks and confirmations are left alone: the news is stale (payments are still checked).
 LOOKBACK = timedelta(days=7)
+REFUND_LOOKBACK = timedelta(days=60)
 # A payment whose check failed on the way (network, 5xx) is tried again on the next tick, behind the others.
 RETRY_SOON = timedelta(minutes=1)
 # This many failures in a row mean the provider (or the mail server) is down: the rest waits a tick
 # rather than each item waiting out its timeouts.
 DOWN_AFTER = 3
 LIMIT = 200
+# A refund not yet sent, or not final at the provider, this long after its last change: its job or its
+# webhook was lost (Mollie settles most refunds within a day; a queued one may wait for balance).
+REFUND_LEFT_AFTER = timedelta(minutes=30)
 
 Result = dict[str, int]
 
@@ -45,6 +58,7 @@ def run(*, at: datetime, limit: int = LIMIT) -> Result:
     _webhooks(limit, result)
     _payments(at, limit, result)
     _confirmations(at, limit, result)
+    _refunds(at, limit, result)
     return result
 
 
@@ -113,6 +127,30 @@ def _confirmations(at: datetime, limit: int, result: Result) -> None:
         result["confirmations"] += int(tasks.send_confirmation.call(order_id))
 
     _each("confirmation", unsent, send, result)
+
+
+def _refunds(at: datetime, limit: int, result: Result) -> None:
+    """Refunds whose provider call or status news was lost: send the first again (its idempotency key
+    makes it one refund), read the others' statuses back. Counted in `refunds` only when there were any."""
+    due = list(
+        Refund.objects.filter(
+            status__in=REFUND_UNDER_WAY, updated_at__lte=at - REFUND_LEFT_AFTER, created_at__gte=at - REFUND_LOOKBACK
+        )
+        .order_by("updated_at", "id")
+        .values_list("pk", "status", "provider", "payment__provider_payment_id")[:limit]
+    )
+    found = {pk: (status, provider, payment_id) for pk, status, provider, payment_id in due}
+
+    def catch_up(pk: int) -> None:
+        status, provider, payment_id = found[pk]
+        if status == RefundStatus.REQUESTED:
+            refunds.send_refund(pk)
+        else:
+            refunds.sync_refunds(provider_name=provider, provider_payment_id=payment_id)
+        Refund.objects.filter(pk=pk, status=status).update(updated_at=at)  # asked: wait another while
+        result["refunds"] = result.get("refunds", 0) + 1
+
+    _each("refund", list(found), catch_up, result)
 
 
 def _each(

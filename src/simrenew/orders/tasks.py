@@ -7,8 +7,8 @@ from django.tasks import task
 
 from simrenew.kit import clock
 from simrenew.notifications import service as notifications
-from simrenew.orders import service
-from simrenew.orders.models import Channel, Order, OrderStatus
+from simrenew.orders import refunds, service
+from simrenew.orders.models import Channel, Order, OrderStatus, Refund, RefundStatus
 from simrenew.orders.receipts import confirmation_context
 from simrenew.payments import provider as providers
 from simrenew.payments.models import Payment, WebhookInbox
@@ -24,6 +24,8 @@ def process_webhook(inbox_id: int) -> str:
     if inbox.processed_at is not None:
         return inbox.outcome
     order = service.sync_payment(provider_name=inbox.provider, provider_payment_id=inbox.provider_payment_id)
+    # Mollie calls the payment's webhook when one of its refunds changes too.
+    refunds.sync_refunds(provider_name=inbox.provider, provider_payment_id=inbox.provider_payment_id)
     outcome = order.status if order is not None else "unknown_payment"
     WebhookInbox.objects.filter(pk=inbox_id).update(processed_at=clock.now(), outcome=outcome)
     return outcome
@@ -74,3 +76,50 @@ def refund_undeliverable(order_id: int) -> str:
     )
     Payment.objects.filter(pk=payment.pk).update(status="refunded")
     return refund.status
+
+
+@task()
+def send_refund(refund_id: int) -> str:
+    """orders.send_refund: ask the provider for a recorded refund (one provider refund per attempt,
+    however often this runs); raises while the provider cannot be reached, so the job is retried."""
+    return refunds.send_refund(refund_id)
+
+
+REFUND_TEMPLATES = {
+    RefundStatus.REFUNDED: "refund_refunded",
+    RefundStatus.FAILED: "refund_failed",
+    RefundStatus.CANCELED: "refund_failed",
+}
+
+
+@task()
+def send_refund_notice(refund_id: int, event: str) -> bool:
+    """orders.send_refund_notice: the customer's e-mail, in the order's language, that a refund was
+    made ("created") or how it ended ("final": refunded, or failed and being looked at). Sent under the
+    refund's lock and recorded with it: once per refund, and once per final status an attempt reaches."""
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        order = Order.objects.select_related("product", "line").get(pk=refund.order_id)
+        if not order.email:
+            return False
+        if event == "created":
+            if refund.created_notice_sent_at is not None:
+                return False
+            template = "refund_created"
+        else:
+            template = REFUND_TEMPLATES.get(RefundStatus(refund.status), "")
+            if not template or refund.final_notice_status == f"{refund.attempt}:{refund.status}"[:12]:
+                return False
+        notifications.send_email_now(
+            to=order.email,
+            template=template,
+            context={"order": order, "refund": refund, "product_name": order.product.name_in(order.language)},
+            language=order.language,
+            message_key=f"refund:{refund.pk}:{event}:{refund.attempt}:{refund.status}",
+        )
+        if event == "created":
+            refund.created_notice_sent_at = clock.now()
+        else:
+            refund.final_notice_status = f"{refund.attempt}:{refund.status}"[:12]
+        refund.save(update_fields=["created_notice_sent_at", "final_notice_status"])
+    return True

@@ -1,7 +1,14 @@
-"""Cash acceptors in kiosks (note and coin validators): one interface, and a sandbox acceptor.
+"""Cash acceptors in kiosks (note and coin validators): which kind a kiosk has, and the sandbox.
 
 The acceptor tells what was inserted; it never gives change. A kiosk credits exactly what went
 in, so the interface is a stream of accepted notes and coins, each reported once.
+
+settings.CASH_ACCEPTOR picks the kind:
+- "sandbox": the kiosk page shows a button per denomination ("insert €5 note"), for the demo;
+- "essp": a real note validator on a serial line, driven by the kiosk's device service
+  (payments.cashdevice, `simrenew cashbox run`), which records what the device reports as
+  stacked; the page only shows that total and can never add to it;
+- empty: no cash (kiosks with their own UI report inserted cash through the kiosk API).
 """
 
 from dataclasses import dataclass
@@ -82,12 +89,23 @@ class SandboxCashAcceptor:
         raise CashRejected()
 
 
+SANDBOX = "sandbox"
+DEVICE = "essp"
+
+
+def uses_device() -> bool:
+    """Whether cash comes from a device the kiosk's device service drives (not from the page)."""
+    return settings.CASH_ACCEPTOR == DEVICE
+
+
 def get_acceptor() -> CashAcceptor:
-    """The configured acceptor (settings.CASH_ACCEPTOR); CashAcceptorUnavailable when there is none."""
+    """The acceptor the kiosk page may take a note from: only the sandbox; CashAcceptorUnavailable
+    otherwise (with a device, only the device service records cash)."""
     if settings.CASH_ACCEPTOR == "sandbox":
         return SandboxCashAcceptor()
     raise CashAcceptorUnavailable()
 
 
 def acceptor_available() -> bool:
-    return settings.CASH_ACCEPTOR == "sandbox"
+    """Whether the kiosk page itself may insert cash (the sandbox's buttons)."""
+    return settings.CASH_ACCEPTOR == SANDBOX

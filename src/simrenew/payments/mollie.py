@@ -94,6 +94,16 @@ def _payment(payment: Any) -> ProviderPayment:
     )
 
 
+def _refund(refund: Any) -> ProviderRefund:
+    metadata = refund.metadata if isinstance(refund.metadata, dict) else {}
+    return ProviderRefund(
+        id=refund.id,
+        status=refund.status,
+        amount=cents(refund.amount),
+        metadata={str(key): str(value) for key, value in metadata.items()},
+    )
+
+
 # 4xx answers that are no verdict on the call itself, so the same call may pass later: 401 and 403
 # (our API key or its permissions: passes once the configuration is fixed, and must never read as
 # "this mandate is no longer valid"), 408 (timed out on the way), 429 (rate limited; Mollie
@@ -180,14 +190,36 @@ class MollieProvider:
             raise _error(f"Mollie could not return payment {payment_id}", exc) from exc
         return _payment(payment)
 
-    def refund(self, *, payment_id: str, amount: int, currency: str, idempotency_key: str) -> ProviderRefund:
-        # A stand-in payment with only the id: enough for the refunds path, and spares a GET.
-        refunds = PaymentRefunds(self.client, MolliePayment({"id": payment_id}, self.client))
+    def refund(
+        self,
+        *,
+        payment_id: str,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        description: str = "",
+        metadata: dict[str, str] | None = None,
+    ) -> ProviderRefund:
+        data: dict[str, Any] = {"amount": mollie_amount(amount, currency)}
+        if description:
+            data["description"] = description[:140]  # Mollie's limit for a refund's description
+        if metadata:
+            data["metadata"] = metadata
         try:
-            refund = refunds.create({"amount": mollie_amount(amount, currency)}, idempotency_key=idempotency_key)
+            refund = self._refunds(payment_id).create(data, idempotency_key=idempotency_key)
         except MollieError as exc:
             raise _error(f"Mollie could not refund payment {payment_id}", exc) from exc
-        return ProviderRefund(id=refund.id, status=refund.status, amount=cents(refund.amount))
+        return _refund(refund)
+
+    def list_refunds(self, *, payment_id: str) -> list[ProviderRefund]:
+        try:
+            return [_refund(refund) for refund in self._refunds(payment_id).list(limit=250)]
+        except MollieError as exc:
+            raise _error(f"Mollie could not list the refunds of payment {payment_id}", exc) from exc
+
+    def _refunds(self, payment_id: str) -> PaymentRefunds:
+        # A stand-in payment with only the id: enough for the refunds path, and spares a GET.
+        return PaymentRefunds(self.client, MolliePayment({"id": payment_id}, self.client))
 
     def create_customer(self, *, name: str, email: str, metadata: dict[str, str], idempotency_key: str) -> str:
         data = {"name": name, "email": email, "metadata": metadata}

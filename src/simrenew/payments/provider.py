@@ -49,11 +49,22 @@ class ProviderMandate:
     details: dict[str, str] = field(default_factory=dict)
 
 
+# Mollie's refund statuses: queued (waiting for balance), pending, processing, then refunded, failed
+# or canceled.
+REFUND_QUEUED = "queued"
+REFUND_PENDING = "pending"
+REFUND_PROCESSING = "processing"
+REFUND_REFUNDED = "refunded"
+REFUND_FAILED = "failed"
+REFUND_CANCELED = "canceled"
+
+
 @dataclass(frozen=True)
 class ProviderRefund:
     id: str
     status: str
     amount: int
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 class ProviderError(Exception):
@@ -127,7 +138,22 @@ class PaymentProvider(Protocol):
 
     def revoke_mandate(self, *, customer_id: str, mandate_id: str) -> None: ...
 
-    def refund(self, *, payment_id: str, amount: int, currency: str, idempotency_key: str) -> ProviderRefund: ...
+    def refund(
+        self,
+        *,
+        payment_id: str,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        description: str = "",
+        metadata: dict[str, str] | None = None,
+    ) -> ProviderRefund:
+        """Give back `amount` of a paid payment (all or part of what remains); the outcome comes later."""
+        ...
+
+    def list_refunds(self, *, payment_id: str) -> list[ProviderRefund]:
+        """The payment's refunds with their current statuses (a webhook only says that one changed)."""
+        ...
 
 
 PROVIDERS = {"mollie": "simrenew.payments.mollie.MollieProvider"}

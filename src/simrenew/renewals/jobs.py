@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 
 from simrenew.brands.models import Brand
+from simrenew.charging import service as charging
 from simrenew.customers import retention as retention_policy
 from simrenew.ledger.models import Account, Posting
 from simrenew.lines import lifecycle
@@ -277,22 +278,27 @@ def low_credit(since: datetime | None, until: datetime) -> Result:
     threshold = getattr(settings, "LOW_CREDIT_AMOUNT", 300)
     spent = queries.credit_accounts_spent(after=_scan_from(since, until), until=until)
 
-    def load(ids: list[int]) -> list[tuple[Line, int]]:
+    def load(ids: list[int]) -> list[tuple[Line, int, int]]:
+        """Each line with its balance and, where it is low, its top-up cycle: the last journal that
+        added to its credit (one query for the batch's low lines)."""
         found = _lines(ids)
-        balances = line_queries.balances_of(found)
-        return [(line, balances[line.pk].total_amount) for line in found]
+        balances = {line_id: b.total_amount for line_id, b in line_queries.balances_of(found).items()}
+        low = [line for line in found if line.status == LineStatus.ACTIVE and balances[line.pk] < threshold]
+        episodes: dict[str, int] = {}
+        if low:
+            episodes = dict(
+                Posting.objects.filter(account__code__in=[line.credit_account_code for line in low], amount__gt=0)
+                .values_list("account__code")
+                .annotate(last=Max("journal_id"))
+                .values_list("account__code", "last")
+            )
+        return [(line, balances[line.pk], episodes.get(line.credit_account_code, 0)) for line in found]
 
-    def check(item: tuple[Line, int]) -> int:
-        line, balance = item
+    def check(item: tuple[Line, int, int]) -> int:
+        line, balance, episode = item
         if line.status != LineStatus.ACTIVE or balance >= threshold:
             return 0
-        episode = (
-            Posting.objects.filter(account__code=line.credit_account_code, amount__gt=0)
-            .order_by("-journal_id")
-            .values_list("journal_id", flat=True)
-            .first()
-        )
-        return len(notices.low_credit(line, episode=episode or 0, balance_amount=balance))
+        return len(notices.low_credit(line, episode=episode, balance_amount=balance))
 
     pages = (_lines_of_accounts(page) for page in _pages(spent, "account_id", "journal__created_at"))
     return _each(pages, Work(load=load, line_of=lambda item: item[0].pk, do=check), "low_credit")
@@ -336,6 +342,12 @@ def send_notifications(since: datetime | None, until: datetime) -> Result:
     return {"sent": delivery.send_due()}
 
 
+def charging_sessions(since: datetime | None, until: datetime) -> Result:
+    """Close charging sessions the network stopped reporting on (their holds stopped counting when
+    they expired; this returns them and closes the session record)."""
+    return {"expired": charging.expire_sessions(at=until)}
+
+
 def retention(since: datetime | None, until: datetime) -> Result:
     """Hourly: records past their keeping time go (customers.retention; docs/operations.md)."""
     return retention_policy.purge(at=until) if retention_policy.due(since, until) else {}
@@ -354,6 +366,7 @@ JOBS: list[tuple[str, Callable[[datetime | None, datetime], Result]]] = [
     ("notifications.low_credit", low_credit),
     ("notifications.renewed", renewed_notices),
     ("orders.abandoned", abandoned_orders),
+    ("charging.expire", charging_sessions),
     ("notifications.send", send_notifications),
     ("privacy.retention", retention),
 ]

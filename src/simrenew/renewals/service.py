@@ -8,7 +8,9 @@ steps commit separately (decide and place the order; charge; apply the outcome),
 between any two resumes where it stopped, without charging twice.
 """
 
+import contextvars
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,12 +28,14 @@ from simrenew.kit.errors import DomainError
 from simrenew.lines import queries as line_queries
 from simrenew.lines import service as lines
 from simrenew.lines.models import BundlePeriod, Line, LineStatus, PeriodStatus
+from simrenew.notifications import delivery
 from simrenew.orders import service as orders
 from simrenew.orders.models import UNPAID_FINAL_STATUSES, Channel, Order, OrderStatus
 from simrenew.orders.quotes import quote_order
 from simrenew.payments import provider as providers
 from simrenew.payments import service as saved_payments
 from simrenew.payments.models import MandateStatus
+from simrenew.reference import cache as reference_cache
 from simrenew.renewals import notices
 from simrenew.renewals.models import (
     OPEN_ATTEMPT_STATUSES,
@@ -170,16 +174,47 @@ def attempts_due(at: datetime) -> QuerySet[RenewalAttempt]:
 
 def run(*, at: datetime, since: datetime | None = None) -> dict[str, int]:
     """Everything auto-renew has due at `at` (`since`: the last run that succeeded): new attempts for
-    ending periods, retries, and charges to finish. Safe to run any number of times, concurrently too."""
+    ending periods, retries, and charges to finish. Safe to run any number of times, concurrently too.
+
+    Attempts to try are decided a batch per transaction (renewals from credit are done there and
+    then); the charges on saved means that follow go one attempt at a time (each calls the provider)."""
     outcomes: dict[str, int] = {"created": create_attempts(at=at, since=since)}
-    for attempt_id in list(attempts_due(at).values_list("pk", flat=True)):
-        try:
-            status = process(attempt_id)
-        except Exception:
-            log.exception("auto-renew attempt %s failed; it is retried on the next run", attempt_id)
-            status = "error"
+    due = list(attempts_due(at).values_list("pk", "status"))
+    statuses = dict(due)
+    to_try = [pk for pk, status in due if status in (AttemptStatus.PENDING, AttemptStatus.RETRY_SCHEDULED)]
+    size = tries_per_transaction()
+    for start in range(0, len(to_try), size):
+        statuses.update(_try_batch(to_try[start : start + size]))
+    for attempt_id, _ in due:
+        status = statuses[attempt_id]
+        if status in (AttemptStatus.CHARGING, AttemptStatus.AWAITING_PAYMENT):
+            try:
+                status = process(attempt_id)
+            except Exception:
+                log.exception("auto-renew attempt %s failed; it is retried on the next run", attempt_id)
+                status = "error"
         outcomes[status] = outcomes.get(status, 0) + 1
     return outcomes
+
+
+def tries_per_transaction() -> int:
+    """Attempts decided in one transaction (LIFECYCLE_BATCH_SIZE, as the lifecycle's other jobs)."""
+    return max(1, int(getattr(settings, "LIFECYCLE_BATCH_SIZE", 100)))
+
+
+def _try_batch(attempt_ids: list[int]) -> dict[int, str]:
+    """Decide these attempts in one transaction; if anything in it fails, each again on its own, so
+    that one failing attempt does not hold back the others. Their statuses after, by id."""
+    try:
+        return _try(attempt_ids)
+    except Exception:
+        if len(attempt_ids) > 1:  # the batch was undone: each of its attempts again, alone
+            statuses: dict[int, str] = {}
+            for attempt_id in attempt_ids:
+                statuses.update(_try_batch([attempt_id]))
+            return statuses
+        log.exception("auto-renew attempt %s failed; it is retried on the next run", attempt_ids[0])
+        return {attempt_ids[0]: "error"}
 
 
 def create_attempts(*, at: datetime, since: datetime | None = None) -> int:
@@ -212,7 +247,7 @@ def process(attempt_id: int) -> str:
     """Take one attempt as far as it can go now; returns its status."""
     attempt = RenewalAttempt.objects.get(pk=attempt_id)
     if attempt.status in (AttemptStatus.PENDING, AttemptStatus.RETRY_SCHEDULED):
-        _try(attempt_id)
+        _try([attempt_id])
         attempt.refresh_from_db()
     if attempt.status == AttemptStatus.CHARGING:
         _charge(attempt)
@@ -232,66 +267,120 @@ def _finish(attempt: RenewalAttempt, status: str, reason: str = "", order: Order
     attempt.finished_at = clock.now()
     if order is not None:
         attempt.order = order
-    attempt.save(update_fields=["status", "reason", "finished_at", "order"])
+    attempt.save(update_fields=["status", "reason", "finished_at", "order", "tries"])
 
 
-def _has_successor(attempt: RenewalAttempt) -> bool:
-    period = attempt.period
-    return (
-        BundlePeriod.objects.filter(line_id=attempt.line_id, starts_at__gte=period.ends_at)
-        .exclude(pk=period.pk)
-        .exists()
-    )
+@dataclass(frozen=True)
+class _Known:
+    """What deciding a batch of attempts reads once for all of them (the lines are locked first)."""
+
+    periods_after: set[tuple[int, int]]  # (line, period): a period of the line starts when this one ends
+    holders: set[tuple[int, int]]  # (line, customer) linked
+    balances: dict[int, line_queries.Balances]  # by line
+    # Renewed from credit: their charges are inserted and the customers told once the batch is decided.
+    renewed: list[RenewalCharge] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, attempts: list[RenewalAttempt], locked: dict[int, Line]) -> "_Known":
+        line_ids = sorted(locked)
+        ends = {attempt.period_id: attempt.period.ends_at for attempt in attempts}
+        later = BundlePeriod.objects.filter(line_id__in=line_ids, starts_at__gte=min(ends.values()))
+        starts = later.values_list("line_id", "pk", "starts_at")
+        after = {
+            (attempt.line_id, attempt.period_id)
+            for attempt in attempts
+            for line_id, pk, starts_at in starts
+            if line_id == attempt.line_id and pk != attempt.period_id and starts_at >= ends[attempt.period_id]
+        }
+        holders = set(LineLink.objects.filter(line_id__in=line_ids).values_list("line_id", "customer_id"))
+        return cls(after, holders, line_queries.balances_of(list(locked.values())))
 
 
-def _try(attempt_id: int) -> None:
-    """Decide how to renew, in one transaction: from credit (done at once), or place the order to
-    charge on the mandate (charged in the next step), or tell the customer why not."""
+def _try(attempt_ids: list[int]) -> dict[int, str]:
+    """Decide how to renew each of these attempts, in one transaction: from credit (done at once), or
+    place the order to charge on the mandate (charged in the next step), or tell the customer why not.
+    Their lines are locked in id order, then the attempts; their statuses after, by id."""
+    # A batch is a unit of the reference cache (as a request is): prices and fees as they stood when
+    # it began, their generation read once, not at every quote. In a copied context, so that the unit
+    # ends with the batch.
+    return contextvars.copy_context().run(_try_in_unit, attempt_ids)
+
+
+def _try_in_unit(attempt_ids: list[int]) -> dict[int, str]:
+    reference_cache.begin_unit()
     now = clock.now()
-    with transaction.atomic():
-        attempt = RenewalAttempt.objects.select_related("period", "product").get(pk=attempt_id)
-        line = lines.lock_line(attempt.line_id)
-        attempt = (
-            RenewalAttempt.objects.select_for_update().select_related("period__product", "product").get(pk=attempt_id)
+    with transaction.atomic(), delivery.delivered_together():
+        line_ids = set(RenewalAttempt.objects.filter(pk__in=attempt_ids).values_list("line_id", flat=True))
+        locked = {line.pk: line for line in lines.lock_lines(sorted(line_ids))}
+        attempts = list(
+            RenewalAttempt.objects.select_for_update(of=("self",))
+            .select_related("period__product", "product", "customer")
+            .filter(pk__in=attempt_ids)
+            .order_by("pk")
         )
-        if attempt.status not in (AttemptStatus.PENDING, AttemptStatus.RETRY_SCHEDULED) or attempt.next_try_at > now:
-            return
-        period = attempt.period
-        if not line.auto_renew:
-            return _finish(attempt, AttemptStatus.STOPPED, "switched_off")
-        if _payer_left(line, attempt.customer):
-            lines.set_auto_renew(line=line, enabled=False)
-            return _finish(attempt, AttemptStatus.STOPPED, "holder_changed")
-        if line.status not in (LineStatus.ACTIVE, LineStatus.GRACE):
-            return _finish(attempt, AttemptStatus.STOPPED, "line_not_active")
-        if _has_successor(attempt):
-            return _finish(attempt, AttemptStatus.SUPERSEDED)
-        product, payer = attempt.product, attempt.customer
-        price = product.price_amount or 0
-        if not (product.active and product.auto_renewable):
-            notices.renewal_failed(
-                line=line,
-                event_key=f"renewal:{attempt.pk}:failed",
-                period=period,
-                reason="product_unavailable",
-                price_amount=price,
+        known = _Known.of(attempts, locked) if attempts else None
+        with notices.people_known(locked):
+            for attempt in attempts:
+                assert known is not None
+                _decide(attempt, locked[attempt.line_id], known, now)
+            if known is not None and known.renewed:
+                _tell_renewed(known.renewed)
+    return {attempt.pk: str(attempt.status) for attempt in attempts}
+
+
+def _tell_renewed(charges: list[RenewalCharge]) -> None:
+    """The charges of the batch's renewals from credit in one INSERT, and each customer told (the new
+    periods read in one query)."""
+    RenewalCharge.objects.bulk_create(charges)
+    periods = {p.order_id: p for p in BundlePeriod.objects.filter(order_id__in=[c.order_id for c in charges])}
+    for charge in charges:
+        assert charge.order is not None
+        notices.renewed(charge.order, periods.get(charge.order_id))
+
+
+def _decide(attempt: RenewalAttempt, line: Line, known: _Known, now: datetime) -> None:
+    """One attempt, its line locked (the body of `_try`)."""
+    if attempt.status not in (AttemptStatus.PENDING, AttemptStatus.RETRY_SCHEDULED) or attempt.next_try_at > now:
+        return
+    period = attempt.period
+    if not line.auto_renew:
+        return _finish(attempt, AttemptStatus.STOPPED, "switched_off")
+    payer = attempt.customer
+    if payer is not None and (line.pk, payer.pk) not in known.holders:
+        # The payer no longer holds the line (another account linked it): their auto-renew stops.
+        lines.set_auto_renew(line=line, enabled=False)
+        return _finish(attempt, AttemptStatus.STOPPED, "holder_changed")
+    if line.status not in (LineStatus.ACTIVE, LineStatus.GRACE):
+        return _finish(attempt, AttemptStatus.STOPPED, "line_not_active")
+    if (line.pk, period.pk) in known.periods_after:
+        return _finish(attempt, AttemptStatus.SUPERSEDED)
+    product = attempt.product
+    price = product.price_amount or 0
+    if not (product.active and product.auto_renewable):
+        notices.renewal_failed(
+            line=line,
+            event_key=f"renewal:{attempt.pk}:failed",
+            period=period,
+            reason="product_unavailable",
+            price_amount=price,
+        )
+        return _finish(attempt, AttemptStatus.FAILED, "product_unavailable")
+    customer_id = payer.pk if payer else None
+    try:
+        credit_quote = quote_order(
+            line=line, product=product, method=PaymentMethod.CREDIT, channel=Channel.AUTO, customer_id=customer_id
+        )
+        price = credit_quote.price_amount
+        balance = known.balances.pop(line.pk, None) or line_queries.balances(line)  # read again once spent
+        if balance.total_amount >= credit_quote.price_amount:
+            order = orders.place_order(
+                quote=credit_quote,
+                customer=payer,
+                language=payer.language if payer else settings.LANGUAGE_CODE,
             )
-            return _finish(attempt, AttemptStatus.FAILED, "product_unavailable")
-        customer_id = payer.pk if payer else None
-        try:
-            credit_quote = quote_order(
-                line=line, product=product, method=PaymentMethod.CREDIT, channel=Channel.AUTO, customer_id=customer_id
-            )
-            price = credit_quote.price_amount
-            if line_queries.balances(line).total_amount >= credit_quote.price_amount:
-                order = orders.place_order(
-                    quote=credit_quote,
-                    customer=payer,
-                    language=payer.language if payer else settings.LANGUAGE_CODE,
-                )
-                attempt.tries += 1
-                attempt.save(update_fields=["tries"])
-                RenewalCharge.objects.create(
+            attempt.tries += 1
+            known.renewed.append(
+                RenewalCharge(
                     attempt=attempt,
                     try_number=attempt.tries,
                     order=order,
@@ -299,53 +388,53 @@ def _try(attempt_id: int) -> None:
                     key=f"renewal:{attempt.pk}:try:{attempt.tries}",
                     created_at=now,
                 )
-                _finish(attempt, AttemptStatus.SUCCEEDED, order=order)
-                notices.renewed(order, _period_of(order))
-                return None
-            mandate = saved_payments.valid_mandate(customer_id=payer.pk) if payer else None
-            if mandate is None:
-                notices.renewal_failed(
-                    line=line,
-                    event_key=f"renewal:{attempt.pk}:failed",
-                    period=period,
-                    reason="no_funds",
-                    price_amount=price,
-                )
-                return _finish(attempt, AttemptStatus.FAILED, "no_funds")
-            assert payer is not None
-            quote = quote_order(
-                line=line, product=product, method=mandate.method, channel=Channel.AUTO, customer_id=payer.pk
             )
-            cap = spending_cap(payer)
-            if cap is not None and charged_this_month(payer, now) + quote.total_amount > cap:
-                notices.renewal_failed(
-                    line=line,
-                    event_key=f"renewal:{attempt.pk}:failed",
-                    period=period,
-                    reason="spending_cap",
-                    price_amount=quote.total_amount,
-                    cap_amount=cap,
-                )
-                return _finish(attempt, AttemptStatus.FAILED, "spending_cap")
-            order = orders.place_order(quote=quote, customer=payer, language=payer.language)
-        except DomainError as error:
-            log.info("auto-renew of line %s refused: %s", line.pk, error.code)
+            _finish(attempt, AttemptStatus.SUCCEEDED, order=order)
+            return None
+        mandate = saved_payments.valid_mandate(customer_id=payer.pk) if payer else None
+        if mandate is None:
             notices.renewal_failed(
-                line=line, event_key=f"renewal:{attempt.pk}:failed", period=period, reason="other", price_amount=price
+                line=line,
+                event_key=f"renewal:{attempt.pk}:failed",
+                period=period,
+                reason="no_funds",
+                price_amount=price,
             )
-            return _finish(attempt, AttemptStatus.FAILED, error.code[:32])
-        attempt.tries += 1
-        attempt.status = AttemptStatus.CHARGING
-        attempt.save(update_fields=["tries", "status"])
-        RenewalCharge.objects.create(
-            attempt=attempt,
-            try_number=attempt.tries,
-            order=order,
-            funding=RenewalCharge.MANDATE,
-            mandate=mandate,
-            key=f"renewal:{attempt.pk}:try:{attempt.tries}",
-            created_at=now,
+            return _finish(attempt, AttemptStatus.FAILED, "no_funds")
+        assert payer is not None
+        quote = quote_order(
+            line=line, product=product, method=mandate.method, channel=Channel.AUTO, customer_id=payer.pk
         )
+        cap = spending_cap(payer)
+        if cap is not None and charged_this_month(payer, now) + quote.total_amount > cap:
+            notices.renewal_failed(
+                line=line,
+                event_key=f"renewal:{attempt.pk}:failed",
+                period=period,
+                reason="spending_cap",
+                price_amount=quote.total_amount,
+                cap_amount=cap,
+            )
+            return _finish(attempt, AttemptStatus.FAILED, "spending_cap")
+        order = orders.place_order(quote=quote, customer=payer, language=payer.language)
+    except DomainError as error:
+        log.info("auto-renew of line %s refused: %s", line.pk, error.code)
+        notices.renewal_failed(
+            line=line, event_key=f"renewal:{attempt.pk}:failed", period=period, reason="other", price_amount=price
+        )
+        return _finish(attempt, AttemptStatus.FAILED, error.code[:32])
+    attempt.tries += 1
+    attempt.status = AttemptStatus.CHARGING
+    attempt.save(update_fields=["tries", "status"])
+    RenewalCharge.objects.create(
+        attempt=attempt,
+        try_number=attempt.tries,
+        order=order,
+        funding=RenewalCharge.MANDATE,
+        mandate=mandate,
+        key=f"renewal:{attempt.pk}:try:{attempt.tries}",
+        created_at=now,
+    )
     return None
 
 

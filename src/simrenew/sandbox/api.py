@@ -186,8 +186,8 @@ def cancel_payment(request: HttpRequest, payment_id: str) -> Result:
 
 def list_refunds(request: HttpRequest, payment_id: str) -> Result:
     payment = service.get_payment(payment_id)
-    service.settle_refunds(payment)
-    refunds = [hal.refund_json(request, refund) for refund in payment.refunds.order_by("-pk")]
+    limit = _limit(request)
+    refunds = [hal.refund_json(request, refund) for refund in payment.refunds.order_by("-pk")[:limit]]
     self_link = hal.link(hal.url(request, "api_refunds", payment_id))
     links = {"self": self_link, "previous": None, "next": None}
     return 200, hal.list_json("refunds", refunds, links, "list-refunds")
@@ -198,12 +198,12 @@ def create_refund(request: HttpRequest, payment_id: str) -> Result:
 
 
 def get_refund(request: HttpRequest, payment_id: str, refund_id: str) -> Result:
-    payment = service.get_payment(payment_id)
-    service.settle_refunds(payment)
-    refund = payment.refunds.filter(public_id=refund_id).first()
-    if refund is None:
-        raise ApiError(404, f"No refund exists with token {refund_id}.")
-    return 200, hal.refund_json(request, refund)
+    return 200, hal.refund_json(request, service.get_refund(payment_id, refund_id))
+
+
+def cancel_refund(request: HttpRequest, payment_id: str, refund_id: str) -> Result:
+    service.cancel_refund(payment_id, refund_id)
+    return 204, {}
 
 
 # --- Customers and mandates
@@ -252,7 +252,7 @@ def list_customer_payments(request: HttpRequest, customer_id: str) -> Result:
 payments = api_view({"GET": list_payments, "POST": create_payment})
 payment = api_view({"GET": get_payment, "DELETE": cancel_payment})
 refunds = api_view({"GET": list_refunds, "POST": create_refund})
-refund = api_view({"GET": get_refund})
+refund = api_view({"GET": get_refund, "DELETE": cancel_refund})
 customers = api_view({"GET": list_customers, "POST": create_customer})
 customer = api_view({"GET": get_customer})
 mandates = api_view({"GET": list_mandates})

@@ -56,6 +56,10 @@ class SandboxPayment(models.Model):
     # Counts the status changes; each one is a webhook delivery of its own (numbered by this count),
     # so a re-run delivery job tells its own earlier calls from those of a later change.
     status_changes = models.PositiveIntegerField(default=0)
+    # How this payment's next refunds go (the tester switches it on the sandbox's payments page):
+    # "refunded" or "failed" a moment after creation, or they wait "queued"/"pending" for the tester.
+    REFUND_OUTCOMES = [("refunded", "Refunded"), ("failed", "Failed"), ("queued", "Queued"), ("pending", "Pending")]
+    refund_outcome = models.CharField(max_length=10, choices=REFUND_OUTCOMES, default="refunded")
 
     class Meta:
         ordering = ["-pk"]
@@ -70,9 +74,34 @@ class SandboxPayment(models.Model):
 
 
 class SandboxRefund(models.Model):
+    # Mollie's refund statuses. Queued: waiting for enough balance (cancelable); pending: about to be
+    # processed (cancelable); processing: on its way to the consumer; then refunded, failed or canceled.
+    QUEUED = "queued"
     PENDING = "pending"
+    PROCESSING = "processing"
     REFUNDED = "refunded"
-    STATUS_CHOICES = [(PENDING, "Pending"), (REFUNDED, "Refunded")]
+    FAILED = "failed"
+    CANCELED = "canceled"
+    STATUS_CHOICES = [
+        (QUEUED, "Queued"),
+        (PENDING, "Pending"),
+        (PROCESSING, "Processing"),
+        (REFUNDED, "Refunded"),
+        (FAILED, "Failed"),
+        (CANCELED, "Canceled"),
+    ]
+    # Where each status may go next; the final ones go nowhere.
+    NEXT = {
+        QUEUED: {PENDING, CANCELED, FAILED},
+        PENDING: {PROCESSING, REFUNDED, FAILED, CANCELED},
+        PROCESSING: {REFUNDED, FAILED},
+        REFUNDED: set(),
+        FAILED: set(),
+        CANCELED: set(),
+    }
+    CANCELABLE = frozenset({QUEUED, PENDING})
+    # Refunds that give nothing back: their amount is refundable again.
+    UNSUCCESSFUL = frozenset({FAILED, CANCELED})
 
     public_id = models.CharField(max_length=32, unique=True)
     payment = models.ForeignKey(SandboxPayment, on_delete=models.CASCADE, related_name="refunds")

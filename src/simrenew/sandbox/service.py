@@ -21,7 +21,7 @@ from django.utils.crypto import get_random_string
 from simrenew.kit import clock
 from simrenew.kit.structured_reference import make_structured_reference
 from simrenew.sandbox.models import SandboxCustomer, SandboxMandate, SandboxPayment, SandboxRefund
-from simrenew.sandbox.tasks import deliver_webhook, settle_recurring
+from simrenew.sandbox.tasks import deliver_webhook, settle_recurring, settle_refund
 
 METHODS = ("bancontact", "kbc", "belfius", "creditcard", "applepay", "paypal", "banktransfer")
 EURO_ONLY_METHODS = {"bancontact", "kbc", "belfius", "banktransfer"}
@@ -413,11 +413,15 @@ def _queue_webhook(payment: SandboxPayment) -> None:
 
 
 def amount_refunded(payment: SandboxPayment) -> Decimal:
-    total = payment.refunds.aggregate(total=Sum("amount_value"))["total"]
+    """What the payment's refunds give back, or are about to (failed and canceled ones do not count)."""
+    refunds = payment.refunds.exclude(status__in=SandboxRefund.UNSUCCESSFUL)
+    total = refunds.aggregate(total=Sum("amount_value"))["total"]
     return total or Decimal("0.00")
 
 
 def create_refund(payment_id: str, data: dict[str, Any]) -> SandboxRefund:
+    """POST /v2/payments/{id}/refunds. The refund starts pending (queued when the tester chose so) and,
+    unless the tester holds it, ends a moment later as the payment's refund outcome says."""
     with transaction.atomic():
         payment = SandboxPayment.objects.select_for_update().filter(public_id=payment_id).first()
         if payment is None:
@@ -432,21 +436,82 @@ def create_refund(payment_id: str, data: dict[str, Any]) -> SandboxRefund:
         description = data.get("description") or ""
         if not isinstance(description, str) or len(description) > 140:
             raise ApiError(422, "The description is invalid", field="description")
-        return SandboxRefund.objects.create(
+        queued = payment.refund_outcome == SandboxRefund.QUEUED
+        refund = SandboxRefund.objects.create(
             public_id=new_id("re_"),
             payment=payment,
             created_at=clock.now(),
+            status=SandboxRefund.QUEUED if queued else SandboxRefund.PENDING,
             amount_value=value,
             currency=currency,
             description=description,
             metadata=_metadata(data),
         )
+        if payment.refund_outcome in {SandboxRefund.REFUNDED, SandboxRefund.FAILED}:
+            refund_id = refund.public_id
+            transaction.on_commit(lambda: settle_refund.enqueue(payment_id, refund_id))
+    return refund
 
 
-def settle_refunds(payment: SandboxPayment) -> None:
-    """Test-mode refunds are processed at once: created "pending" (as Mollie answers), "refunded" when
-    next read."""
-    payment.refunds.filter(status=SandboxRefund.PENDING).update(status=SandboxRefund.REFUNDED)
+def get_refund(payment_id: str, refund_id: str) -> SandboxRefund:
+    refund = (
+        SandboxRefund.objects.select_related("payment")
+        .filter(payment__public_id=payment_id, public_id=refund_id)
+        .first()
+    )
+    if refund is None:
+        get_payment(payment_id)  # 404 for the payment first, as Mollie answers
+        raise ApiError(404, f"No refund exists with token {refund_id}.")
+    return refund
+
+
+def set_refund_status(payment_id: str, refund_id: str, status: str) -> SandboxRefund:
+    """Move a refund on (what the auto-settling job and the tester do) and call the payment's webhook,
+    as Mollie does when a refund's status changes. Setting the status it has changes nothing."""
+    with transaction.atomic():
+        payment = SandboxPayment.objects.select_for_update().filter(public_id=payment_id).first()
+        refund = payment.refunds.filter(public_id=refund_id).first() if payment is not None else None
+        if payment is None or refund is None:
+            raise ApiError(404, f"No refund exists with token {refund_id}.")
+        if refund.status == status:
+            return refund
+        if status not in SandboxRefund.NEXT.get(refund.status, set()):
+            raise ApiError(422, f"The refund is {refund.status} and cannot become {status!r}", field="status")
+        refund.status = status
+        refund.save(update_fields=["status"])
+        payment.status_changes += 1  # a delivery of its own for the payment's webhook
+        payment.save(update_fields=["status_changes"])
+        _queue_webhook(payment)
+    return refund
+
+
+def cancel_refund(payment_id: str, refund_id: str) -> SandboxRefund:
+    """DELETE /v2/payments/{id}/refunds/{id}: only while the refund is queued or pending, as at Mollie."""
+    refund = get_refund(payment_id, refund_id)
+    if refund.status not in SandboxRefund.CANCELABLE:
+        raise ApiError(422, f"The refund cannot be canceled because it is {refund.status}")
+    return set_refund_status(payment_id, refund_id, SandboxRefund.CANCELED)
+
+
+def settle_pending_refund(payment_id: str, refund_id: str) -> SandboxRefund | None:
+    """A pending refund ends as its payment's refund outcome says (what the job runs)."""
+    refund = SandboxRefund.objects.select_related("payment").filter(public_id=refund_id).first()
+    if refund is None or refund.status != SandboxRefund.PENDING:
+        return refund
+    outcome = refund.payment.refund_outcome
+    if outcome not in {SandboxRefund.REFUNDED, SandboxRefund.FAILED}:
+        return refund  # the tester holds it
+    return set_refund_status(payment_id, refund_id, outcome)
+
+
+def set_refund_outcome(payment_id: str, outcome: str) -> SandboxPayment:
+    """The tester decides how the payment's next refunds go."""
+    if outcome not in {value for value, _ in SandboxPayment.REFUND_OUTCOMES}:
+        raise ApiError(422, f"The refund outcome {outcome!r} cannot be set", field="outcome")
+    payment = get_payment(payment_id)
+    payment.refund_outcome = outcome
+    payment.save(update_fields=["refund_outcome"])
+    return payment
 
 
 # --- Customers and mandates

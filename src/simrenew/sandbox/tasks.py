@@ -117,3 +117,12 @@ def settle_recurring(payment_id: str) -> str | None:
 
     payment = service.settle(payment_id)
     return payment.status if payment is not None else None
+
+
+@task()
+def settle_refund(payment_id: str, refund_id: str) -> str | None:
+    """sandbox.settle_refund: a pending refund ends as its payment's refund outcome says."""
+    from simrenew.sandbox import service  # service imports this module for its jobs
+
+    refund = service.settle_pending_refund(payment_id, refund_id)
+    return refund.status if refund is not None else None

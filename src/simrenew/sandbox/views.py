@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from simrenew.kit.money import format_money
 from simrenew.sandbox import service
-from simrenew.sandbox.models import SandboxMandate, SandboxPayment
+from simrenew.sandbox.models import SandboxMandate, SandboxPayment, SandboxRefund
 from simrenew.sandbox.service import ApiError
 
 # (status, button label): the labels are the buttons' accessible names, which browser tests use.
@@ -131,18 +131,48 @@ def _decide(request: HttpRequest, payment: SandboxPayment) -> HttpResponse:
 
 def payment_list(request: HttpRequest) -> HttpResponse:
     service.expire_overdue()
-    payments = list(SandboxPayment.objects.prefetch_related("webhook_calls").order_by("-pk")[:LIST_SIZE])
+    payments = list(SandboxPayment.objects.prefetch_related("webhook_calls", "refunds").order_by("-pk")[:LIST_SIZE])
     rows = [
         {
             "payment": payment,
             "amount": _amount(payment),
             "last_webhook": next(iter(payment.webhook_calls.all()), None),
             "can_mark_paid": payment.status in {SandboxPayment.OPEN, SandboxPayment.PENDING},
+            "refunds": [
+                {"refund": refund, "amount": _refund_amount(refund), "next": sorted(SandboxRefund.NEXT[refund.status])}
+                for refund in payment.refunds.all()
+            ],
         }
         for payment in payments
     ]
     mandates = SandboxMandate.objects.select_related("customer").order_by("-pk")[:LIST_SIZE]
-    return render(request, "sandbox/payments.html", {"rows": rows, "mandates": mandates})
+    context = {"rows": rows, "mandates": mandates, "refund_outcomes": SandboxPayment.REFUND_OUTCOMES}
+    return render(request, "sandbox/payments.html", context)
+
+
+def _refund_amount(refund: SandboxRefund) -> str:
+    return format_money(int(refund.amount_value * 100), refund.currency)
+
+
+@require_POST
+def refund_status(request: HttpRequest, payment_id: str, refund_id: str) -> HttpResponse:
+    """The tester moves a refund on (pending, processing, refunded, failed, canceled); the payment's
+    webhook is called as at Mollie."""
+    try:
+        service.set_refund_status(payment_id, refund_id, request.POST.get("status", ""))
+    except ApiError as error:
+        return _error_page(error)
+    return HttpResponseRedirect(f"{reverse('sandbox:payments')}#{refund_id}")
+
+
+@require_POST
+def refund_outcome(request: HttpRequest, payment_id: str) -> HttpResponse:
+    """The tester decides how the payment's next refunds go."""
+    try:
+        service.set_refund_outcome(payment_id, request.POST.get("outcome", ""))
+    except ApiError as error:
+        return _error_page(error)
+    return HttpResponseRedirect(f"{reverse('sandbox:payments')}#{payment_id}")
 
 
 @require_POST

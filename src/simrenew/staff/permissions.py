@@ -23,6 +23,13 @@ MANAGE_PROMOTION = "promotions.manage_promotion"  # custom
 # Support inbox (support.Case Meta: answer_case): read the cases, and answer or close them.
 VIEW_SUPPORT_CASE = "support.view_case"
 ANSWER_SUPPORT_CASE = "support.answer_case"
+# Refunds of paid online orders: read an order's refunds, and refund or send a failed refund again.
+VIEW_ORDER = "orders.view_order"
+REFUND_ORDER = "orders.refund_order"  # custom
+# Kiosk cash boxes (kiosks.CashBoxEmptying Meta: empty_cash_box): read their audit and emptyings,
+# and record an emptying with its count.
+VIEW_CASH_BOXES = "kiosks.view_cashboxemptying"
+EMPTY_CASH_BOX = "kiosks.empty_cash_box"
 # Operations.
 RETRY_JOB = "jobs.retry_job"
 VIEW_AUDIT_LOG = "audit.view_auditentry"
@@ -48,4 +55,5 @@ CUSTOM_PERMISSIONS = [
     CustomPermission(SELL_AT_TILL, "cashier", "Can sell at a retail till (the POS page) and read its settlement"),
     CustomPermission(VIEW_SETTLEMENT_REPORT, "retailer", "Can read every retailer's daily settlement and its CSV"),
     CustomPermission(MANAGE_PROMOTION, "promotion", "Can activate, pause and end promotions"),
+    CustomPermission(REFUND_ORDER, "order", "Can refund paid orders and send a failed refund again"),
 ]

@@ -60,6 +60,8 @@ CUSTOMER_SERVICE = Role(
             p.VIEW_SUPPORT_CASE,
             "support.view_message",
             p.ANSWER_SUPPORT_CASE,
+            "orders.view_refund",
+            p.REFUND_ORDER,
         }
     ),
 )
@@ -129,11 +131,20 @@ FINANCE = Role(
             "shops.view_shop",
             "shops.view_shopsale",
             "kiosks.view_kiosksale",
+            p.VIEW_CASH_BOXES,
+            p.EMPTY_CASH_BOX,
             "vouchers.view_voucherbatch",
             p.VIEW_PROMOTION,
             "promotions.view_redemption",
             "renewals.view_renewalcharge",
             p.VIEW_AUDIT_LOG,
+            "orders.view_refund",
+            p.REFUND_ORDER,
+            # Out-of-bundle rates: finance prices them (a change is a new version from a moment on).
+            "charging.view_rate",
+            "charging.add_rate",
+            "charging.view_chargingsession",
+            "charging.view_usage",
         }
     ),
 )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<slug:kiosk>/renew/<str:ref>/", views.renew, name="renew"),
     path("<slug:kiosk>/card/<str:ref>/", views.card, name="card"),
     path("<slug:kiosk>/cash/<str:token>/", views.cash, name="cash"),
+    path("<slug:kiosk>/cash/<str:token>/status/", views.cash_status, name="cash_status"),
     path("<slug:kiosk>/cash/<str:token>/done/", views.cash_done, name="cash_done"),
     path("<slug:kiosk>/done/<str:number>/", views.done, name="done"),
     path("<slug:kiosk>/receipt/<str:number>/", views.receipt, name="receipt"),

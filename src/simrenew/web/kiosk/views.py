@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from simrenew.brands.models import PaymentMethod
 from simrenew.catalog import queries as catalog
 from simrenew.catalog.models import Product
+from simrenew.kiosks import cashbox
 from simrenew.kiosks import queries as kiosk_queries
 from simrenew.kiosks import service as kiosks
 from simrenew.kiosks.errors import CodeExpired
@@ -133,7 +134,7 @@ def start(request: HttpRequest, kiosk: str) -> HttpResponse:
         "kiosk/start.html",
         {
             "is_start": True,
-            "takes_cash": cash_acceptor.acceptor_available(),
+            "takes_cash": cashbox.takes_cash(found),
             "takes_card": terminal.terminal_available(),
         },
     )
@@ -232,7 +233,7 @@ def topup(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
             "line_brand": line.brand,
             "ref": ref,
             "amounts": product.topup_choices(),
-            "takes_cash": cash_acceptor.acceptor_available(),
+            "takes_cash": cashbox.takes_cash(found),
             "takes_card": terminal.terminal_available(),
         },
     )
@@ -258,7 +259,7 @@ def renew(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
             "ref": ref,
             "products": products,
             "chosen": chosen,
-            "takes_cash": cash_acceptor.acceptor_available(),
+            "takes_cash": cashbox.takes_cash(found),
             "takes_card": terminal.terminal_available(),
         },
     )
@@ -350,12 +351,6 @@ def cash(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
         except DomainError as refused:
             error = refused
         session = _session(found, token)
-    price = None
-    if session.purpose == Purpose.BUNDLE and session.product is not None:
-        price = quote_order(
-            line=session.line, product=session.product, method=PaymentMethod.CASH, channel=Channel.KIOSK
-        ).total_amount
-    excess = session.inserted_amount - price if price is not None and session.inserted_amount > price else 0
     return _page(
         request,
         found,
@@ -364,15 +359,48 @@ def cash(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
             "session": session,
             "line": session.line,
             "line_brand": session.line.brand,
-            "price": price,
-            "missing": price - session.inserted_amount if price is not None and session.inserted_amount < price else 0,
-            "excess": excess,
+            **_cash_figures(session),
             "denominations": cash_acceptor.get_acceptor().denominations() if cash_acceptor.acceptor_available() else (),
+            # With a note validator the page only shows what its device service recorded, and polls for it.
+            "device": cash_acceptor.uses_device(),
+            "status_url": reverse("kiosk:cash_status", kwargs={"kiosk": found.code, "token": token}),
             "error": error,
             "form_key": new_form_key(),
         },
         status=error.status if error else 200,
     )
+
+
+@enrolled_screen
+def cash_status(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
+    """What the cash page shows of the session, polled while a note validator takes the cash: the
+    total its device service recorded, and whether the payment can be finished."""
+    found = _kiosk(kiosk)
+    session = _session(found, token)
+    context = _cash_figures(session)
+    status = render(request, "kiosk/_cash_status.html", {"session": session, **context}).content.decode()
+    return JsonResponse(
+        {
+            "open": session.status == SessionStatus.OPEN,
+            "inserted_amount": session.inserted_amount,
+            "can_finish": bool(session.inserted_amount) and not context["missing"],
+            "status": status,
+        }
+    )
+
+
+def _cash_figures(session: CashSession) -> dict[str, int | None]:
+    price = None
+    if session.purpose == Purpose.BUNDLE and session.product is not None:
+        price = quote_order(
+            line=session.line, product=session.product, method=PaymentMethod.CASH, channel=Channel.KIOSK
+        ).total_amount
+    inserted = session.inserted_amount
+    return {
+        "price": price,
+        "missing": price - inserted if price is not None and inserted < price else 0,
+        "excess": inserted - price if price is not None and inserted > price else 0,
+    }
 
 
 @enrolled_screen

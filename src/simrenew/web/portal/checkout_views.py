@@ -42,6 +42,7 @@ from simrenew.orders import access
 from simrenew.orders import service as orders
 from simrenew.orders.models import Channel, Order, OrderStatus
 from simrenew.orders.quotes import Quote, quote_order
+from simrenew.orders.transfer_instructions import send_transfer_instructions
 from simrenew.terminals.idempotency import Done, new_form_key, submit_once
 from simrenew.throttles import service as throttles
 from simrenew.web.portal.catalogue_views import percent_text
@@ -122,7 +123,12 @@ def payment_url(order: Order, language: str) -> str:
         redirect_url=settings.PUBLIC_URL + return_path,
         webhook_url=settings.PUBLIC_URL + reverse("mollie_webhook"),
     )
-    if order.method == PaymentMethod.BANK_TRANSFER or not payment.checkout_url:
+    if order.method == PaymentMethod.BANK_TRANSFER:
+        if order.email:
+            # How to pay, by e-mail: the transfer is made later, from a banking app.
+            send_transfer_instructions.enqueue(payment.pk)
+        return order_page_url(order, language)
+    if not payment.checkout_url:
         return order_page_url(order, language)
     return payment.checkout_url
 

@@ -37,6 +37,7 @@ from simrenew.orders import service as orders
 from simrenew.orders.models import Channel, Order, OrderKind
 from simrenew.orders.quotes import Quote, quote_order
 from simrenew.payments.provider import ProviderError
+from simrenew.terminals.idempotency import Done, new_form_key, submit_once
 from simrenew.vouchers.forms import RedeemVoucherForm
 from simrenew.vouchers.service import Guesser
 from simrenew.web.portal.catalogue_views import brand_catalogues
@@ -192,16 +193,27 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
             form.add_error("method", _("Your credit does not cover this bundle. Choose another payment method."))
             quote = None
         if quote is not None and request.method == "POST" and "confirm" in request.POST:
-            try:
+            language = get_language() or "en"
+            confirmed = quote
+
+            def place() -> Done:
                 with transaction.atomic():
-                    order = orders.place_order(
-                        quote=quote, customer=_customer(request), language=get_language() or "en"
-                    )
+                    order = orders.place_order(quote=confirmed, customer=_customer(request), language=language)
+                return Done(url=payment_url(order, language))
+
+            # Once per form key however often it is sent (a double tap would otherwise buy twice from
+            # credit). Paid from credit, the key is recorded in the order's own transaction; otherwise it
+            # is claimed (committed) first, as starting the payment is an HTTP call to the provider.
+            try:
+                return submit_once(
+                    request,
+                    scope=f"user:{_customer(request).pk}",
+                    run=place,
+                    claim_first=quote.method != PaymentMethod.CREDIT,
+                )
             except DomainError as error:
                 form.add_error(None, str(error))
                 quote = None
-            else:
-                return redirect(payment_url(order, get_language() or "en"))
     initial_product = str(products[0].pk) if products else None
     return render(
         request,
@@ -214,6 +226,7 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
             "balances": balances,
             "current": current,
             "initial_product": initial_product,
+            "form_key": new_form_key(),
         },
     )
 

@@ -4,7 +4,7 @@ Lines are created not identified; `demo_identities` (run by `demo_offline`, once
 records how their holders were identified."""
 
 import random
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -12,6 +12,7 @@ from django.db import transaction
 
 from simrenew.brands.models import Brand, PaymentMethodFee
 from simrenew.catalog.models import Product, ProductKind
+from simrenew.charging.models import Rate
 from simrenew.customers import service as customers
 from simrenew.customers.models import User
 from simrenew.demo import catalogue
@@ -79,6 +80,11 @@ class Command(BaseCommand):
                     **catalogue.TOPUP_AMOUNTS[brand.code],
                 },
             )
+            for rating_group, rate in catalogue.charging_rates(brand.code):
+                # One version from a fixed start, so that running again changes nothing.
+                Rate.objects.update_or_create(
+                    brand=brand, rating_group=rating_group, valid_from=datetime(2026, 1, 1, tzinfo=UTC), defaults=rate
+                )
             bundles = list(Product.objects.filter(brand=brand, kind=ProductKind.BUNDLE))
             opening = ledger.account("platform:opening_balances", AccountKind.OPENING_BALANCE)
             for index in range(1, per_brand + 1):

@@ -74,4 +74,33 @@
       }
     });
   });
+
+  // Cash from a note validator: its device service records each note; the page shows that total,
+  // polling for it, and a note taken counts as the customer being there.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-cash-status]"), function (box) {
+    var url = box.getAttribute("data-cash-status");
+    var seen = null;
+    function refresh() {
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          if (!data.open) { window.location.reload(); return; }
+          box.innerHTML = data.status;
+          Array.prototype.forEach.call(document.querySelectorAll("[data-cash-finish]"), function (button) {
+            button.disabled = !data.can_finish;
+          });
+          if (data.inserted_amount > 0) {
+            Array.prototype.forEach.call(document.querySelectorAll("[data-cash-cancel]"), function (button) {
+              button.remove();
+            });
+          }
+          if (seen !== null && data.inserted_amount !== seen) { arm(); }
+          seen = data.inserted_amount;
+        })
+        .catch(function () {})
+        .then(function () { setTimeout(refresh, 1500); });
+    }
+    refresh();
+  });
 })();

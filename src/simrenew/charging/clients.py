@@ -1,0 +1,57 @@
+"""Network clients (the network functions that ask for charging): registering them, their secrets,
+and the nonces of their signed requests."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+
+from simrenew.charging.models import ClientNonce, NetworkClient
+from simrenew.kit import clock
+from simrenew.kit.codes import readable_code
+from simrenew.terminals import sealing
+from simrenew.terminals.service import new_secret
+
+
+def register_client(*, name: str, key_id: str | None = None, secret: str | None = None) -> tuple[NetworkClient, str]:
+    """A new network client and its secret, shown once and kept only sealed."""
+    plain = secret or new_secret()
+    while key_id is None:
+        candidate = f"NF-{readable_code(8)}"
+        if not NetworkClient.objects.filter(key_id=candidate).exists():
+            key_id = candidate
+    client = NetworkClient.objects.create(key_id=key_id, name=name, secret_sealed=sealing.seal(plain))
+    return client, plain
+
+
+def rotate_secret(*, client: NetworkClient) -> str:
+    """A new secret; the old one stops working at once."""
+    plain = new_secret()
+    client.secret_sealed = sealing.seal(plain)
+    client.save(update_fields=["secret_sealed"])  # a save: processes reload the client (reference.watch)
+    return plain
+
+
+def secret_of(client: NetworkClient) -> str:
+    return sealing.unseal(client.secret_sealed)
+
+
+def use_nonce(*, client_id: int, nonce: str) -> bool:
+    """Record a request's nonce; False when the client used it before (nothing is written)."""
+    quote = connection.ops.quote_name
+    created = ClientNonce._meta.get_field("created_at").get_db_prep_value(clock.now(), connection)
+    columns = ", ".join(quote(name) for name in ("client_id", "nonce", "created_at"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(ClientNonce._meta.db_table)} ({columns}) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT ({quote('client_id')}, {quote('nonce')}) DO NOTHING RETURNING {quote('id')}",
+            [client_id, nonce, created],
+        )
+        return cursor.fetchone() is not None
+
+
+def prune_nonces() -> int:
+    """Forget nonces too old to be replayed (a request that old is refused as stale anyway)."""
+    before = clock.now() - timedelta(seconds=2 * settings.TERMINAL_MAX_SKEW_SECONDS)
+    deleted, _ = ClientNonce.objects.filter(created_at__lt=before).delete()
+    return deleted
