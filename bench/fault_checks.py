@@ -94,6 +94,7 @@ def nothing_left(traffic: Traffic) -> list[Check]:
     from simrenew.notifications.models import OutboxKind, OutboxMessage
     from simrenew.orders.models import Channel, Order, OrderStatus
     from simrenew.payments.models import WebhookInbox
+    from simrenew.renewals.leader import LEADER
     from simrenew.renewals.models import JobWatermark
 
     now = timezone.now()
@@ -103,7 +104,8 @@ def nothing_left(traffic: Traffic) -> list[Check]:
     dead = list(Job.objects.filter(status=JobStatus.FAILED).values_list("task_path", "last_error"))
     # A scheduled job (orders.reconcile…) runs inside a tick job, under a lease on its watermark; one
     # leased while no tick runs, or to a process that is gone, is skipped by every tick until it expires.
-    held = JobWatermark.objects.filter(lease_until__gt=now).values_list("name", "lease_owner")
+    # (The schedulers' leadership lease is a row of the same table, held by a scheduler, not a tick.)
+    held = JobWatermark.objects.filter(lease_until__gt=now).exclude(name=LEADER).values_list("name", "lease_owner")
     ticking = Job.objects.filter(task_path=TICK_TASK, status=JobStatus.RUNNING).exists()
     stale = [name for name, owner in held if not ticking or not _alive(owner)]
     unprocessed = WebhookInbox.objects.filter(processed_at__isnull=True).count()

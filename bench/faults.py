@@ -3,6 +3,7 @@ workers and the scheduler are killed at random and PostgreSQL restarts; then eve
 
     .venv/bin/python bench/faults.py                          # 20 kills, 2 database restarts, 150 s of load
     .venv/bin/python bench/faults.py --kills 6 --db-restarts 1 --seconds 60 --keep
+    .venv/bin/python bench/faults.py --cluster --cycles 20    # across a cluster: bench/cluster_faults.py
 
 1. Creates a throwaway PostgreSQL cluster in a temporary directory (initdb and pg_ctl run as the
    `postgres` user when we are root), migrates it and loads a brand with a bundle and a top-up, POS
@@ -505,7 +506,14 @@ def interrupt(signum: int, frame: Any) -> None:
 
 
 def main() -> None:
+    if "--cluster" in sys.argv[1:]:  # the same load and checks through HAProxy to a whole cluster
+        import cluster_faults
+
+        sys.argv.remove("--cluster")
+        cluster_faults.main()
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cluster", action="store_true", help="run bench/cluster_faults.py (its options follow)")
     parser.add_argument("--seconds", type=float, default=150, help="load time (longer if the faults need it)")
     parser.add_argument("--kills", type=int, default=20, help="process kills (web, web worker, job worker, scheduler)")
     parser.add_argument("--db-restarts", type=int, default=2, help="PostgreSQL restarts (fast, then immediate)")

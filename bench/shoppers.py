@@ -63,6 +63,7 @@ class Traffic:
     orders: list[PortalOrder] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop_new: threading.Event = field(default_factory=threading.Event)  # finish what you do, start nothing new
+    topup_share: float = 0.5  # of the portal orders, the share that are top-ups (the rest renew a bundle)
 
     def send(
         self,
@@ -87,6 +88,8 @@ class Traffic:
             error = "timeout"
         except requests.ConnectionError as exc:
             error = "refused" if "refused" in str(exc).lower() else "reset"
+        except requests.RequestException:  # e.g. a body cut short by a node killed mid-answer
+            error = "reset"
         with self.lock:
             self.calls.append(Call(client, started, time.monotonic(), error))
         return None if error else response
@@ -153,7 +156,7 @@ def log_in(traffic: Traffic, session: requests.Session, email: str) -> bool:
 def buy(traffic: Traffic, session: requests.Session, account: dict[str, Any], rng: random.Random) -> PortalOrder:
     """Renew a bundle or top up, pay on the sandbox's checkout, then come back or close the tab."""
     order = PortalOrder()
-    bundle = rng.random() < 0.5
+    bundle = rng.random() >= traffic.topup_share
     line = account["lines"][0 if bundle else 1]
     if bundle:
         page = f"/en/account/lines/{line['id']}/renew/"
@@ -161,10 +164,14 @@ def buy(traffic: Traffic, session: requests.Session, account: dict[str, Any], rn
     else:
         page = "/en/topup/"
         form = {"number": line["msisdn"], "amount": "1000", "method": "bancontact"}
-    if traffic.send(session, "portal", "GET", page, expect=(200,)) is None:
+    # The renewal page with the choice made shows the price and the confirm form's one-time key.
+    shown = traffic.send(session, "portal", "GET", page, expect=(200,), params=form if bundle else None)
+    if shown is None:
         order.stopped_at = "order form"
         return order
+    key = re.search(r'name="form_key" value="([^"]+)"', shown.text)
     form.update({"promo_code": "", "confirm": "1", "csrfmiddlewaretoken": csrf(session)})
+    form.update({"form_key": key.group(1)} if key else {})
     response = traffic.send(session, "portal", "POST", page, expect=(302,), data=form)
     checkout = response.headers.get("Location", "") if response is not None else ""
     if "/sandbox/mollie/checkout/" not in checkout:

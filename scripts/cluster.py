@@ -4,7 +4,14 @@
     python scripts/cluster.py status    # what runs, the replica's lag, who leads the schedulers
     python scripts/cluster.py stop      # stops exactly what `start` started (recorded in state.json)
     python scripts/cluster.py kill NAME # kill -9 one process (web1, worker2, scheduler1, ...) for a drill
-    python scripts/cluster.py revive NAME
+    python scripts/cluster.py revive NAME   # start it again; a web node: until it is ready and HAProxy serves it
+    python scripts/cluster.py leader    # which scheduler leads (from /metrics); exit status 1 when none does
+    python scripts/cluster.py lb-out web2 / lb-in web2   # take a web node out of HAProxy's rotation and back
+    python scripts/cluster.py pg-stop replica / pg-start replica / pg-restart primary   # database drills
+
+`start --scheduler-interval 5 --env JOBS_LEASE_SECONDS=5` runs the schedulers' ticks more often and
+gives every process more settings (kept in state.json, so a revived process gets them too): the fault
+benchmark (bench/cluster_faults.py) and the soak (bench/soak.py) start their clusters so.
 
 What runs (all under var/cluster/, ports from CLUSTER_PORT, default 8080):
 - PostgreSQL primary: a throwaway cluster of its own (initdb) on CLUSTER_PORT+11, and a streaming
@@ -14,12 +21,15 @@ What runs (all under var/cluster/, ports from CLUSTER_PORT, default 8080):
 - HAProxy on CLUSTER_PORT in front of two gunicorn nodes (CLUSTER_PORT+1, +2), health-checked on
   /readyz; a connection refused by a dead node is retried on the other.
 - Two task workers and two schedulers (one leads, simrenew.renewals.leader).
+- The payment sandbox (PAYMENT_SANDBOX, a Mollie look-alike) in a gunicorn of its own on CLUSTER_PORT+3,
+  which HAProxy routes /sandbox/ to: the nodes call it as they would call Mollie, outside themselves.
 Read-only pages read from the replica (simrenew.kit.dbrouter), and fall back to the primary when it
 lags or is down.
 """
 
 import argparse
 import contextlib
+import csv
 import json
 import os
 import secrets
@@ -29,6 +39,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,7 +50,11 @@ BASE_PORT = int(os.environ.get("CLUSTER_PORT", "8080"))
 PG_BINARIES = Path("/usr/lib/postgresql")
 STATE = HOME / "state.json"
 NODES = ("web1", "web2")
-PROCESSES = ("web1", "web2", "worker1", "worker2", "scheduler1", "scheduler2")
+# "provider": the payment sandbox (a Mollie look-alike) in a process of its own, as the real provider is
+# outside the cluster: served by the nodes, a payment's start would wait on a call back into the same
+# threads, and a node whose threads all start payments would stall until the call timed out.
+PROCESSES = ("web1", "web2", "provider", "worker1", "worker2", "scheduler1", "scheduler2")
+HTTP_PROCESSES = (*NODES, "provider")
 
 
 def ports() -> dict[str, int]:
@@ -46,6 +62,7 @@ def ports() -> dict[str, int]:
         "haproxy": BASE_PORT,
         "web1": BASE_PORT + 1,
         "web2": BASE_PORT + 2,
+        "provider": BASE_PORT + 3,
         "primary": BASE_PORT + 11,
         "replica": BASE_PORT + 12,
     }
@@ -98,7 +115,9 @@ def pg_stop(name: str, mode: str = "fast") -> None:
 
 
 def pg_restart(name: str, mode: str = "fast") -> None:
-    as_postgres("pg_ctl", "-D", str(pg_dir(name) / "data"), "-m", mode, "-w", "-t", "60", "restart")
+    # With its log file: else the server started again writes to our captured output, which then never ends.
+    data, log = str(pg_dir(name) / "data"), str(pg_dir(name) / "postgres.log")
+    as_postgres("pg_ctl", "-D", data, "-l", log, "-m", mode, "-w", "-t", "60", "restart")
 
 
 def make_primary() -> None:
@@ -147,6 +166,7 @@ def environment(state: dict) -> dict[str, str]:
     site = f"http://127.0.0.1:{ports()['haproxy']}"
     return {
         **os.environ,
+        **state.get("env", {}),
         **database_urls(),
         "DJANGO_SETTINGS_MODULE": "simrenew.settings",
         "SIMRENEW_VAR": str(HOME / "var"),
@@ -154,14 +174,15 @@ def environment(state: dict) -> dict[str, str]:
         "PUBLIC_URL": site,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PAYMENT_SANDBOX": "true",
+        "MOLLIE_API_ENDPOINT": f"{site}/sandbox/mollie",
         "METRICS_TOKEN": state["metrics_token"],
         "LOG_FORMAT": "json",
     }
 
 
-def command(name: str) -> list[str]:
+def command(name: str, state: dict) -> list[str]:
     python = str(VENV / "bin" / "python")
-    if name in NODES:
+    if name in HTTP_PROCESSES:
         return [
             str(VENV / "bin" / "gunicorn"),
             "simrenew.wsgi:application",
@@ -171,21 +192,25 @@ def command(name: str) -> list[str]:
     if name.startswith("worker"):
         return [python, "manage.py", "worker"]
     if name.startswith("scheduler"):
-        return [python, "manage.py", "scheduler"]
+        return [python, "manage.py", "scheduler", "--interval", str(state.get("scheduler_interval", 60))]
     if name == "haproxy":
-        return [shutil.which("haproxy") or "/usr/sbin/haproxy", "-db", "-f", str(HOME / "haproxy.cfg")]
+        return [haproxy_binary(), "-db", "-f", str(HOME / "haproxy.cfg")]
     raise SystemExit(f"no process called {name}")
+
+
+def haproxy_binary() -> str:
+    return shutil.which("haproxy") or "/usr/sbin/haproxy"
 
 
 def spawn(name: str, state: dict) -> None:
     env = environment(state)
-    if name in NODES:
+    if name in HTTP_PROCESSES:
         env["PROMETHEUS_MULTIPROC_DIR"] = str(HOME / "prometheus" / name)
     logs = HOME / "logs"
     logs.mkdir(exist_ok=True)
     with (logs / f"{name}.log").open("a") as log:
         process = subprocess.Popen(
-            command(name), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command(name, state), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     state["processes"][name] = process.pid
     save(state)
@@ -242,15 +267,94 @@ defaults
 frontend simrenew
   bind 127.0.0.1:{p["haproxy"]}
   http-request set-header X-Forwarded-Proto http
+  acl provider path_beg /sandbox/
+  use_backend provider if provider
   default_backend nodes
+
+backend provider
+  option httpchk GET /healthz
+  server provider 127.0.0.1:{p["provider"]} check inter 1s
 
 backend nodes
   balance roundrobin
   option httpchk GET /readyz
   http-check expect status 200
   default-server inter 1s fall 2 rise 2
+  # A dead node refuses the check at once; a busy one answers it behind the requests it queues: give
+  # it time, or a saturated node (the only one left, say) is taken out and every client gets a 503.
+  timeout check 5s
 {servers}
 """
+
+
+def haproxy_admin(line: str) -> str:
+    """One command on HAProxy's admin socket (`show stat`, `set server nodes/web2 state maint`)."""
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(5)
+        sock.connect(str(HOME / "haproxy.sock"))
+        sock.sendall(line.encode() + b"\n")
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def lb_status(name: str) -> str:
+    """HAProxy's view of a web node: UP, DOWN, MAINT, or "UP 1/2" while it is being checked."""
+    rows = csv.DictReader(haproxy_admin("show stat").removeprefix("# ").splitlines())
+    return next((row["status"] for row in rows if row["pxname"] == "nodes" and row["svname"] == name), "unknown")
+
+
+def lb_set(name: str, serving: bool) -> None:
+    if name not in NODES:
+        raise SystemExit(f"{name} is not a web node ({', '.join(NODES)})")
+    answer = haproxy_admin(f"set server nodes/{name} state {'ready' if serving else 'maint'}").strip()
+    if answer:
+        raise SystemExit(f"HAProxy refused: {answer}")
+
+
+def wait_served(name: str, timeout: float = 60) -> None:
+    """Until HAProxy sends traffic to the node again (its health check passed `rise` times)."""
+    deadline = time.monotonic() + timeout
+    while (status := lb_status(name)) != "UP":
+        if time.monotonic() > deadline:
+            raise SystemExit(f"HAProxy does not serve {name} within {timeout:.0f} s (status {status})")
+        time.sleep(0.2)
+
+
+def revive(name: str, state: dict, *, wait: bool = True) -> None:
+    """Start a killed process again, as a supervisor would; a web node, with `wait`, until it is ready
+    and HAProxy serves it again; any other, until it has run a second without dying."""
+    if (pid := state["processes"].get(name)) and alive(pid):
+        raise SystemExit(f"{name} runs already (pid {pid})")
+    spawn(name, state)
+    if not wait:
+        return
+    if name in NODES:
+        wait_for(ports()[name], "/readyz")
+        wait_served(name)
+        return
+    time.sleep(1)
+    if not alive(state["processes"][name]):
+        raise SystemExit(f"{name} died at once; see {HOME / 'logs' / (name + '.log')}")
+
+
+def leader(state: dict) -> tuple[str, str]:
+    """(process name, lease owner) of the leading scheduler as /metrics shows it (through HAProxy;
+    the figure may be up to SCRAPE_CACHE_SECONDS old), or ("", "") when none leads."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{ports()['haproxy']}/metrics",
+        headers={"Authorization": f"Bearer {state['metrics_token']}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (http on 127.0.0.1)
+        text = response.read().decode()
+    for line in text.splitlines():
+        if line.startswith("simrenew_scheduler_leader{"):
+            owner = line.split('"')[1]
+            pid = owner.rpartition(":")[2]
+            name = next((n for n, p in state["processes"].items() if str(p) == pid), "?")
+            return name, owner
+    return "", ""
 
 
 def save(state: dict) -> None:
@@ -285,7 +389,7 @@ def manage(state: dict, *args: str) -> None:
 # --- Commands
 
 
-def start(demo_data: bool) -> None:
+def start(demo_data: bool, *, scheduler_interval: int = 60, env: dict[str, str] | None = None) -> None:
     if STATE.exists():
         raise SystemExit(f"a cluster seems to run already ({STATE}); `make cluster-stop` first")
     if not (shutil.which("haproxy") or Path("/usr/sbin/haproxy").exists()):
@@ -293,7 +397,13 @@ def start(demo_data: bool) -> None:
     if HOME.exists():
         shutil.rmtree(HOME)
     HOME.mkdir(parents=True)
-    state: dict = {"processes": {}, "ports": ports(), "metrics_token": secrets.token_urlsafe(24)}
+    state: dict = {
+        "processes": {},
+        "ports": ports(),
+        "metrics_token": secrets.token_urlsafe(24),
+        "scheduler_interval": scheduler_interval,
+        "env": env or {},
+    }
     save(state)
     say(f"PostgreSQL primary on 127.0.0.1:{ports()['primary']}")
     make_primary()
@@ -312,7 +422,7 @@ def start(demo_data: bool) -> None:
     (HOME / "haproxy.cfg").write_text(haproxy_config(state))
     for name in PROCESSES:
         spawn(name, state)
-    for name in NODES:
+    for name in HTTP_PROCESSES:
         wait_for(ports()[name])
     spawn("haproxy", state)
     wait_for(ports()["haproxy"], "/readyz")
@@ -347,15 +457,24 @@ def status() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "action", choices=["start", "stop", "status", "kill", "revive", "pg-restart", "pg-stop", "pg-start"]
-    )
-    parser.add_argument("name", nargs="?", help="kill/revive: a process; pg-*: primary or replica")
+    actions = ["start", "stop", "status", "kill", "revive", "leader", "lb-out", "lb-in", "pg-restart", "pg-stop"]
+    parser.add_argument("action", choices=[*actions, "pg-start"])
+    parser.add_argument("name", nargs="?", help="kill/revive: a process; lb-*: a web node; pg-*: primary or replica")
     parser.add_argument("--no-demo-data", action="store_true", help="start with an empty database")
+    parser.add_argument("--scheduler-interval", type=int, default=60, help="start: seconds between ticks")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="KEY=VALUE", help="start: a setting for every process"
+    )
+    parser.add_argument("--no-wait", action="store_true", help="revive: return once started")
     args = parser.parse_args()
+    if args.action in ("kill", "revive", "lb-out", "lb-in") and not args.name:
+        parser.error(f"{args.action} needs a NAME")
     if args.action == "start":
+        extra = dict(item.split("=", 1) for item in args.env if "=" in item)
+        if len(extra) != len(args.env):
+            parser.error("--env takes KEY=VALUE")
         try:
-            start(demo_data=not args.no_demo_data)
+            start(demo_data=not args.no_demo_data, scheduler_interval=args.scheduler_interval, env=extra)
         except BaseException:
             say("start failed; stopping what was started")
             stop()
@@ -367,7 +486,16 @@ def main() -> None:
     elif args.action == "kill":
         stop_process(args.name, load(), hard=True)
     elif args.action == "revive":
-        spawn(args.name, load())
+        revive(args.name, load(), wait=not args.no_wait)
+    elif args.action == "leader":
+        name, owner = leader(load())
+        print(f"{name} ({owner})" if owner else "no scheduler leads")
+        sys.exit(0 if owner else 1)
+    elif args.action == "lb-out":
+        lb_set(args.name, serving=False)
+    elif args.action == "lb-in":
+        lb_set(args.name, serving=True)
+        wait_served(args.name)  # once its health checks pass again
     elif args.action == "pg-restart":
         pg_restart(args.name or "primary", "immediate")
     elif args.action == "pg-stop":

@@ -84,9 +84,10 @@ def _wait_for(base: str, process: subprocess.Popen[bytes]) -> None:
         if process.poll() is not None:
             raise RuntimeError("gunicorn exited")
         try:
-            requests.get(f"{base}/i18n/setlang/", timeout=2)
+            # The first answer loads the application: slow on a busy machine, so a read may time out.
+            requests.get(f"{base}/i18n/setlang/", timeout=10)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not answer")
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "simrenew.payments",
     "simrenew.notifications",
     "simrenew.orders",
+    "simrenew.payouts",
     "simrenew.terminals",
     "simrenew.audit",
     "simrenew.staff",
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "simrenew.renewals",
     "simrenew.charging",
     "simrenew.support",
+    "simrenew.finance",
     "simrenew.sandbox",
     "simrenew.web",
     "simrenew.demo",
@@ -278,6 +280,9 @@ PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "mollie")
 MOLLIE_API_KEY = os.environ.get("MOLLIE_API_KEY", "" if PRODUCTION else "test_simrenewdemo0000000000000000000")
 # Empty means Mollie itself (the production default); the demo points the official client at the sandbox.
 MOLLIE_API_ENDPOINT = os.environ.get("MOLLIE_API_ENDPOINT", "" if PRODUCTION else f"{SITE_URL}/sandbox/mollie")
+# Mollie serves settlements and balance transactions (the daily reconciliation, simrenew.finance) only to
+# an organization access token; without one the API key is used (enough for the sandbox).
+MOLLIE_ACCESS_TOKEN = os.environ.get("MOLLIE_ACCESS_TOKEN", "")
 PAYMENT_SANDBOX = env_bool("PAYMENT_SANDBOX", not PRODUCTION)
 # A payment is left to its webhook this long before the scheduler's reconcile asks the provider
 # itself; also the shortest gap between two checks of a payment that stays open.
@@ -391,9 +396,13 @@ if not FIELD_ENCRYPTION_KEYS or not FIELD_HASH_KEY:
         base64.urlsafe_b64encode(hashlib.sha256(f"field-encryption:{SECRET_KEY}".encode()).digest()).decode()
     ]
     FIELD_HASH_KEY = FIELD_HASH_KEY or f"field-hash:{SECRET_KEY}"
-# Card terminals at the shop counter and in kiosks: "sandbox" (the tester picks approve/decline) or
+# Card terminals at the shop counter and in kiosks: "mollie" (Mollie point-of-sale terminals, listed
+# with `manage.py sync_card_terminals` and assigned to shops and kiosks in the back office; the
+# built-in sandbox serves them too), "sandbox" (the tester picks approve/decline in the sale form) or
 # empty for none (card at the counter is then unavailable).
 PAYMENT_TERMINAL = os.environ.get("PAYMENT_TERMINAL", "sandbox" if PAYMENT_SANDBOX else "")
+# How long a counter or kiosk waits for the card on a Mollie terminal before cancelling the payment.
+TERMINAL_PAYMENT_TIMEOUT_SECONDS = int(os.environ.get("TERMINAL_PAYMENT_TIMEOUT_SECONDS", "120"))
 # Kiosk cash acceptors: "sandbox" shows "insert €5 note" buttons on the kiosk page; "essp" takes cash
 # from a note validator driven by `simrenew cashbox run` beside each kiosk (docs/cash-acceptor.md);
 # empty for none (kiosks with their own UI report inserted cash through the kiosk API).

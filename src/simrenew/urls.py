@@ -13,6 +13,7 @@ from simrenew.web.ops import views as ops
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("payments/webhooks/mollie/", webhooks.mollie_webhook, name="mollie_webhook"),
+    path("payments/webhooks/mollie/terminal/", webhooks.mollie_terminal_webhook, name="mollie_terminal_webhook"),
     path("api/", api.urls),
     path("favicon.ico", site_files.favicon, name="favicon"),
     path("manifest.webmanifest", site_files.manifest, name="web_manifest"),

@@ -21,6 +21,7 @@ from playwright.sync_api import BrowserContext
 from simrenew.brands.models import PaymentMethod
 from simrenew.catalog.models import Product, ProductKind
 from simrenew.catalog.queries import topup_product_for
+from simrenew.charging.models import MB_BYTES
 from simrenew.customers import service as customers
 from simrenew.customers.models import User
 from simrenew.demo.catalogue import DEMO_CUSTOMER, DEMO_LINE
@@ -28,7 +29,9 @@ from simrenew.kit.phone import format_msisdn
 from simrenew.lines.models import Line
 from simrenew.notifications.models import OutboxMessage
 from simrenew.orders import service as orders
+from tests.charging.helpers import Session, network_client
 from tests.factories import create_customer, create_order, fail_payment, fulfil_paid, link
+from tests.payouts.factories import ended_line
 
 GUEST = "guest"
 CUSTOMER = "customer"
@@ -40,6 +43,7 @@ EXCLUDED = {
     "save_payment_method": "POST only: starts the provider's checkout for a mandate",
     "remove_payment_method": "POST only: removes a mandate and redirects",
     "my_data_download": "a JSON download, not a page",
+    "usage_csv": "a CSV download, not a page",
     "order_return": "redirects to the order page once the payment status is fetched",
     "order_retry": "redirects to the renew or top-up page",
 }
@@ -105,6 +109,13 @@ def build(site: str) -> PortalData:
         redirect_url=site + reverse("portal:order_return", kwargs={"number": transfer.number}),
         webhook_url=site + reverse("mollie_webhook"),
     )
+    # The network used some of the bundle, so the line page draws its usage charts and history.
+    network = Session(network_client(), own)
+    network.start(data=50 * MB_BYTES, voice=300, sms=1)
+    network.release(data=42 * MB_BYTES, voice=95, sms=1)
+    # A line that has ended (its credit can be asked back): the leftover-credit page.
+    ended = ended_line(credit=1234)
+    link(customer, ended)
     gift_giver = create_customer("friend@example.be")
     fulfil_paid(create_order(line=own, product=topup, topup_amount=1000, customer=gift_giver))
     with transaction.atomic():
@@ -157,6 +168,7 @@ def build(site: str) -> PortalData:
             line_id=own.pk,
         ),
         page("auto_renew", CUSTOMER, line_id=own.pk),
+        page("leftover_credit", CUSTOMER, line_id=ended.pk),
         page("notification_settings", CUSTOMER),
         page("privacy", CUSTOMER),
         page("my_data", CUSTOMER),

@@ -17,10 +17,13 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from simrenew.finance.models import Cause, Difference, ReconciliationRun
 from simrenew.kiosks import cashbox
 from simrenew.kit import clock
 from simrenew.orders import refunds
 from simrenew.orders.models import Order, Refund
+from simrenew.payouts import service as payouts
+from simrenew.payouts.models import LeftoverCreditRequest
 from simrenew.promotions.models import Promotion, PromotionStatus
 from simrenew.retail.models import Sale, SaleKind
 from simrenew.shops import service as shops
@@ -42,6 +45,7 @@ from tests.factories import (
 )
 from tests.kiosks.factories import create_kiosk
 from tests.lifecycle import create_promotion
+from tests.payouts.factories import ended_line, payout_brand
 from tests.refunds.factories import paid_online_order
 from tests.retail.factories import create_cashier, create_outlet, create_retailer
 from tests.shops.factories import create_shop
@@ -178,7 +182,39 @@ def world() -> World:
     kiosk = create_kiosk("walk")
     with transaction.atomic():
         emptying = cashbox.empty_cash_box(kiosk=kiosk, counted={}, by=users[FINANCE.code])
+    reconciliation = ReconciliationRun.objects.create(
+        day=clock.now().date(), provider="mollie", first_run_at=clock.now(), last_run_at=clock.now()
+    )
+    difference = Difference.objects.create(
+        run=reconciliation, cause=Cause.FEE_MISMATCH, reference="tr_walk", reason="fee", found_at=clock.now()
+    )
+    payout_brand_ = payout_brand()
+    with transaction.atomic():
+        paid = payouts.request_payout(
+            line_id=ended_line(payout_brand_, credit=900).pk,
+            iban="BE68539007547034",
+            holder_name="Walk",
+            email="walk@example.be",
+            language="nl",
+            customer=None,
+            actor=None,
+        )
+        payouts.approve(request_id=paid.pk, actor=users[FINANCE.code])
+        batch = payouts.create_batch(brand_id=payout_brand_.pk, actor=users[FINANCE.code])
+        leftover = payouts.request_payout(
+            line_id=ended_line(payout_brand_, credit=700).pk,
+            iban="BE68539007547034",
+            holder_name="Walk",
+            email="walk@example.be",
+            language="nl",
+            customer=None,
+            actor=None,
+        )
     samples = {
+        ("", "request_id"): leftover.pk,
+        ("", "batch_id"): batch.pk,
+        ("", "run_id"): reconciliation.pk,
+        ("", "difference_id"): difference.pk,
         ("backoffice", "code"): kiosk.code,
         ("", "emptying_id"): emptying.pk,
         ("", "case_id"): case.pk,
@@ -189,6 +225,7 @@ def world() -> World:
         ("", "line_id"): line.pk,
         ("", "retailer_id"): retailer.pk,
         ("shop", "number"): shop_sale.order.number,
+        ("shop", "reference"): "shop-walk-reference",
         ("pos", "number"): pos_sale.number,
     }
     return World(users, samples)
@@ -244,6 +281,9 @@ def state() -> tuple:
         tuple(Case.objects.order_by("pk").values_list("status", flat=True)),
         tuple(Message.objects.order_by("pk").values_list("sent_at", flat=True)),
         tuple(Refund.objects.order_by("pk").values_list("status", "attempt", "amount")),
+        tuple(Difference.objects.order_by("pk").values_list("resolution", "note")),
+        tuple(ReconciliationRun.objects.order_by("pk").values_list("runs", "status")),
+        tuple(LeftoverCreditRequest.objects.order_by("pk").values_list("status", "batch_id")),
     )
 
 
@@ -347,10 +387,24 @@ POLICY = {
     "backoffice:order": {"customer-service", "finance", "administrator"},
     "backoffice:refund_create": {"customer-service", "finance", "administrator"},
     "backoffice:refund_retry": {"customer-service", "finance", "administrator"},
+    "backoffice:leftover": {"customer-service", "finance", "administrator"},
+    "backoffice:leftover_on_behalf": {"customer-service", "administrator"},
+    "backoffice:leftover_approve": {"finance", "administrator"},
+    "backoffice:leftover_reject": {"finance", "administrator"},
+    "backoffice:leftover_batch_create": {"finance", "administrator"},
+    "backoffice:leftover_batch_file": {"finance", "administrator"},
     "shop:audit": {"shop-manager"},
     "pos:confirm": {"retail-cashier"},
     "pos:settlement": {"retail-cashier"},
     "admin:retail_retailer_settlement": {"finance", "administrator"},
+    "backoffice:reconciliation": {"finance", "administrator"},
+    "backoffice:reconciliation_run": {"finance", "administrator"},
+    "backoffice:reconciliation_run_day": {"finance", "administrator"},
+    "backoffice:reconciliation_resolve": {"finance", "administrator"},
+    "backoffice:reports": {"finance", "administrator"},
+    "backoffice:report_revenue": {"finance", "administrator"},
+    "backoffice:report_liabilities": {"finance", "administrator"},
+    "backoffice:commission_statement": {"finance", "administrator"},
 }
 
 

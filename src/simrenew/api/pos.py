@@ -21,7 +21,7 @@ from simrenew.catalog import queries as catalog
 from simrenew.catalog.models import Product
 from simrenew.kit.errors import NotFound
 from simrenew.lines import queries as line_queries
-from simrenew.lines.models import Line, LineStatus
+from simrenew.lines.models import ENDED_STATUSES, Line
 from simrenew.retail import queries, service
 from simrenew.retail.errors import ProductMissing, UnknownProduct
 from simrenew.retail.models import Sale
@@ -308,7 +308,7 @@ SCOPE: Any = Query("outlet", description="the terminal's outlet, or its retailer
 def look_up_line(request: HttpRequest, number: str = Path(..., max_length=32)) -> PosLineOut:
     _seller(request)
     line = line_queries.line_by_number(number)
-    usable = line.status != LineStatus.TERMINATED
+    usable = line.status not in ENDED_STATUSES
     topup = catalog.topup_product_for(line.brand)
     return PosLineOut(
         number=line.display,

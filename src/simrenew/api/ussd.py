@@ -30,7 +30,7 @@ from simrenew.kit.errors import DomainError
 from simrenew.kit.parse import is_ascii_digits
 from simrenew.ledger.errors import InsufficientFunds
 from simrenew.lines import queries as line_queries
-from simrenew.lines.models import Line, LineStatus
+from simrenew.lines.models import ENDED_STATUSES, Line, LineStatus
 from simrenew.orders.models import Channel
 from simrenew.terminals.auth import TerminalSignature, terminal_of
 from simrenew.terminals.errors import IdempotencyKeyReused
@@ -107,7 +107,7 @@ def answer(*, terminal: Terminal, data: UssdIn, fallback_language: str) -> Reply
 
 def _menu(call: Call) -> Reply:
     status = call.line.status
-    if status == LineStatus.TERMINATED:
+    if status in ENDED_STATUSES:
         return end(_("This line is terminated."), call.language)
     if call.code == REDEEM:
         return _redeem(call)  # a suspended line tops up to come back

@@ -7,6 +7,7 @@ from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from simrenew.kit.iban import validate_iban
 from simrenew.kit.vat_number import InvalidVatNumber, format_vat_number, parse_vat_number, validate_vat_number
 
 
@@ -82,6 +83,14 @@ class Brand(models.Model):
     legal_city = models.CharField(max_length=80, blank=True)
     # "BE0202239951" (stored without spaces or dots; shown as "BE 0202.239.951").
     vat_number = models.CharField(max_length=20, blank=True, validators=[validate_vat_number])
+    # Leftover credit: whether a customer whose line was terminated or ported out may ask for its
+    # paid credit back by bank transfer (bonus credit never is), and the fee kept (cents, VAT
+    # included) from each such payout.
+    leftover_refund_enabled = models.BooleanField(default=False)
+    leftover_refund_fee = models.BigIntegerField(default=0)
+    # The brand's own account the payouts are sent from (the debtor of its SEPA transfer files).
+    payout_iban = models.CharField(max_length=34, blank=True, validators=[validate_iban])
+    payout_bic = models.CharField(max_length=11, blank=True)
 
     class Meta:
         ordering = ["name"]

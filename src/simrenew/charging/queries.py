@@ -8,7 +8,16 @@ from datetime import date, datetime
 from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from simrenew.charging.models import ChargingSession, Mode, Rate, RatingGroup, Reservation, Usage
+from simrenew.charging.models import (
+    MB_BYTES,
+    AllowanceCarry,
+    ChargingSession,
+    Mode,
+    Rate,
+    RatingGroup,
+    Reservation,
+    Usage,
+)
 from simrenew.lines.models import BundlePeriod, Line, PeriodStatus
 
 ALLOWANCE_OF = {
@@ -151,3 +160,50 @@ def current_bundle_usage(line: Line, *, at: datetime) -> BundleUsage | None:
         left={"data_mb": period.data_mb_left, "minutes": period.voice_minutes_left, "sms": period.sms_left},
         days=usage_per_day(period),
     )
+
+
+# Allowance kinds of a bundle, the base unit usage counts them in, and how many base units make one
+# unit of the bundle's allowance (MB, minute, SMS).
+KIND_UNITS = {"data": MB_BYTES, "voice": 60, "sms": 1}
+
+
+def allowance_left_units(period: BundlePeriod) -> dict[str, int | None]:
+    """What is left of a period's allowances in usage units (bytes, seconds, SMS; None: unlimited),
+    exact to the byte and second (the part of the next MB or minute used is carried)."""
+    carry = AllowanceCarry.objects.filter(period=period).first()
+    data_bytes = carry.data_bytes if carry else 0
+    voice_seconds = carry.voice_seconds if carry else 0
+    return {
+        "data": None if period.data_mb_left is None else max(0, period.data_mb_left * MB_BYTES - data_bytes),
+        "voice": None if period.voice_minutes_left is None else max(0, period.voice_minutes_left * 60 - voice_seconds),
+        "sms": period.sms_left,
+    }
+
+
+def allowance_given_units(period: BundlePeriod) -> dict[str, int | None]:
+    """A period's whole allowances in usage units (None: unlimited)."""
+    product = period.product
+    data = period.data_mb_granted
+    return {
+        "data": None if data is None else data * MB_BYTES,
+        "voice": None if product.voice_minutes is None else product.voice_minutes * 60,
+        "sms": product.sms_count,
+    }
+
+
+def usage_per_day_since(period: BundlePeriod, *, since: datetime | None) -> list[DayUsage]:
+    """`usage_per_day`, from `since` on when it falls inside the period (a customer sees nothing of a
+    line from before they held it)."""
+    start = period.starts_at if since is None else max(period.starts_at, since)
+    rows = (
+        Usage.objects.filter(line_id=period.line_id, at__gte=start, at__lt=period.ends_at)
+        .annotate(day=TruncDate("at"))
+        .values("day", "rating_group")
+        .annotate(
+            units=Sum("units"),
+            allowance=Sum("allowance_units"),
+            charged=Sum("bonus_amount") + Sum("credit_amount"),
+        )
+        .order_by("day", "rating_group")
+    )
+    return [DayUsage(row["day"], row["rating_group"], row["units"], row["allowance"], row["charged"]) for row in rows]

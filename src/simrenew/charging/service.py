@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Subquery
 
 from simrenew.charging import notices, queries
 from simrenew.charging.errors import (
@@ -45,6 +46,7 @@ from simrenew.ledger.models import AccountKind
 from simrenew.lines import bonus
 from simrenew.lines import service as lines
 from simrenew.lines.models import BundlePeriod, Line, LineStatus
+from simrenew.reference import cache as reference
 
 # Units asked for when a request names a rating group without saying how much.
 DEFAULT_REQUEST = {
@@ -158,11 +160,10 @@ def report(
     """Units used and (unless `final`, a release) units asked for, on an open session (update)."""
     _require_transaction()
     now = at or clock.now()
-    found = ChargingSession.objects.filter(ref=ref, client=client).values_list("line_id", flat=True).first()
-    if found is None:
+    line = _lock_line_of_session(client=client, ref=ref)
+    if line is None:
         raise SessionNotFound()
-    line = lines.lock_line(found)
-    session = ChargingSession.objects.get(ref=ref)  # read again under the line's lock
+    session = ChargingSession.objects.get(ref=ref)  # read under the line's lock
     if sequence <= session.sequence:
         stored = Invocation.objects.filter(session=session, sequence=sequence).first()
         if stored is None:
@@ -180,6 +181,13 @@ def report(
     session.expires_at = now if final else now + hold_for()
     session.save(update_fields=["sequence", "updated_at", "status", "expires_at"])
     return Answer(session, grants=grants)
+
+
+def _lock_line_of_session(*, client: NetworkClient, ref: str) -> Line | None:
+    """The line of the client's session `ref`, locked as lines.lock_line locks it, in one statement (a
+    session's line never changes, so it is found by a subquery); None when there is no such session."""
+    of_session = ChargingSession.objects.filter(ref=ref, client=client).values("line_id")[:1]
+    return Line.objects.select_for_update(of=("self",)).select_related("brand").filter(pk=Subquery(of_session)).first()
 
 
 def remember(*, session: ChargingSession, sequence: int, request_hash: str, status_code: int, body: Any) -> None:
@@ -313,8 +321,22 @@ def _left(line: Line, session: ChargingSession, now: datetime) -> _Left:
         period=period,
         carry=carry,
         allowance=allowance,
-        rates=queries.rates_in_force(line.brand_id, at=now),
+        rates=_rates_in_force(line.brand_id, at=now),
     )
+
+
+def _rates_in_force(brand_id: int, *, at: datetime) -> dict[int, Rate]:
+    """The brand's rate per rating group at `at` (the latest version not starting after it), from its
+    versions kept per process as reference data: saving a rate in the back office reloads them."""
+    versions = reference.cached(
+        f"charging-rates:{brand_id}",
+        lambda: list(Rate.objects.filter(brand_id=brand_id).order_by("rating_group", "-valid_from", "-id")),
+    )
+    found: dict[int, Rate] = {}
+    for rate in versions:
+        if rate.valid_from <= at:
+            found.setdefault(rate.rating_group, rate)
+    return found
 
 
 def _price(rate: Rate | None) -> Price | None:

@@ -29,6 +29,8 @@ simrenew demo — starting on {BASE}
   back office                {BASE}/en/backoffice/  (staff logins below)
 demo clock: make time pass to see reminders, expiry and auto-renew (the scheduler runs beside the server)
   DEMO_CLOCK=true .venv/bin/simrenew demo_clock advance 7d      (and: demo_clock show | reset)
+the network: use data, calls and SMS on demo lines, and watch allowances fall in My account
+  .venv/bin/simrenew network simulate                 (20 sessions; --duration 120 or --sessions N)
 demo logins
   customer  {DEMO_CUSTOMER[0]} / {DEMO_CUSTOMER[1]}  (line {format_msisdn(DEMO_LINE)} linked)
   admin     {DEMO_ADMIN[0]} / {DEMO_ADMIN[1]}  (administrator)

@@ -36,7 +36,8 @@ class KioskDeviceInline(admin.TabularInline):
 
 @admin.register(Kiosk)
 class KioskAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "location", "active", "screens"]
+    list_display = ["name", "code", "location", "active", "card_terminal", "screens"]
+    list_select_related = ["card_terminal"]
     inlines = [KioskDeviceInline]
     actions = ["issue_enrolment_codes"]
 

@@ -20,6 +20,10 @@ class Kiosk(models.Model):
     accent_colour = models.CharField(max_length=7, default="#f5a623")
     # The language the start screen shows after an idle reset, for the next customer.
     default_language = models.CharField(max_length=8, default="en")
+    # The Mollie card terminal built into the kiosk (PAYMENT_TERMINAL=mollie); none: no card here.
+    card_terminal = models.ForeignKey(
+        "payments.CardTerminal", null=True, blank=True, on_delete=models.SET_NULL, related_name="kiosks"
+    )
     # The API credentials of a kiosk with its own UI (terminals.Terminal of kind kiosk).
     terminal = models.OneToOneField(
         "terminals.Terminal", null=True, blank=True, on_delete=models.SET_NULL, related_name="kiosk"

@@ -13,6 +13,12 @@ class LineStatus(models.TextChoices):
     GRACE = "grace", _("Grace period (receive only)")
     SUSPENDED = "suspended", _("Suspended")
     TERMINATED = "terminated", _("Terminated")
+    # The number moved to another operator: the line here is over, as if terminated.
+    PORTED_OUT = "ported_out", _("Ported out")
+
+
+# Statuses after which the line is never used again (nothing is sold to it; leftover credit may be paid back).
+ENDED_STATUSES = frozenset({LineStatus.TERMINATED, LineStatus.PORTED_OUT})
 
 
 class IdentityStatus(models.TextChoices):

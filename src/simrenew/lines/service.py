@@ -7,7 +7,7 @@ from django.db.models import F
 from simrenew.catalog.models import Product
 from simrenew.kit import clock
 from simrenew.lines.errors import LineNotUsable, WrongBrandProduct
-from simrenew.lines.models import BundlePeriod, IdentityStatus, Line, LineStatus, PeriodStatus
+from simrenew.lines.models import ENDED_STATUSES, BundlePeriod, IdentityStatus, Line, LineStatus, PeriodStatus
 
 
 def lock_line(line_id: int) -> Line:
@@ -25,7 +25,7 @@ def lock_lines(line_ids: list[int]) -> list[Line]:
 
 
 def ensure_usable(line: Line) -> None:
-    if line.status == LineStatus.TERMINATED:
+    if line.status in ENDED_STATUSES:
         raise LineNotUsable()
 
 

@@ -135,3 +135,93 @@ class Mandate(models.Model):
 
     def __str__(self) -> str:
         return self.label or f"{self.provider}:{self.provider_mandate_id}"
+
+
+class CardTerminal(models.Model):
+    """A point-of-sale card terminal of our Mollie account (Mollie's Terminals API), as last listed
+    (payments.pointofsale.sync_terminals). Counters and kiosks are assigned one in the back office."""
+
+    provider_terminal_id = models.CharField(_("terminal id"), max_length=32, unique=True)  # term_…
+    brand = models.CharField(_("brand"), max_length=40, blank=True)
+    model = models.CharField(_("model"), max_length=40, blank=True)
+    serial_number = models.CharField(_("serial number"), max_length=40, blank=True)
+    # Mollie's terminal status: pending (not yet set up), active, inactive. Only an active one is charged.
+    status = models.CharField(_("status"), max_length=10)
+    currency = models.CharField(max_length=3, default="EUR")
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    synced_at = models.DateTimeField(_("listed at"))
+
+    class Meta:
+        ordering = ["description", "provider_terminal_id"]
+        verbose_name = _("card terminal")
+        verbose_name_plural = _("card terminals")
+
+    def __str__(self) -> str:
+        label = self.description or f"{self.brand} {self.model}".strip()
+        return f"{label} ({self.provider_terminal_id})" if label else self.provider_terminal_id
+
+
+class TerminalOutcome(models.TextChoices):
+    WAITING = "waiting", _("Waiting for the card")
+    PLACED = "placed", _("Paid, order placed")
+    NOT_PAID = "not_paid", _("Not paid, nothing placed")
+    # Paid, but the sale could no longer be made (its price changed, the line closed): paid back.
+    REFUND_DUE = "refund_due", _("Paid, not placed: to pay back")
+    REFUNDED = "refunded", _("Paid, not placed: paid back")
+
+
+class TerminalPayment(models.Model):
+    """A card payment started on a counter's or kiosk's terminal (Mollie method=pointofsale), and the
+    sale it pays for once the card is approved.
+
+    What was quoted is kept (line, product, top-up amount, total) so that the order is placed from it
+    when the payment is paid, by the webhook or by the waiting page's poll, whichever locks this row
+    first: `outcome` leaves WAITING once, under that lock, and `order` is set in the same
+    transaction, so a payment places at most one order. Nothing is placed unless it is paid."""
+
+    reference = models.CharField(max_length=64, unique=True)  # ours: "shop:3:…", "kiosk:5:…"
+    terminal = models.ForeignKey(CardTerminal, on_delete=models.PROTECT, related_name="payments")
+    provider_payment_id = models.CharField(max_length=64, blank=True)
+    # Where the sale happens: "shop" or "kiosk", and that shop's or kiosk's id.
+    channel = models.CharField(max_length=8)
+    seller_id = models.BigIntegerField()
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    topup_amount = models.BigIntegerField(null=True, blank=True)
+    amount = models.BigIntegerField()  # cents: the quote's total, what the terminal asks for
+    currency = models.CharField(max_length=3, default="EUR")
+    language = models.CharField(max_length=12, default="en")
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.OPEN)
+    outcome = models.CharField(max_length=12, choices=TerminalOutcome.choices, default=TerminalOutcome.WAITING)
+    order = models.OneToOneField(
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="terminal_payment"
+    )
+    card_label = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField()
+    # After this the waiting page gives up: the payment is cancelled at Mollie and nothing is placed.
+    deadline_at = models.DateTimeField()
+    # The last time we asked Mollie (rate-limits the waiting page's polls).
+    checked_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider_payment_id"],
+                condition=~models.Q(provider_payment_id=""),
+                name="uniq_terminal_payment_provider_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def waiting(self) -> bool:
+        return self.outcome == TerminalOutcome.WAITING

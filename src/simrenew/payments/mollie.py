@@ -23,7 +23,10 @@ from simrenew.payments.provider import (
     ProviderPayment,
     ProviderRefund,
     ProviderRefused,
+    ProviderTerminal,
 )
+
+POINT_OF_SALE = "pointofsale"
 
 # Django language → Mollie checkout locale. Mollie has no German for Belgium (de_DE), and no Chinese
 # at all: a Chinese customer's payment carries no locale, so that the checkout follows the browser's
@@ -75,6 +78,7 @@ def _payment(payment: Any) -> ProviderPayment:
             ("consumer_account", "consumerAccount"),
             ("consumer_bic", "consumerBic"),
             ("wallet", "wallet"),
+            ("terminal_id", "terminalId"),
         )
         if raw_details.get(mollie_key)
     }
@@ -282,3 +286,59 @@ class MollieProvider:
             CustomerMandates(self.client, _customer(self.client, customer_id)).delete(mandate_id)
         except MollieError as exc:
             raise _error(f"Mollie could not revoke mandate {mandate_id}", exc) from exc
+
+    # --- Point of sale: card terminals at counters and kiosks
+
+    def create_pos_payment(
+        self,
+        *,
+        terminal_id: str,
+        amount: int,
+        currency: str,
+        description: str,
+        webhook_url: str,
+        metadata: dict[str, str],
+        idempotency_key: str,
+    ) -> ProviderPayment:
+        """A payment the terminal `terminal_id` asks the customer's card for (method pointofsale): no
+        checkout and no redirect; it stays open until the card is approved, declined or walks away."""
+        data: dict[str, Any] = {
+            "amount": mollie_amount(amount, currency),
+            "description": description,
+            "method": POINT_OF_SALE,
+            "terminalId": terminal_id,
+            "metadata": metadata,
+        }
+        if webhook_url:
+            data["webhookUrl"] = webhook_url
+        try:
+            payment = self.client.payments.create(data, idempotency_key=idempotency_key)
+        except MollieError as exc:
+            raise _error(f"Mollie refused to start a payment on terminal {terminal_id}", exc) from exc
+        return _payment(payment)
+
+    def cancel_payment(self, payment_id: str, *, idempotency_key: str) -> ProviderPayment:
+        """Cancel an open payment (DELETE); ProviderRefused when it is no longer cancelable."""
+        try:
+            payment = self.client.payments.delete(payment_id, idempotency_key=idempotency_key)
+        except MollieError as exc:
+            raise _error(f"Mollie could not cancel payment {payment_id}", exc) from exc
+        return _payment(payment)
+
+    def list_terminals(self) -> list[ProviderTerminal]:
+        try:
+            found = self.client.terminals.list(limit=250)
+            return [
+                ProviderTerminal(
+                    id=str(terminal.id),
+                    status=str(terminal.status or ""),
+                    brand=str(terminal.brand or ""),
+                    model=str(terminal.model or ""),
+                    serial_number=str(terminal.serial_number or ""),
+                    currency=str(terminal.currency or "EUR"),
+                    description=str(terminal.description or ""),
+                )
+                for terminal in found
+            ]
+        except MollieError as exc:
+            raise _error("Mollie could not list the terminals", exc) from exc

@@ -49,6 +49,19 @@ class ProviderMandate:
     details: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class ProviderTerminal:
+    """A point-of-sale card terminal of the account (Mollie's Terminals API)."""
+
+    id: str  # term_…
+    status: str  # "pending", "active" or "inactive"
+    brand: str
+    model: str
+    serial_number: str
+    currency: str
+    description: str
+
+
 # Mollie's refund statuses: queued (waiting for balance), pending, processing, then refunded, failed
 # or canceled.
 REFUND_QUEUED = "queued"

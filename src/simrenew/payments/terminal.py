@@ -1,5 +1,8 @@
 """Card payment terminals at a shop counter or in a kiosk: one interface, and a sandbox terminal.
 
+With PAYMENT_TERMINAL=mollie the card is taken on a Mollie point-of-sale terminal instead, which
+answers later (webhook or poll): payments.pointofsale.
+
 A terminal charges the card the customer presents and answers approved or declined. The charge
 happens before the order is written (like any payment provider call, outside the transaction);
 if the order then cannot be placed, the caller voids the charge with the same reference.
@@ -74,11 +77,17 @@ class SandboxTerminal:
 
 
 def get_terminal(*, sandbox_outcome: str = APPROVE) -> PaymentTerminal:
-    """The configured terminal (settings.PAYMENT_TERMINAL); TerminalUnavailable when there is none."""
+    """The configured terminal that answers at once (settings.PAYMENT_TERMINAL "sandbox");
+    TerminalUnavailable otherwise. Mollie terminals answer later: see payments.pointofsale."""
     if settings.PAYMENT_TERMINAL == "sandbox":
         return SandboxTerminal(outcome=sandbox_outcome if sandbox_outcome in SANDBOX_OUTCOMES else APPROVE)
     raise TerminalUnavailable()
 
 
 def terminal_available() -> bool:
-    return settings.PAYMENT_TERMINAL == "sandbox"
+    return settings.PAYMENT_TERMINAL in ("sandbox", "mollie")
+
+
+def waits_for_card() -> bool:
+    """Card payments are started on a Mollie terminal and waited for (payments.pointofsale)."""
+    return bool(settings.PAYMENT_TERMINAL == "mollie")

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from simrenew.kit import clock, parse
 from simrenew.sandbox import hal, service
-from simrenew.sandbox.models import SandboxCustomer, SandboxIdempotencyKey, SandboxPayment
+from simrenew.sandbox.models import SandboxCustomer, SandboxIdempotencyKey, SandboxPayment, SandboxTerminal
 from simrenew.sandbox.service import ApiError
 
 TEST_KEY = re.compile(r"^test_\w+$", re.ASCII)
@@ -249,6 +249,22 @@ def list_customer_payments(request: HttpRequest, customer_id: str) -> Result:
     return 200, hal.list_json("payments", embedded, links, "list-customer-payments")
 
 
+# --- Point-of-sale terminals
+
+
+def list_terminals(request: HttpRequest) -> Result:
+    """The account's terminals, oldest first, in one page of up to `limit`."""
+    service.ensure_terminals()
+    limit = _limit(request)
+    items = [hal.terminal_json(request, terminal) for terminal in SandboxTerminal.objects.order_by("pk")[:limit]]
+    links = {"self": hal.link(hal.url(request, "api_terminals")), "previous": None, "next": None}
+    return 200, hal.list_json("terminals", items, links, "list-terminals")
+
+
+def get_terminal(request: HttpRequest, terminal_id: str) -> Result:
+    return 200, hal.terminal_json(request, service.get_terminal(terminal_id))
+
+
 payments = api_view({"GET": list_payments, "POST": create_payment})
 payment = api_view({"GET": get_payment, "DELETE": cancel_payment})
 refunds = api_view({"GET": list_refunds, "POST": create_refund})
@@ -258,3 +274,5 @@ customer = api_view({"GET": get_customer})
 mandates = api_view({"GET": list_mandates})
 mandate = api_view({"GET": get_mandate, "DELETE": revoke_mandate})
 customer_payments = api_view({"GET": list_customer_payments})
+terminals = api_view({"GET": list_terminals})
+terminal = api_view({"GET": get_terminal})

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 
 from simrenew.sandbox import service
-from simrenew.sandbox.models import SandboxCustomer, SandboxMandate, SandboxPayment, SandboxRefund
+from simrenew.sandbox.models import SandboxCustomer, SandboxMandate, SandboxPayment, SandboxRefund, SandboxTerminal
 
 CONTENT_TYPE = "application/hal+json"
 DOCS = "https://docs.mollie.com/reference"
@@ -99,7 +99,7 @@ def payment_json(request: HttpRequest, payment: SandboxPayment) -> Json:
         data["amountRemaining"] = money(payment.amount_value - refunded, payment.currency)
         if refunded:
             links["refunds"] = link(url(request, "api_refunds", payment.public_id))
-    if payment.status == SandboxPayment.OPEN and payment.sequence_type != "recurring":
+    if payment.status == SandboxPayment.OPEN and payment.sequence_type != "recurring" and not payment.terminal_id:
         links["checkout"] = link(url(request, "checkout", payment.public_id), "text/html")
     links["dashboard"] = link(f"{url(request, 'payments')}#{payment.public_id}", "text/html")
     links["documentation"] = link(f"{DOCS}/get-payment", "text/html")
@@ -172,5 +172,26 @@ def mandate_json(request: HttpRequest, mandate: SandboxMandate) -> Json:
             "self": link(url(request, "api_mandate", customer_id, mandate.public_id)),
             "customer": link(url(request, "api_customer", customer_id)),
             "documentation": link(f"{DOCS}/get-mandate", "text/html"),
+        },
+    }
+
+
+def terminal_json(request: HttpRequest, terminal: SandboxTerminal) -> Json:
+    return {
+        "resource": "terminal",
+        "id": terminal.public_id,
+        "mode": "test",
+        "profileId": PROFILE_ID,
+        "status": terminal.status,
+        "brand": terminal.brand,
+        "model": terminal.model,
+        "serialNumber": terminal.serial_number,
+        "currency": terminal.currency,
+        "description": terminal.description,
+        "createdAt": timestamp(terminal.created_at),
+        "updatedAt": timestamp(terminal.updated_at),
+        "_links": {
+            "self": link(url(request, "api_terminal", terminal.public_id)),
+            "documentation": link(f"{DOCS}/get-terminal", "text/html"),
         },
     }

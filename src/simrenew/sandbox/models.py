@@ -45,6 +45,8 @@ class SandboxPayment(models.Model):
     sequence_type = models.CharField(max_length=10, default="oneoff")
     customer_id = models.CharField(max_length=40, blank=True)
     mandate_id = models.CharField(max_length=40, blank=True)
+    # The card terminal (term_…) a point-of-sale payment waits on; empty for every other method.
+    terminal_id = models.CharField(max_length=32, blank=True, db_index=True)
     details = models.JSONField(null=True, blank=True)
     # Kept in a column of its own so that no two bank transfers share a reference.
     transfer_reference = models.CharField(max_length=24, unique=True, null=True, blank=True)
@@ -207,3 +209,53 @@ class SandboxMandate(models.Model):
 
     def __str__(self) -> str:
         return self.public_id
+
+
+class SandboxTerminal(models.Model):
+    """A point-of-sale card terminal of the sandbox account (Mollie's Terminals API). Payments with
+    method=pointofsale name one; the tester acts for the customer on its screen page."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    STATUS_CHOICES = [(PENDING, "Pending"), (ACTIVE, "Active"), (INACTIVE, "Inactive")]
+
+    public_id = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=STATUS_CHOICES, default=ACTIVE)
+    brand = models.CharField(max_length=40)
+    model = models.CharField(max_length=40)
+    serial_number = models.CharField(max_length=40)
+    currency = models.CharField(max_length=3, default="EUR")
+    description = models.CharField(max_length=255)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class SandboxSettlementAdjustment(models.Model):
+    """A mismatch planted by a tester: the payment settles `amount_delta` more (or less) than it was
+    paid for, or Mollie deducts `fee_delta` more (or less) than its fee table says. What the
+    reconciliation must catch; real Mollie never does this on purpose."""
+
+    AMOUNT = "amount"
+    FEE = "fee"
+    KIND_CHOICES = [(AMOUNT, "Settled amount"), (FEE, "Fee")]
+
+    payment = models.ForeignKey(SandboxPayment, on_delete=models.CASCADE, related_name="settlement_adjustments")
+    kind = models.CharField(max_length=8, choices=KIND_CHOICES)
+    delta_value = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "kind"], name="sandbox_one_adjustment_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} {self.kind} {self.delta_value:+}"

@@ -20,10 +20,13 @@ from django.utils.crypto import get_random_string
 
 from simrenew.kit import clock
 from simrenew.kit.structured_reference import make_structured_reference
-from simrenew.sandbox.models import SandboxCustomer, SandboxMandate, SandboxPayment, SandboxRefund
+from simrenew.sandbox.models import SandboxCustomer, SandboxMandate, SandboxPayment, SandboxRefund, SandboxTerminal
 from simrenew.sandbox.tasks import deliver_webhook, settle_recurring, settle_refund
 
-METHODS = ("bancontact", "kbc", "belfius", "creditcard", "applepay", "paypal", "banktransfer")
+METHODS = ("bancontact", "kbc", "belfius", "creditcard", "applepay", "paypal", "banktransfer", "pointofsale")
+# Paid on a card terminal (terminalId): no checkout, no redirect; open until the card is presented.
+POINT_OF_SALE = "pointofsale"
+TERMINAL_ID = re.compile(r"^term_\w+$", re.ASCII)
 EURO_ONLY_METHODS = {"bancontact", "kbc", "belfius", "banktransfer"}
 # Methods that are a network of banks: the consumer picks one (the issuer) unless the payment names it.
 ISSUERS = {"kbc": ("kbc", "cbc")}
@@ -41,6 +44,8 @@ EXPIRY = {
     "applepay": timedelta(minutes=30),
     "paypal": timedelta(hours=3),
     "banktransfer": timedelta(days=12),
+    # A terminal gives up on a card that is never presented; the customer has walked away.
+    "pointofsale": timedelta(minutes=5),
     "": timedelta(minutes=30),
 }
 # Statuses a tester (or a test) may set; "authorized" needs captures, which the sandbox lacks.
@@ -90,6 +95,17 @@ PAID_DETAILS: dict[str, dict[str, str]] = {
         "consumerName": "T. TEST",
         "consumerAccount": "BE68539007547034",
         "consumerBic": "BBRUBEBB",
+    },
+    # A contactless Bancontact card on the terminal (the terminal's id is added when it is paid).
+    "pointofsale": {
+        "cardNumber": "6787",
+        "maskedNumber": "**** **** **** 6787",
+        "cardLabel": "Bancontact",
+        "cardAudience": "consumer",
+        "cardFunding": "debit",
+        "cardEntryMode": "contactless",
+        "cardReadMethod": "nfc",
+        "cardVerificationMethod": "no-cvm",
     },
 }
 # The mandate a paid first payment leaves behind, as at Mollie: Bancontact gives a SEPA direct debit.
@@ -182,7 +198,8 @@ def create_payment(data: dict[str, Any]) -> SandboxPayment:
         raise ApiError(422, f"The payment method {method} only accepts EUR", field="method")
     issuer = _issuer(data.get("issuer"), method)
     # A recurring payment is charged on a mandate, so the consumer never sees a checkout to return from.
-    redirect_url = _url(data, "redirectUrl", required=sequence_type != "recurring")
+    redirect_url = _url(data, "redirectUrl", required=sequence_type != "recurring" and method != POINT_OF_SALE)
+    terminal_id = _terminal_for(data, method, currency)
     customer_id = _optional_id(data, "customerId", CUSTOMER_ID)
     mandate_id = _optional_id(data, "mandateId", MANDATE_ID)
     if sequence_type != "oneoff" and not customer_id:
@@ -216,7 +233,10 @@ def create_payment(data: dict[str, Any]) -> SandboxPayment:
         customer_id=customer_id,
         mandate_id=mandate_id,
         issuer=issuer,
+        terminal_id=terminal_id,
     )
+    if terminal_id:
+        payment.details = {"terminalId": terminal_id}
     if sequence_type == "recurring":
         # Mollie charges the mandate straight away; the outcome arrives later by webhook.
         payment.status = SandboxPayment.PENDING
@@ -242,6 +262,26 @@ def _issuer(raw: object, method: str) -> str:
     allowed = {issuer for issuers in ISSUERS.values() for issuer in issuers}
     if not isinstance(raw, str) or raw not in allowed:
         raise ApiError(422, "The issuer is invalid", field="issuer")
+    return raw
+
+
+def _terminal_for(data: dict[str, Any], method: str, currency: str) -> str:
+    """The active terminal a point-of-sale payment is started on (required for that method only)."""
+    raw = data.get("terminalId")
+    if method != POINT_OF_SALE:
+        if raw not in (None, ""):
+            raise ApiError(422, "A terminal can only be given for point-of-sale payments", field="terminalId")
+        return ""
+    if not isinstance(raw, str) or not TERMINAL_ID.match(raw):
+        raise ApiError(422, "The terminal id is required for point-of-sale payments", field="terminalId")
+    ensure_terminals()
+    terminal = SandboxTerminal.objects.filter(public_id=raw).first()
+    if terminal is None:
+        raise ApiError(422, "The terminal does not exist", field="terminalId")
+    if terminal.status != SandboxTerminal.ACTIVE:
+        raise ApiError(422, "The terminal is not active", field="terminalId")
+    if terminal.currency != currency:
+        raise ApiError(422, f"The terminal only accepts {terminal.currency}", field="amount.currency")
     return raw
 
 
@@ -335,7 +375,7 @@ def set_status(payment_id: str, status: str) -> SandboxPayment:
         if status == SandboxPayment.PAID:
             # Mollie always knows how a paid payment was paid.
             payment.method = payment.method or "creditcard"
-            payment.details = {**(payment.details or {}), **PAID_DETAILS[payment.issuer or payment.method]}
+            payment.details = {**PAID_DETAILS[payment.issuer or payment.method], **(payment.details or {})}
             payment.paid_at = now
             if payment.sequence_type == "first" and not payment.mandate_id:
                 payment.mandate_id = new_id("mdt_")
@@ -392,8 +432,9 @@ def needs_issuer(payment: SandboxPayment) -> bool:
 
 
 def is_cancelable(payment: SandboxPayment) -> bool:
-    # At Mollie only methods that wait on the consumer for days, like bank transfer, can be canceled.
-    return payment.status == SandboxPayment.OPEN and payment.method == "banktransfer"
+    # At Mollie only methods that wait on the consumer for days, like bank transfer, can be canceled,
+    # and a point-of-sale payment while the terminal still waits for the card.
+    return payment.status == SandboxPayment.OPEN and payment.method in {"banktransfer", POINT_OF_SALE}
 
 
 def cancel_payment(payment_id: str) -> SandboxPayment:
@@ -596,3 +637,69 @@ def settle(payment_id: str) -> SandboxPayment | None:
         return payment  # a mandate the sandbox never issued: a tester marks it paid by hand
     outcome = mandate.next_charge_outcome if mandate.status == SandboxMandate.VALID else SandboxPayment.FAILED
     return set_status(payment_id, outcome)
+
+
+# --- Point-of-sale terminals
+
+# The sandbox account's terminals, created the first time anyone asks: fixed ids, so that a demo or a
+# test can assign them to counters and kiosks before the first payment.
+DEFAULT_TERMINALS = (
+    ("term_sandbox0001", "PAX", "A920 Pro", "1850000001", SandboxTerminal.ACTIVE, "Counter 1"),
+    ("term_sandbox0002", "PAX", "A920 Pro", "1850000002", SandboxTerminal.ACTIVE, "Counter 2"),
+    ("term_sandbox0003", "PAX", "IM30", "1850000003", SandboxTerminal.ACTIVE, "Kiosk reader 1"),
+    ("term_sandbox0004", "PAX", "IM30", "1850000004", SandboxTerminal.ACTIVE, "Kiosk reader 2"),
+    ("term_sandbox0005", "PAX", "A35", "1850000005", SandboxTerminal.INACTIVE, "Spare (switched off)"),
+)
+
+
+def ensure_terminals() -> None:
+    if SandboxTerminal.objects.exists():
+        return
+    now = clock.now()
+    SandboxTerminal.objects.bulk_create(
+        [
+            SandboxTerminal(
+                public_id=public_id,
+                brand=brand,
+                model=model,
+                serial_number=serial,
+                status=status,
+                description=description,
+                created_at=now,
+                updated_at=now,
+            )
+            for public_id, brand, model, serial, status, description in DEFAULT_TERMINALS
+        ],
+        ignore_conflicts=True,  # two first requests at once
+    )
+
+
+def get_terminal(terminal_id: str) -> SandboxTerminal:
+    ensure_terminals()
+    terminal = SandboxTerminal.objects.filter(public_id=terminal_id).first()
+    if terminal is None:
+        raise ApiError(404, f"No terminal exists with token {terminal_id}.")
+    return terminal
+
+
+def waiting_on(terminal: SandboxTerminal) -> SandboxPayment | None:
+    """The point-of-sale payment the terminal shows: the oldest one still open on it."""
+    expire_overdue()
+    open_here = SandboxPayment.objects.filter(
+        terminal_id=terminal.public_id, method=POINT_OF_SALE, status=SandboxPayment.OPEN
+    )
+    return open_here.order_by("pk").first()
+
+
+# What the customer does at the terminal, as the tester presses it on the terminal's screen page.
+TERMINAL_ACTIONS = {"approve": SandboxPayment.PAID, "decline": SandboxPayment.FAILED, "abandon": SandboxPayment.EXPIRED}
+
+
+def act_on_terminal(terminal_id: str, payment_id: str, action: str) -> SandboxPayment:
+    status = TERMINAL_ACTIONS.get(action)
+    if status is None:
+        raise ApiError(422, f"The action {action!r} is unknown", field="action")
+    payment = get_payment(payment_id)
+    if payment.terminal_id != terminal_id or payment.method != POINT_OF_SALE:
+        raise ApiError(404, f"No payment {payment_id} is waiting on terminal {terminal_id}.")
+    return set_status(payment_id, status)

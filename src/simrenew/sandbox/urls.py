@@ -4,7 +4,7 @@ API paths have no trailing slash, exactly as the official client builds them."""
 
 from django.urls import path
 
-from simrenew.sandbox import api, views
+from simrenew.sandbox import api, settlement_api, views
 
 app_name = "sandbox"
 
@@ -24,4 +24,27 @@ urlpatterns = [
     path("v2/customers/<str:customer_id>/mandates/<str:mandate_id>", api.mandate, name="api_mandate"),
     path("v2/customers/<str:customer_id>/payments", api.customer_payments, name="api_customer_payments"),
     path("mandates/<str:mandate_id>/next-charge/", views.next_charge, name="next_charge"),
+    path("v2/terminals", api.terminals, name="api_terminals"),
+    path("v2/terminals/<str:terminal_id>", api.terminal, name="api_terminal"),
+    path("terminals/", views.terminal_list, name="terminals"),
+    path("terminals/<str:terminal_id>/", views.terminal_screen, name="terminal_screen"),
+    path("v2/settlements", settlement_api.settlements_view, name="api_settlements"),
+    path("v2/settlements/<str:settlement_id>", settlement_api.settlement_view, name="api_settlement"),
+    path(
+        "v2/settlements/<str:settlement_id>/payments",
+        settlement_api.settlement_payments_view,
+        name="api_settlement_payments",
+    ),
+    path(
+        "v2/settlements/<str:settlement_id>/refunds",
+        settlement_api.settlement_refunds_view,
+        name="api_settlement_refunds",
+    ),
+    path("v2/balances", settlement_api.balances_view, name="api_balances"),
+    path("v2/balances/<str:balance_id>", settlement_api.balance_view, name="api_balance"),
+    path(
+        "v2/balances/<str:balance_id>/transactions",
+        settlement_api.balance_transactions_view,
+        name="api_balance_transactions",
+    ),
 ]

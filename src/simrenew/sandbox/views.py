@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from simrenew.kit.money import format_money
 from simrenew.sandbox import service
-from simrenew.sandbox.models import SandboxMandate, SandboxPayment, SandboxRefund
+from simrenew.sandbox.models import SandboxMandate, SandboxPayment, SandboxRefund, SandboxTerminal
 from simrenew.sandbox.service import ApiError
 
 # (status, button label): the labels are the buttons' accessible names, which browser tests use.
@@ -193,3 +193,45 @@ def next_charge(request: HttpRequest, mandate_id: str) -> HttpResponse:
     except ApiError as error:
         return _error_page(error)
     return HttpResponseRedirect(f"{reverse('sandbox:payments')}#{mandate_id}")
+
+
+# --- Point-of-sale terminals
+
+
+TERMINAL_BUTTONS = [("approve", "Approve"), ("decline", "Decline"), ("abandon", "Abandon (timeout)")]
+
+
+def terminal_list(request: HttpRequest) -> HttpResponse:
+    """The sandbox account's card terminals, each with what it is waiting for."""
+    service.ensure_terminals()
+    rows = []
+    for terminal in SandboxTerminal.objects.order_by("pk"):
+        waiting = service.waiting_on(terminal)
+        rows.append({"terminal": terminal, "waiting": waiting, "amount": _amount(waiting) if waiting else ""})
+    return render(request, "sandbox/terminals.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+def terminal_screen(request: HttpRequest, terminal_id: str) -> HttpResponse:
+    """What the terminal shows: the amount it waits for, and the customer's card as three buttons.
+    While it waits for nothing, the page reloads itself to pick up the next payment."""
+    try:
+        terminal = service.get_terminal(terminal_id)
+        if request.method == "POST":
+            done = service.act_on_terminal(terminal_id, request.POST.get("payment", ""), request.POST.get("action", ""))
+            return HttpResponseRedirect(
+                f"{reverse('sandbox:terminal_screen', args=[terminal_id])}?last={done.public_id}"
+            )
+    except ApiError as error:
+        return _error_page(error)
+    waiting = service.waiting_on(terminal)
+    last = SandboxPayment.objects.filter(public_id=request.GET.get("last", ""), terminal_id=terminal_id).first()
+    context = {
+        "terminal": terminal,
+        "waiting": waiting,
+        "amount": _amount(waiting) if waiting else "",
+        "buttons": TERMINAL_BUTTONS,
+        "last": last,
+        "last_amount": _amount(last) if last else "",
+    }
+    return render(request, "sandbox/terminal_screen.html", context)

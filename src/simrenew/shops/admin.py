@@ -12,7 +12,8 @@ class StaffInline(admin.TabularInline):
 
 @admin.register(Shop)
 class ShopAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "city", "active"]
+    list_display = ["name", "code", "city", "active", "card_terminal"]
+    list_select_related = ["card_terminal"]
     inlines = [StaffInline]
 
 

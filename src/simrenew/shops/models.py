@@ -21,6 +21,10 @@ class Shop(models.Model):
     address = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=80, blank=True)
     active = models.BooleanField(default=True)
+    # The Mollie card terminal on the counter (PAYMENT_TERMINAL=mollie); none: no card at this counter.
+    card_terminal = models.ForeignKey(
+        "payments.CardTerminal", null=True, blank=True, on_delete=models.SET_NULL, related_name="shops"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

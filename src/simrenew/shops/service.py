@@ -22,9 +22,12 @@ from simrenew.ledger import service as ledger
 from simrenew.ledger.models import Account, AccountKind
 from simrenew.lines.models import Line
 from simrenew.orders import service as orders
+from simrenew.orders.errors import QuoteChanged
 from simrenew.orders.models import Channel
 from simrenew.orders.postings import Funding
 from simrenew.orders.quotes import Quote, quote_order
+from simrenew.payments import pointofsale
+from simrenew.payments.models import TerminalOutcome, TerminalPayment
 from simrenew.payments.terminal import CardDeclined, PaymentTerminal
 from simrenew.shops.errors import NotPaidAtCounter, ShopClosed
 from simrenew.shops.models import Shop, ShopSale, StaffProfile
@@ -232,3 +235,101 @@ def sell_by_card(
     except DomainError:
         terminal.void(reference=reference)
         raise
+
+
+# --- Card on a Mollie terminal (PAYMENT_TERMINAL=mollie) -------------------------------------------
+
+
+def start_card_sale(
+    *,
+    shop: Shop,
+    staff: User,
+    line: Line,
+    product: Product,
+    topup_amount: int | None = None,
+    language: str = "en",
+    ip_address: str | None = None,
+) -> TerminalPayment:
+    """Ask the counter's terminal for the quote's total; the sale is placed when the card is approved
+    (settle_card_sale). Owns its transactions (a provider call sits between them)."""
+    if not shop.active:
+        raise ShopClosed()
+    quote = quote_at_counter(line=line, product=product, method=PaymentMethod.TERMINAL_CARD, topup_amount=topup_amount)
+    return pointofsale.start(
+        terminal=shop.card_terminal,
+        channel=pointofsale.SHOP,
+        seller_id=shop.pk,
+        staff=staff,
+        line=line,
+        product=product,
+        topup_amount=topup_amount,
+        amount=quote.total_amount,
+        currency=quote.currency,
+        description=f"{shop.name}: {product.name} {line.display}",
+        language=language,
+        client_address=ip_address,
+    )
+
+
+def _place_card_sale(payment: TerminalPayment) -> int:
+    """The sale a paid terminal payment was started for, at the price charged (QuoteChanged if that
+    no longer holds, and nothing is written)."""
+    shop = Shop.objects.get(pk=payment.seller_id)
+    line, product = payment.line, payment.product
+    quote = quote_at_counter(
+        line=line, product=product, method=PaymentMethod.TERMINAL_CARD, topup_amount=payment.topup_amount
+    )
+    if quote.total_amount != payment.amount or quote.currency != payment.currency:
+        raise QuoteChanged()
+    assert isinstance(payment.staff, User)
+    sale = sell(
+        shop=shop,
+        staff=payment.staff,
+        line=line,
+        product=product,
+        method=PaymentMethod.TERMINAL_CARD,
+        topup_amount=payment.topup_amount,
+        language=payment.language,
+        ip_address=payment.client_address,
+        # Mollie's payment id is what the payment is looked up by: it stands for the approval code.
+        card=CardPayment(payment.reference, payment.provider_payment_id[:16], payment.card_label),
+        quote=quote,
+    )
+    return sale.order_id
+
+
+def _audit_unpaid(payment: TerminalPayment) -> None:
+    if payment.outcome != TerminalOutcome.WAITING and payment.outcome != TerminalOutcome.PLACED and payment.staff:
+        with transaction.atomic():
+            record_action(
+                shop=Shop.objects.get(pk=payment.seller_id),
+                staff=payment.staff,
+                action="shop.card_declined",
+                line=payment.line,
+                ip_address=payment.client_address,
+                amount=payment.amount,
+                reason=f"{payment.status} ({payment.outcome})",
+            )
+
+
+def _settled(before: TerminalPayment, after: TerminalPayment) -> TerminalPayment:
+    if before.waiting and not after.waiting:
+        _audit_unpaid(after)
+    return after
+
+
+def settle_card_sale(*, payment_id: int) -> TerminalPayment:
+    """Apply the terminal payment's status at Mollie (the webhook's job). Call outside a transaction."""
+    before = TerminalPayment.objects.get(pk=payment_id)
+    return _settled(before, pointofsale.settle(payment_id, place=_place_card_sale, force=True))
+
+
+def check_card_sale(*, payment_id: int) -> TerminalPayment:
+    """What the waiting page asks on each refresh (rate-limited poll; cancelled past its deadline)."""
+    before = TerminalPayment.objects.get(pk=payment_id)
+    return _settled(before, pointofsale.check(payment_id, place=_place_card_sale))
+
+
+def cancel_card_sale(*, payment_id: int) -> TerminalPayment:
+    before = TerminalPayment.objects.get(pk=payment_id)
+    return _settled(before, pointofsale.cancel(payment_id, place=_place_card_sale))

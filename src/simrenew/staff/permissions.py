@@ -30,6 +30,18 @@ REFUND_ORDER = "orders.refund_order"  # custom
 # and record an emptying with its count.
 VIEW_CASH_BOXES = "kiosks.view_cashboxemptying"
 EMPTY_CASH_BOX = "kiosks.empty_cash_box"
+# Finance reports (revenue, sales, promotions' cost, breakage, liabilities, refunds) and their exports.
+VIEW_FINANCE_REPORTS = "ledger.view_finance_reports"  # custom
+# Leftover credit of ended lines (payouts.LeftoverCreditRequest Meta): read the requests, ask on a
+# customer's behalf (customer service), and approve, reject and pay them in SEPA files (finance).
+VIEW_LEFTOVER_REQUEST = "payouts.view_leftovercreditrequest"
+REQUEST_LEFTOVER_PAYOUT = "payouts.request_leftover_payout"
+DECIDE_LEFTOVER_PAYOUT = "payouts.decide_leftover_payout"
+# The daily reconciliation (finance.ReconciliationRun, finance.Difference Meta): read the runs and
+# their differences, run a day again, and resolve a difference with a recorded decision.
+VIEW_RECONCILIATION = "finance.view_reconciliationrun"
+RUN_RECONCILIATION = "finance.run_reconciliation"
+RESOLVE_DIFFERENCE = "finance.resolve_difference"
 # Operations.
 RETRY_JOB = "jobs.retry_job"
 VIEW_AUDIT_LOG = "audit.view_auditentry"
@@ -56,4 +68,5 @@ CUSTOM_PERMISSIONS = [
     CustomPermission(VIEW_SETTLEMENT_REPORT, "retailer", "Can read every retailer's daily settlement and its CSV"),
     CustomPermission(MANAGE_PROMOTION, "promotion", "Can activate, pause and end promotions"),
     CustomPermission(REFUND_ORDER, "order", "Can refund paid orders and send a failed refund again"),
+    CustomPermission(VIEW_FINANCE_REPORTS, "account", "Can read the finance reports and export them"),
 ]

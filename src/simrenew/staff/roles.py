@@ -62,6 +62,8 @@ CUSTOMER_SERVICE = Role(
             p.ANSWER_SUPPORT_CASE,
             "orders.view_refund",
             p.REFUND_ORDER,
+            p.VIEW_LEFTOVER_REQUEST,
+            p.REQUEST_LEFTOVER_PAYOUT,
         }
     ),
 )
@@ -145,6 +147,15 @@ FINANCE = Role(
             "charging.add_rate",
             "charging.view_chargingsession",
             "charging.view_usage",
+            p.VIEW_FINANCE_REPORTS,
+            p.VIEW_LEFTOVER_REQUEST,
+            "payouts.view_payoutbatch",
+            p.DECIDE_LEFTOVER_PAYOUT,
+            # The daily reconciliation with the payment provider, floats, vouchers and cash boxes.
+            p.VIEW_RECONCILIATION,
+            "finance.view_difference",
+            p.RUN_RECONCILIATION,
+            p.RESOLVE_DIFFERENCE,
         }
     ),
 )

@@ -21,23 +21,26 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from simrenew.brands.models import PaymentMethod
 from simrenew.catalog import queries as catalog
 from simrenew.catalog.models import Product
 from simrenew.kiosks import cashbox
+from simrenew.kiosks import pointofsale as kiosk_pos
 from simrenew.kiosks import queries as kiosk_queries
 from simrenew.kiosks import service as kiosks
 from simrenew.kiosks.errors import CodeExpired
 from simrenew.kiosks.models import CashSession, Kiosk, Purpose, SessionStatus
-from simrenew.kit import parse
+from simrenew.kit import clock, parse
 from simrenew.kit.codes import constant_time_equal
 from simrenew.kit.errors import DomainError
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import Line
 from simrenew.orders.models import Channel, Order
 from simrenew.orders.quotes import quote_order
-from simrenew.payments import cash_acceptor, terminal
+from simrenew.payments import cash_acceptor, pointofsale, terminal
+from simrenew.payments.models import TerminalOutcome, TerminalPayment
 from simrenew.terminals.idempotency import Done, new_form_key, submit_once
 from simrenew.web.kiosk.enrolment import enrolled_screen, screen
 from simrenew.web.kiosk.forms import CodeForm, NumberForm, VoucherForm
@@ -288,10 +291,24 @@ def card(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
         )
     except DomainError as error:
         return _error_page(request, found, error, status=error.status)
-    page = {"line": line, "line_brand": line.brand, "quote": quote, "ref": ref, "form_key": new_form_key()}
+    page = {
+        "line": line,
+        "line_brand": line.brand,
+        "quote": quote,
+        "ref": ref,
+        "form_key": new_form_key(),
+        "waits_for_card": terminal.waits_for_card(),
+    }
     if request.method == "POST":
 
         def charge() -> Done:
+            if terminal.waits_for_card():
+                started = kiosk_pos.start_card_sale(
+                    kiosk=found, line=line, product=product, topup_amount=amount, language=_language()
+                )
+                return Done(
+                    url=reverse("kiosk:card_wait", kwargs={"kiosk": found.code, "reference": started.reference})
+                )
             device = terminal.get_terminal(sandbox_outcome=request.POST.get("outcome", terminal.APPROVE))
             sale = kiosks.sell_by_card(
                 kiosk=found, line=line, product=product, terminal=device, topup_amount=amount, language=_language()
@@ -305,6 +322,53 @@ def card(request: HttpRequest, kiosk: str, ref: str) -> HttpResponse:
         except DomainError as error:
             return _page(request, found, "kiosk/card.html", {**page, "error": error}, status=error.status)
     return _page(request, found, "kiosk/card.html", page)
+
+
+# --- Waiting for the card on the kiosk's Mollie terminal ------------------------------------------
+
+
+def _terminal_payment_or_404(found: Kiosk, reference: str) -> TerminalPayment:
+    payment = pointofsale.by_reference(reference, channel=pointofsale.KIOSK, seller_id=found.pk)
+    if payment is None:
+        raise Http404()
+    return payment
+
+
+@enrolled_screen
+def card_wait(request: HttpRequest, kiosk: str, reference: str) -> HttpResponse:
+    """The customer presents the card; the page checks the payment on each load and its script asks
+    card_wait_status every two seconds. Paid: the receipt screen. Not paid: why, and nothing sold."""
+    found = _kiosk(kiosk)
+    payment = _terminal_payment_or_404(found, reference)
+    payment = kiosk_pos.check_card_sale(payment_id=payment.pk)
+    payment.refresh_from_db()
+    if payment.outcome == TerminalOutcome.PLACED and payment.order is not None:
+        return redirect(_done_url(found, payment.order))
+    context = {
+        "payment": payment,
+        "line": payment.line,
+        "line_brand": payment.line.brand,
+        "status_url": reverse("kiosk:card_wait_status", kwargs={"kiosk": found.code, "reference": reference}),
+        "cancel_url": reverse("kiosk:card_wait_cancel", kwargs={"kiosk": found.code, "reference": reference}),
+        "seconds_left": max(0, int((payment.deadline_at - clock.now()).total_seconds())),
+    }
+    return _page(request, found, "kiosk/card_wait.html", context, status=200 if payment.waiting else 402)
+
+
+@enrolled_screen
+def card_wait_status(request: HttpRequest, kiosk: str, reference: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    payment = kiosk_pos.check_card_sale(payment_id=_terminal_payment_or_404(found, reference).pk)
+    page = reverse("kiosk:card_wait", kwargs={"kiosk": found.code, "reference": reference})
+    return JsonResponse({"done": not payment.waiting, "url": page})
+
+
+@require_POST
+@enrolled_screen
+def card_wait_cancel(request: HttpRequest, kiosk: str, reference: str) -> HttpResponse:
+    found = _kiosk(kiosk)
+    kiosk_pos.cancel_card_sale(payment_id=_terminal_payment_or_404(found, reference).pk)
+    return redirect("kiosk:card_wait", kiosk=found.code, reference=reference)
 
 
 # --- Cash ----------------------------------------------------------------------------------------

@@ -5,8 +5,10 @@ from simrenew.web.portal import (
     auth_views,
     catalogue_views,
     checkout_views,
+    leftover_views,
     lifecycle_views,
     privacy_views,
+    usage_views,
     views,
 )
 
@@ -32,7 +34,9 @@ urlpatterns = [
     path("account/lines/link/", views.link_line, name="link_line"),
     path("account/lines/link/<int:challenge_id>/", views.link_line_code, name="link_line_code"),
     path("account/lines/<int:line_id>/", views.line_detail, name="line"),
+    path("account/lines/<int:line_id>/usage.csv", usage_views.usage_csv, name="usage_csv"),
     path("account/lines/<int:line_id>/renew/", views.renew, name="renew"),
+    path("account/lines/<int:line_id>/leftover-credit/", leftover_views.leftover_credit, name="leftover_credit"),
     path("account/lines/<int:line_id>/auto-renew/", lifecycle_views.auto_renew, name="auto_renew"),
     path(
         "account/lines/<int:line_id>/auto-renew/save-payment/",

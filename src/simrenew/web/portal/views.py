@@ -40,6 +40,7 @@ from simrenew.payments.provider import ProviderError
 from simrenew.terminals.idempotency import Done, new_form_key, submit_once
 from simrenew.vouchers.forms import RedeemVoucherForm
 from simrenew.vouchers.service import Guesser
+from simrenew.web.portal import usage_views
 from simrenew.web.portal.catalogue_views import brand_catalogues
 from simrenew.web.portal.checkout_views import payment_url
 from simrenew.web.portal.forms import (
@@ -104,6 +105,8 @@ def line_detail(request: HttpRequest, line_id: int) -> HttpResponse:
         "queued": line_queries.queued_periods(line),
         "orders": page,
         "top_ups_received": order_queries.top_ups_received(customer, line),
+        # Usage, like orders, only from the moment the customer linked the line.
+        **usage_views.usage_context(line, since=link.linked_at, page_number=request.GET.get("usage_page")),
     }
     return render(request, "portal/line.html", context)
 

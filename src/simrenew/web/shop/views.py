@@ -15,7 +15,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +35,9 @@ from simrenew.kit.money import format_money
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import Line
 from simrenew.orders.quotes import Quote
+from simrenew.payments import pointofsale
 from simrenew.payments import terminal as terminals
+from simrenew.payments.models import TerminalOutcome, TerminalPayment
 from simrenew.shops import queries as shop_queries
 from simrenew.shops import service as shops
 from simrenew.shops.models import Shop
@@ -43,6 +45,7 @@ from simrenew.staff.access import declare
 from simrenew.staff.errors import MissingPermission
 from simrenew.staff.permissions import SELL_AT_COUNTER, USE_SHOP_DESK, VIEW_ALL_TILLS, VIEW_SHOP_AUDIT_LOG
 from simrenew.terminals.idempotency import Done, new_form_key, submit_once
+from simrenew.web.portal import usage_views
 from simrenew.web.shop.forms import (
     FindLineForm,
     IdentifyForm,
@@ -187,6 +190,7 @@ def line_detail(request: HttpRequest, shop: Shop, line_id: int) -> HttpResponse:
             "place": _place(identification.checked_where) if identification else "",
             "nationality": country_name(identification.nationality, get_language() or "en") if identification else "",
             "linked_accounts": line.links.count(),
+            **usage_views.usage_context(line, since=None, page_number=request.GET.get("usage_page")),
         },
     )
 
@@ -252,6 +256,17 @@ def _sell(
                 ip_address=_ip(request),
                 **order,
             )
+        elif terminals.waits_for_card():
+            # The card is asked for on the counter's Mollie terminal; the sale is placed once it is paid.
+            started = shops.start_card_sale(
+                shop=shop,
+                staff=_staff(request),
+                line=line,
+                language=language,
+                ip_address=_ip(request),
+                **order,
+            )
+            return Done(url=reverse("shop:card_payment", kwargs={"reference": started.reference}))
         else:
             terminal = terminals.get_terminal(
                 sandbox_outcome=form.cleaned_data.get("terminal_outcome") or terminals.APPROVE
@@ -316,6 +331,64 @@ def topup(request: HttpRequest, shop: Shop, line_id: int) -> HttpResponse:
         "shop/sell.html",
         {"shop": shop, "line": line, "form": form, "quote": quote, "kind": "topup", "form_key": new_form_key()},
     )
+
+
+# --- Waiting for the card on the counter's Mollie terminal --------------------------------------
+
+
+def _terminal_payment_or_404(shop: Shop, reference: str) -> TerminalPayment:
+    payment = pointofsale.by_reference(reference, channel=pointofsale.SHOP, seller_id=shop.pk)
+    if payment is None:
+        raise Http404()
+    return payment
+
+
+def _card_payment_end(payment: TerminalPayment) -> str | None:
+    """Where a finished payment sends the counter: the sale, or back to the sale form."""
+    if payment.outcome == TerminalOutcome.PLACED and payment.order is not None:
+        return reverse("shop:sale", kwargs={"number": payment.order.number})
+    return None
+
+
+@staff_required(SELL_AT_COUNTER)
+@require_safe
+def card_payment(request: HttpRequest, shop: Shop, reference: str) -> HttpResponse:
+    """The waiting screen while the customer presents the card; it checks the payment on each load
+    (and its script asks card_payment_status every two seconds)."""
+    payment = _terminal_payment_or_404(shop, reference)
+    payment = shops.check_card_sale(payment_id=payment.pk)
+    payment.refresh_from_db()
+    if (url := _card_payment_end(payment)) is not None:
+        return redirect(url)
+    context = {
+        "shop": shop,
+        "payment": payment,
+        "line": payment.line,
+        "status_url": reverse("shop:card_payment_status", kwargs={"reference": reference}),
+        "cancel_url": reverse("shop:card_payment_cancel", kwargs={"reference": reference}),
+        "seconds_left": max(0, int((payment.deadline_at - timezone.now()).total_seconds())),
+        "retry_url": reverse(
+            "shop:topup" if payment.topup_amount is not None else "shop:renew", kwargs={"line_id": payment.line_id}
+        ),
+    }
+    return render(request, "shop/card_wait.html", context, status=200 if payment.waiting else 402)
+
+
+@staff_required(SELL_AT_COUNTER)
+@require_safe
+def card_payment_status(request: HttpRequest, shop: Shop, reference: str) -> HttpResponse:
+    payment = _terminal_payment_or_404(shop, reference)
+    payment = shops.check_card_sale(payment_id=payment.pk)
+    page = reverse("shop:card_payment", kwargs={"reference": reference})
+    return JsonResponse({"done": not payment.waiting, "url": page})
+
+
+@staff_required(SELL_AT_COUNTER)
+@require_POST
+def card_payment_cancel(request: HttpRequest, shop: Shop, reference: str) -> HttpResponse:
+    payment = _terminal_payment_or_404(shop, reference)
+    shops.cancel_card_sale(payment_id=payment.pk)
+    return redirect("shop:card_payment", reference=reference)
 
 
 def _sale_or_404(shop: Shop, number: str) -> Any:
