@@ -79,7 +79,7 @@ def _open_menu(tab: Page) -> str | None:
         return None  # a page without the portal's header (the printable receipt)
     if not toggle.is_visible():
         return "the header's Menu button is not shown"
-    nav = tab.get_by_role("navigation", name=re.compile(".+")).first
+    nav = tab.locator("header").get_by_role("navigation", name=re.compile(".+")).first
     if nav.is_visible():
         return "the navigation is shown before the Menu button is pressed"
     toggle.press("Enter")  # by keyboard, as someone without a touch screen would
