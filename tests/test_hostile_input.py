@@ -152,6 +152,7 @@ class World:
             "action": "topup",
             "ref": line_ref(self.kiosk, self.line),
             "code": self.brand.code,
+            "reference": "shop:1:none",
         }
         if name in {"verify_email", "password_reset_confirm"}:
             known["token"] = "set-password"

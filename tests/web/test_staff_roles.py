@@ -22,6 +22,7 @@ from simrenew.kiosks import cashbox
 from simrenew.kit import clock
 from simrenew.orders import refunds
 from simrenew.orders.models import Order, Refund
+from simrenew.payments.models import CardTerminal, TerminalPayment
 from simrenew.payouts import service as payouts
 from simrenew.payouts.models import LeftoverCreditRequest
 from simrenew.promotions.models import Promotion, PromotionStatus
@@ -210,6 +211,19 @@ def world() -> World:
             customer=None,
             actor=None,
         )
+    # A card payment waiting at the shop's counter (not sent to the provider yet: nothing to ask it).
+    terminal = CardTerminal.objects.create(provider_terminal_id="term_walk0001", status="active", synced_at=clock.now())
+    card_wait = TerminalPayment.objects.create(
+        reference=f"shop:{shop.pk}:walk",
+        terminal=terminal,
+        channel="shop",
+        seller_id=shop.pk,
+        line=line,
+        product=bundle,
+        amount=1500,
+        created_at=clock.now(),
+        deadline_at=clock.now() + timedelta(minutes=10),
+    )
     samples = {
         ("", "request_id"): leftover.pk,
         ("", "batch_id"): batch.pk,
@@ -225,7 +239,7 @@ def world() -> World:
         ("", "line_id"): line.pk,
         ("", "retailer_id"): retailer.pk,
         ("shop", "number"): shop_sale.order.number,
-        ("shop", "reference"): "shop-walk-reference",
+        ("shop", "reference"): card_wait.reference,
         ("pos", "number"): pos_sale.number,
     }
     return World(users, samples)

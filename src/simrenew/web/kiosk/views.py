@@ -363,8 +363,8 @@ def card_wait_status(request: HttpRequest, kiosk: str, reference: str) -> HttpRe
     return JsonResponse({"done": not payment.waiting, "url": page})
 
 
-@require_POST
 @enrolled_screen
+@require_POST
 def card_wait_cancel(request: HttpRequest, kiosk: str, reference: str) -> HttpResponse:
     found = _kiosk(kiosk)
     kiosk_pos.cancel_card_sale(payment_id=_terminal_payment_or_404(found, reference).pk)
