@@ -3,7 +3,11 @@ delivery job are written in the caller's transaction (one commit, and a rollback
 `delivered_together` block sends all its notices with one job; recording costs the same statements
 for one recipient as for three."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
@@ -15,6 +19,13 @@ from simrenew.notifications.models import Notification, NotificationKind, Notifi
 from tests.factories import create_brand, create_customer, create_line
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _daytime():
+    # SMS wait out the quiet hours (evening and night, Brussels time): these tests count what is sent now.
+    with time_machine.travel(datetime(2026, 6, 2, 12, 0, tzinfo=ZoneInfo("Europe/Brussels")), tick=True):
+        yield
 
 
 @pytest.fixture
