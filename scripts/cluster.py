@@ -258,8 +258,9 @@ defaults
   timeout connect 2s
   timeout client 60s
   timeout server 60s
-  # A connection refused by a node that just died is tried on the other: safe for POSTs, as the
-  # request never reached the dead node.
+  # A connection refused by a node that just died is tried on the other: safe for any method, as the
+  # request never reached the dead node. A request that reached a node which then died without
+  # answering ("empty-response") is tried again only if it is a GET, HEAD or OPTIONS (see the frontend).
   retries 3
   option redispatch
   retry-on conn-failure empty-response
@@ -267,6 +268,11 @@ defaults
 frontend simrenew
   bind 127.0.0.1:{p["haproxy"]}
   http-request set-header X-Forwarded-Proto http
+  # A POST that reached a node may have been done there (a sale committed just before the node died):
+  # only its client may send it again, signed anew with the same Idempotency-Key. HAProxy resending the
+  # same signed request would replay its nonce, and the terminal would be refused (401) for a sale
+  # that was made.
+  http-request disable-l7-retry unless METH_GET or METH_OPTIONS
   acl provider path_beg /sandbox/
   use_backend provider if provider
   default_backend nodes
