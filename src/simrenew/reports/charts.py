@@ -119,7 +119,7 @@ def _columns(chart: ChartData, language: str) -> Svg:
 def _bars(chart: ChartData, language: str) -> Svg:
     values = chart.series[0].values if chart.series else []
     row = 30.0
-    left, right, top = 230.0, WIDTH - 20.0, 8.0
+    left, right, top = 230.0, WIDTH - 44.0, 8.0  # room for the last tick's label, centred on the end
     bottom = top + row * max(len(values), 1)
     high = nice_ceiling(max(values, default=0))
     low = -nice_ceiling(-min(values, default=0)) if min(values, default=0) < 0 else 0
