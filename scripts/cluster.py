@@ -55,6 +55,8 @@ NODES = ("web1", "web2")
 # threads, and a node whose threads all start payments would stall until the call timed out.
 PROCESSES = ("web1", "web2", "provider", "worker1", "worker2", "scheduler1", "scheduler2")
 HTTP_PROCESSES = (*NODES, "provider")
+NODE_WORKERS = 2  # gunicorn processes per web node
+NODE_THREADS = 8  # threads per web node, all its processes together
 
 
 def ports() -> dict[str, int]:
@@ -187,7 +189,8 @@ def command(name: str, state: dict) -> list[str]:
             str(VENV / "bin" / "gunicorn"),
             "simrenew.wsgi:application",
             *("--config", "python:simrenew.gunicorn_conf", "--bind", f"127.0.0.1:{ports()[name]}"),
-            *("--workers", "2", "--threads", "4", "--no-control-socket", "--graceful-timeout", "5"),
+            *("--workers", str(NODE_WORKERS), "--threads", str(NODE_THREADS // NODE_WORKERS)),
+            *("--no-control-socket", "--graceful-timeout", "5"),
         ]
     if name.startswith("worker"):
         return [python, "manage.py", "worker"]
@@ -246,7 +249,10 @@ def stop_process(name: str, state: dict, *, hard: bool = False) -> None:
 
 def haproxy_config(state: dict) -> str:
     p = ports()
-    servers = "\n".join(f"  server {name} 127.0.0.1:{p[name]} check" for name in NODES)
+    # maxconn: a node is sent at most as many requests at once as it has threads (gunicorn's
+    # --workers x --threads below); the rest wait in HAProxy's queue, not in the node's backlog, so
+    # the health check never waits behind hundreds of requests and a busy node is not taken for dead.
+    servers = "\n".join(f"  server {name} 127.0.0.1:{p[name]} check maxconn {NODE_THREADS}" for name in NODES)
     return f"""# Written by scripts/cluster.py
 global
   maxconn 4096
@@ -258,6 +264,8 @@ defaults
   timeout connect 2s
   timeout client 60s
   timeout server 60s
+  # A request waits this long for a free thread on a node (see maxconn), then gets a 503.
+  timeout queue 30s
   # A connection refused by a node that just died is tried on the other: safe for any method, as the
   # request never reached the dead node. A request that reached a node which then died without
   # answering ("empty-response") is tried again only if it is a GET, HEAD or OPTIONS (see the frontend).
@@ -286,8 +294,9 @@ backend nodes
   option httpchk GET /readyz
   http-check expect status 200
   default-server inter 1s fall 2 rise 2
-  # A dead node refuses the check at once; a busy one answers it behind the requests it queues: give
-  # it time, or a saturated node (the only one left, say) is taken out and every client gets a 503.
+  # A dead node refuses the check at once; a busy one answers it behind the requests it is serving
+  # (at most maxconn): give it time, or a saturated node (the only one left, say) is taken out and
+  # every client gets a 503.
   timeout check 5s
 {servers}
 """
