@@ -4,6 +4,7 @@ statements however much data there is."""
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -133,6 +134,14 @@ def test_every_report_page_renders_in_every_language(dataset):
                 body = response.content.decode()
                 assert f'lang="{language}"' in body
                 assert '<svg viewBox="0 0 720' in body and 'role="img"' in body
+                # Coordinates are numbers as SVG reads them, never localised ("84,0" draws nothing).
+                chart = body[body.index("<svg viewBox") : body.index("</svg>")]
+                coordinates = re.findall(r'\s(?:x|y|x1|x2|y1|y2|width|height)="([^"%]*)"', chart)
+                assert coordinates and all(re.fullmatch(r"-?\d+(\.\d+)?", c) for c in coordinates), (
+                    language,
+                    slug,
+                    sorted({c for c in coordinates if not re.fullmatch(r"-?\d+(\.\d+)?", c)})[:5],
+                )
             assert client.get(reverse("backoffice:reports")).status_code == 200
 
 
