@@ -38,6 +38,7 @@ demo-data: migrate
 	$(PY) manage.py demo_data
 	$(PY) manage.py demo_offline
 	$(PY) manage.py demo_retail
+	$(PY) manage.py demo_history
 
 demo: messages static demo-data
 	@PAYMENT_SANDBOX=true exec bash scripts/run-demo.sh $(HOST) $(PORT)

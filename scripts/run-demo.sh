@@ -16,6 +16,10 @@ SITE_URL=$("$venv/bin/python" -m simrenew.demo.address url "$host" "$port") || e
 export SITE_URL
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-$("$venv/bin/python" -m simrenew.demo.address allowed-hosts "$host")}
 export DEMO_CLOCK=${DEMO_CLOCK:-true}
+# Card at the shop counter and the kiosk goes through Mollie's point-of-sale payments with the official
+# client, here against the payment sandbox: the sale waits for the card on the counter's or kiosk's
+# terminal, and the sandbox's terminal screen page (/sandbox/mollie/terminals/) presents or refuses it.
+export PAYMENT_TERMINAL=${PAYMENT_TERMINAL:-mollie}
 # /metrics under gunicorn: every worker process writes its samples here, a scrape adds them up
 # (simrenew.gunicorn_conf empties it when gunicorn starts).
 export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-${SIMRENEW_VAR:-var}/prometheus}

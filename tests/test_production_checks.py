@@ -89,6 +89,22 @@ def test_each_unsafe_setting_is_an_error(production, name, value, error_id):
     assert all(message.is_serious() for message in checks.check_production_settings())
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "error_id"),
+    [
+        ("MOLLIE_API_ENDPOINT", "http://127.0.0.1:8000/sandbox/mollie", "simrenew.E008"),
+        ("MOLLIE_API_KEY", "test_simrenewdemo0000000000000000000", "simrenew.E009"),
+    ],
+)
+def test_mollie_card_terminals_need_the_real_mollie_too(production, name, value, error_id):
+    # given web payments through another provider, but the counters' and kiosks' terminals at Mollie
+    production.PAYMENT_PROVIDER = "sandbox"
+    production.PAYMENT_TERMINAL = "mollie"
+    assert error_ids() == []
+    setattr(production, name, value)
+    assert error_ids() == [error_id]
+
+
 def test_the_real_mollie_endpoint_may_be_named(production):
     production.MOLLIE_API_ENDPOINT = "https://api.mollie.com"
     assert error_ids() == []

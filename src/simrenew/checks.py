@@ -99,7 +99,8 @@ def payments_are_real() -> Iterable[CheckMessage]:
 
 
 def mollie_is_live() -> Iterable[CheckMessage]:
-    if settings.PAYMENT_PROVIDER != "mollie":
+    # Mollie takes the web payments, the counters' and kiosks' card terminals, or both.
+    if settings.PAYMENT_PROVIDER != "mollie" and getattr(settings, "PAYMENT_TERMINAL", "") != "mollie":
         return
     endpoint = settings.MOLLIE_API_ENDPOINT
     if endpoint and (not _is_public_https(endpoint) or "/sandbox/" in f"{urlsplit(endpoint).path}/"):

@@ -23,6 +23,7 @@ simrenew demo — starting on {BASE}
   My account                 {BASE}/en/account/
   dev outbox (e-mail, SMS)   {BASE}/en/dev/outbox/
   payment sandbox            {BASE}/sandbox/mollie/
+  card terminals (sandbox)   {BASE}/sandbox/mollie/terminals/  (counter and kiosk card payments wait here)
   back office (admin)        {BASE}/en/admin/
   kiosk (enrol a screen)     {kiosk_enrol_command(BASE)} bru-airport  (prints the URL to open)
   API docs                   {BASE}/api/docs

@@ -20,12 +20,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from simrenew.kit import clock
 from simrenew.kit.errors import DomainError
 from simrenew.payments.models import CardTerminal, PaymentStatus, TerminalOutcome, TerminalPayment
-from simrenew.payments.provider import FINAL_UNPAID, PAID, ProviderError, ProviderPayment, ProviderRefused
+from simrenew.payments.provider import (
+    FINAL_UNPAID,
+    PAID,
+    ProviderError,
+    ProviderPayment,
+    ProviderRefused,
+    ProviderTerminal,
+)
 from simrenew.payments.terminal import TerminalUnavailable
 
 logger = logging.getLogger(__name__)
@@ -63,7 +70,11 @@ def new_reference(channel: str, seller_id: int) -> str:
 def sync_terminals() -> list[CardTerminal]:
     """List the account's terminals at Mollie (GET /v2/terminals) and store them; a terminal Mollie
     no longer lists is kept (counters may still name it) but marked inactive. Call outside a transaction."""
-    listed = _mollie().list_terminals()
+    return store_terminals(_mollie().list_terminals())
+
+
+def store_terminals(listed: list[ProviderTerminal]) -> list[CardTerminal]:
+    """Store the terminals as the account lists them (all of them: one not listed is marked inactive)."""
     now = clock.now()
     with transaction.atomic():
         stored = []
@@ -268,6 +279,17 @@ def pay_back(payment: TerminalPayment) -> None:
         outcome=TerminalOutcome.REFUNDED
     )
     payment.outcome = TerminalOutcome.REFUNDED
+
+
+def sandbox_screen_url(terminal: CardTerminal | None) -> str:
+    """The payment sandbox's screen of `terminal`, where a tester presents the card (demo only: empty
+    when the terminals are Mollie's own, or the sandbox is off)."""
+    if terminal is None or not settings.PAYMENT_SANDBOX or "/sandbox/" not in settings.MOLLIE_API_ENDPOINT:
+        return ""
+    try:
+        return reverse("sandbox:terminal_screen", args=[terminal.provider_terminal_id])
+    except NoReverseMatch:  # production: the sandbox's pages do not exist
+        return ""
 
 
 def by_reference(reference: str, *, channel: str, seller_id: int) -> TerminalPayment | None:

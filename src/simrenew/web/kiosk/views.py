@@ -50,6 +50,7 @@ LINE_REF_SALT = "kiosk-line"
 LINE_REF_MAX_AGE = 15 * 60  # seconds a number typed at the kiosk stays usable
 DONE_VISIBLE_FOR = 15 * 60
 MAX_AMOUNT = 1_000_000  # cents typed in a form or query: far above any top-up or note, far below an overflow
+IDLE_AFTER_DEADLINE = 15  # seconds the card waiting screen stays after the payment's deadline
 VISIT_KEY = "kiosk_visit"  # in the session: one customer's visit, new at each start screen
 
 
@@ -344,14 +345,22 @@ def card_wait(request: HttpRequest, kiosk: str, reference: str) -> HttpResponse:
     payment.refresh_from_db()
     if payment.outcome == TerminalOutcome.PLACED and payment.order is not None:
         return redirect(_done_url(found, payment.order))
-    context = {
+    seconds_left = max(0, int((payment.deadline_at - clock.now()).total_seconds()))
+    context: dict[str, Any] = {
         "payment": payment,
         "line": payment.line,
         "line_brand": payment.line.brand,
         "status_url": reverse("kiosk:card_wait_status", kwargs={"kiosk": found.code, "reference": reference}),
         "cancel_url": reverse("kiosk:card_wait_cancel", kwargs={"kiosk": found.code, "reference": reference}),
-        "seconds_left": max(0, int((payment.deadline_at - clock.now()).total_seconds())),
+        "seconds_left": seconds_left,
+        "terminal_screen_url": pointofsale.sandbox_screen_url(payment.terminal),
     }
+    if payment.waiting:
+        # No idle reset while the terminal still waits for the card: the page moves on by itself once
+        # the payment ends (its deadline cancels it), and then shows how it ended.
+        context["idle_seconds"] = max(settings.KIOSK_IDLE_SECONDS, seconds_left + IDLE_AFTER_DEADLINE)
+        # Nor a "Start again" that would leave the terminal waiting: the Cancel button ends it.
+        context["card_in_progress"] = True
     return _page(request, found, "kiosk/card_wait.html", context, status=200 if payment.waiting else 402)
 
 

@@ -367,6 +367,7 @@ def card_payment(request: HttpRequest, shop: Shop, reference: str) -> HttpRespon
         "status_url": reverse("shop:card_payment_status", kwargs={"reference": reference}),
         "cancel_url": reverse("shop:card_payment_cancel", kwargs={"reference": reference}),
         "seconds_left": max(0, int((payment.deadline_at - timezone.now()).total_seconds())),
+        "terminal_screen_url": pointofsale.sandbox_screen_url(payment.terminal),
         "retry_url": reverse(
             "shop:topup" if payment.topup_amount is not None else "shop:renew", kwargs={"line_id": payment.line_id}
         ),

@@ -50,5 +50,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<9} {email} / {password}  ({by_code[shop_code].name})")
         # Kiosks are their own domain, beside shops: their demo data comes from their own command.
         call_command("demo_kiosks", stdout=self.stdout)
+        # The sandbox's card terminals on the counters and kiosks (its own command: it reads the sandbox).
+        call_command("demo_card_terminals", stdout=self.stdout)
         # How the demo lines' holders were identified: most at these shops, so once they exist.
         call_command("demo_identities", stdout=self.stdout)
