@@ -121,3 +121,30 @@ def test_send_due_leaves_a_fresh_notice_to_its_job_and_sends_it_if_the_job_never
     assert delivery.send_due() == 1
     assert delivery.send_due() == 0
     assert OutboxMessage.objects.count() == 1
+
+
+def test_many_events_are_recorded_in_one_insert_with_one_delivery_job(database_queue, line):
+    # Given three events about the line (one of them given twice) and one told before
+    persons = people(2)
+    tell(line, "low:0", persons)
+    Job.objects.all().delete()
+    events = [
+        delivery.Event(NotificationKind.LOW_CREDIT, key, line, persons, {"balance_amount": 120})
+        for key in ("low:1", "low:2", "low:1", "low:0", "low:3")
+    ]
+
+    # When they are notified together
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        created = delivery.notify_all(events)
+
+    # Then each new event's messages are recorded once, in the events' order, by one INSERT
+    assert [row.event_key for row in created] == ["low:1"] * 3 + ["low:2"] * 3 + ["low:3"] * 3
+    table = Notification._meta.db_table
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(f'INSERT INTO "{table}"')]
+    assert len(inserts) == 1
+    assert Notification.objects.filter(event_key="low:0").count() == 3  # told before: nothing again
+    stored = Notification.objects.get(pk=created[0].pk)
+    assert (stored.key, stored.recipient, stored.facts["balance_amount"]) == (created[0].key, "p0@example.be", 120)
+    # and one job delivers them all
+    [job] = Job.objects.all()
+    assert sorted(job.args_kwargs["args"][0]) == sorted(row.pk for row in created)

@@ -78,14 +78,14 @@ def test_an_attempt_that_fails_does_not_hold_back_the_others_of_its_batch(bundle
     # given three auto-renewing lines, decided in one batch, and telling the second one fails
     time_machine.move_to(END - timedelta(days=3), tick=False)
     first, bad, third = subscribers(bundle, 3)
-    told = renewals.notices.renewed
+    told = renewals.notices.renewed_event
 
     def renewed(order, period):  # type: ignore[no-untyped-def]
         if order.line_id == bad.pk:
             raise RuntimeError("the notice could not be written")
         return told(order, period)
 
-    monkeypatch.setattr(renewals.notices, "renewed", renewed)
+    monkeypatch.setattr(renewals.notices, "renewed_event", renewed)
     time_machine.move_to(END - timedelta(minutes=59), tick=False)
     # when auto-renew runs
     outcome = renewals.run(at=END - timedelta(minutes=59))
@@ -95,6 +95,6 @@ def test_an_attempt_that_fails_does_not_hold_back_the_others_of_its_batch(bundle
     assert RenewalAttempt.objects.get(line=bad).status == AttemptStatus.PENDING
     assert balances(bad).credit_amount == 2000
     # and once it works again, the next run renews it
-    monkeypatch.setattr(renewals.notices, "renewed", told)
+    monkeypatch.setattr(renewals.notices, "renewed_event", told)
     assert renewals.run(at=END - timedelta(minutes=50)) == {"created": 0, "succeeded": 1}
     assert balances(bad).credit_amount == 500

@@ -152,14 +152,14 @@ def test_one_failing_line_does_not_hold_back_the_others_of_its_batch(time_machin
         for number in range(3)
     ]
     tick()
-    told = notices.period_ended
+    told = notices.period_ended_event
 
     def fails_for_the_second(period):
         if period.line_id == subs[1].line.pk:
             raise RuntimeError("template missing")
         return told(period)
 
-    monkeypatch.setattr(notices, "period_ended", fails_for_the_second)
+    monkeypatch.setattr(notices, "period_ended_event", fails_for_the_second)
 
     # When the scheduler ticks after the end
     time_machine.move_to(T0 + timedelta(hours=2), tick=False)
@@ -172,7 +172,7 @@ def test_one_failing_line_does_not_hold_back_the_others_of_its_batch(time_machin
     assert [len(sent(K.EXPIRED, line=sub.line)) for sub in subs] == [2, 0, 2]
     assert JobWatermark.objects.get(name="lines.bundle_periods").done_until == T0
 
-    monkeypatch.setattr(notices, "period_ended", told)
+    monkeypatch.setattr(notices, "period_ended_event", told)
     time_machine.move_to(T0 + timedelta(hours=2, minutes=1), tick=False)
     assert scheduler.run_job("lines.bundle_periods").result == {"periods_ended": 1}
     assert [len(sent(K.EXPIRED, line=sub.line)) for sub in subs] == [2, 2, 2]

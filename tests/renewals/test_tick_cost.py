@@ -118,3 +118,23 @@ def test_each_reminder_due_costs_a_few_statements(brand, bundle, time_machine):
     # Then each bundle is told once (an e-mail and an SMS), and each costs a few statements
     assert len(sent(NotificationKind.EXPIRING_SOON)) == 2 * 20
     assert (len(fifteen) - len(five)) / 10 <= REMINDER_BUDGET, "\n".join(fifteen)
+
+
+def test_period_ends_cost_the_same_statements_for_5_lines_as_for_20(brand, bundle, time_machine):
+    # Given 5 bundles that end within the first hour and 20 within the next three, nothing after them
+    time_machine.move_to(T0, tick=False)
+    far = {"credit_for": timedelta(days=200), "data_used_mb": 100, "auto_renew": False}
+    add_lines(brand, bundle, 5, ends_at=T0 + timedelta(minutes=30), **far)
+    add_lines(brand, bundle, 20, ends_at=T0 + timedelta(hours=3), **far)
+    tick()
+
+    # When the periods job runs after each group ended
+    time_machine.move_to(T0 + timedelta(hours=1), tick=False)
+    five = statements_of_job("lines.bundle_periods")
+    time_machine.move_to(T0 + timedelta(hours=4), tick=False)
+    twenty = statements_of_job("lines.bundle_periods")
+
+    # Then every one ended and was told once (an e-mail and an SMS), and a batch of 20 sends what a
+    # batch of 5 does: its lines locked, their periods read, the expiries and the notices a statement each
+    assert len(sent(NotificationKind.EXPIRED)) == 2 * 25
+    assert len(twenty) == len(five), "\n".join(twenty)

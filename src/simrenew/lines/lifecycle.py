@@ -16,6 +16,7 @@ from simrenew.ledger.errors import DuplicateJournal
 from simrenew.ledger.models import AccountKind
 from simrenew.lines import bonus
 from simrenew.lines.models import BonusGrant, BundlePeriod, Line, LineStatus, PeriodStatus
+from simrenew.lines.service import advance_periods_of as advance_many
 from simrenew.lines.service import expire_ended_periods
 
 
@@ -66,6 +67,11 @@ def bonus_grants_due(at: datetime) -> QuerySet[BonusGrant]:
 def advance_periods(*, line: Line, at: datetime) -> list[BundlePeriod]:
     """Periods end and queued ones start on time (with rollover); returns the periods that ended."""
     return expire_ended_periods(line=line, at=at)
+
+
+def advance_periods_of(lines: list[Line], at: datetime) -> dict[int, list[BundlePeriod]]:
+    """advance_periods for many lines in a few statements; the periods that ended, by line."""
+    return advance_many(lines, at)
 
 
 def grace_ends_at(line: Line) -> datetime | None:

@@ -105,7 +105,64 @@ def _advance_periods(*, line: Line, at: datetime) -> tuple[list[BundlePeriod], l
     return expired, [period for period in periods if period.status != PeriodStatus.EXPIRED]
 
 
+# The columns a rollover changes on the period that follows.
+ROLLOVER_FIELDS = ["data_mb_left", "rollover_data_mb", "data_alert_at_mb", "voice_minutes_left", "sms_left"]
+
+
+def advance_periods_of(lines: list[Line], at: datetime) -> dict[int, list[BundlePeriod]]:
+    """expire_ended_periods for many lines at once, with the same rules, in a few statements whatever
+    their number: their periods read in one query, the expiries in one UPDATE, the queued periods that
+    start in one, the rollovers in one. Returns the periods that expired, by line, in time order (each
+    with its line and product). The caller holds the lines' locks."""
+    by_line: dict[int, list[BundlePeriod]] = {line.pk: [] for line in lines}
+    if not by_line:
+        return {}
+    known = {line.pk: line for line in lines}
+    for period in (
+        BundlePeriod.objects.select_related("product")
+        .filter(line_id__in=list(by_line), status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED])
+        .order_by("line_id", "starts_at", "id")
+    ):
+        period.line = known[period.line_id]
+        by_line[period.line_id].append(period)
+    ended: dict[int, list[BundlePeriod]] = {}
+    started: list[int] = []
+    rolled: dict[int, BundlePeriod] = {}
+    for line_id, periods in by_line.items():
+        for index, period in enumerate(periods):
+            if period.ends_at <= at:
+                following = periods[index + 1] if index + 1 < len(periods) else None
+                if following is not None and _rolls_into(period, following):
+                    _carry_over(period, following)
+                    rolled[following.pk] = following
+                period.status = PeriodStatus.EXPIRED
+                ended.setdefault(line_id, []).append(period)
+            elif period.starts_at <= at and period.status != PeriodStatus.ACTIVE:
+                period.status = PeriodStatus.ACTIVE
+                started.append(period.pk)
+    if rolled:
+        BundlePeriod.objects.bulk_update(list(rolled.values()), ROLLOVER_FIELDS)
+    expired_ids = [period.pk for periods in ended.values() for period in periods]
+    if expired_ids:
+        BundlePeriod.objects.filter(pk__in=expired_ids).update(status=PeriodStatus.EXPIRED)
+    if started:
+        BundlePeriod.objects.filter(pk__in=started).update(status=PeriodStatus.ACTIVE)
+    return ended
+
+
+def _rolls_into(ending: BundlePeriod, following: BundlePeriod) -> bool:
+    """Whether what is left of `ending` goes to `following`: it starts right at the end, and the
+    product rolls its allowances over."""
+    return following.starts_at == ending.ends_at and ending.product.allowances_roll_over
+
+
 def _roll_over(ending: BundlePeriod, following: BundlePeriod) -> None:
+    _carry_over(ending, following)
+    following.save(update_fields=ROLLOVER_FIELDS)
+
+
+def _carry_over(ending: BundlePeriod, following: BundlePeriod) -> None:
+    """What is left of `ending` added to `following` (in memory; one period's worth at most)."""
     product = ending.product
     if ending.data_mb_left is not None and following.data_mb_left is not None:
         carried = min(ending.data_mb_left, product.data_mb if product.data_mb is not None else ending.data_mb_left)
@@ -117,9 +174,6 @@ def _roll_over(ending: BundlePeriod, following: BundlePeriod) -> None:
         following.voice_minutes_left += min(ending.voice_minutes_left, product.voice_minutes or 0)
     if ending.sms_left is not None and following.sms_left is not None:
         following.sms_left += min(ending.sms_left, product.sms_count or 0)
-    following.save(
-        update_fields=["data_mb_left", "rollover_data_mb", "data_alert_at_mb", "voice_minutes_left", "sms_left"]
-    )
 
 
 def use_allowances(*, period: BundlePeriod, data_mb: int = 0, voice_minutes: int = 0, sms: int = 0) -> None:

@@ -95,11 +95,52 @@ def notify(
     then their delivery job, one per event or one per `delivered_together` block. The messages are
     recorded with the event's facts and rendered by their delivery (see `notifications.facts`).
     """
+    return notify_all([Event(kind, event_key, line, people, facts, skip_emails)])
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event to tell about a line: `notify`'s arguments."""
+
+    kind: str
+    event_key: str
+    line: Line
+    people: list[Person]
+    facts: dict[str, Any]
+    skip_emails: frozenset[str] = frozenset()
+
+
+# Messages per INSERT: well under the databases' limits on parameters in one statement.
+ROWS_PER_INSERT = 500
+
+
+def notify_all(events: list[Event]) -> list[Notification]:
+    """`notify` for several events (a batch of the scheduler's work): their messages recorded in one
+    INSERT, not one per event; returns the rows created now, in the order of the events."""
     now = clock.now()
-    messages = _messages(kind=kind, event_key=event_key, line=line, people=people, skip_emails=skip_emails, now=now)
-    stored = event_facts.dump({"brand": line.brand.name, "msisdn": line.msisdn, **facts})
-    rows = [_row(message, kind=kind, event_key=event_key, line=line, facts=stored, now=now) for message in messages]
-    created = sql.insert_new(rows)
+    rows: list[Notification] = []
+    seen: set[str] = set()  # an event given twice is recorded once
+    for event in events:
+        if event.event_key in seen:
+            continue
+        seen.add(event.event_key)
+        line = event.line
+        messages = _messages(
+            kind=event.kind,
+            event_key=event.event_key,
+            line=line,
+            people=event.people,
+            skip_emails=event.skip_emails,
+            now=now,
+        )
+        stored = event_facts.dump({"brand": line.brand.name, "msisdn": line.msisdn, **event.facts})
+        rows += [
+            _row(message, kind=event.kind, event_key=event.event_key, line=line, facts=stored, now=now)
+            for message in messages
+        ]
+    created: list[Notification] = []
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        created += sql.insert_new(rows[start : start + ROWS_PER_INSERT])
     _deliver([row.pk for row in created if row.send_after <= now])
     return created
 

@@ -3,6 +3,8 @@ yet and get back the ids of those inserted, in one round trip and without a save
 and SQLite ≥ 3.35), as `ledger.sql` does for journals. `bulk_create(ignore_conflicts=True)` would
 insert the same rows but cannot tell which were new, nor give their ids."""
 
+from typing import Any
+
 from django.db import connection
 
 from simrenew.notifications.models import Notification
@@ -15,14 +17,22 @@ def insert_new(rows: list[Notification]) -> list[Notification]:
     quote = connection.ops.quote_name
     fields = [field for field in Notification._meta.concrete_fields if not field.primary_key]
     columns = ", ".join(quote(str(field.column)) for field in fields)
-    values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
-    params = [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields]
+    table = quote(Notification._meta.db_table)
+    conflict = f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING {quote('id')}, {quote('key')}"
+    if connection.vendor == "postgresql":
+        # One array per column: as many parameters as columns whatever the number of rows, so that a
+        # batch's statement stays short to send and to bind (a placeholder per value made binding
+        # a few hundred rows cost more than the insert itself).
+        arrays = [[field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows] for field in fields]
+        casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({casts}) {conflict}"  # noqa: S608 - a model's own table
+        params: list[Any] = list(arrays)
+    else:
+        values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
+        sql = f"INSERT INTO {table} ({columns}) VALUES {values} {conflict}"  # noqa: S608 - a model's own table
+        params = [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(Notification._meta.db_table)} ({columns}) VALUES {values} "  # noqa: S608 - a model's own table
-            f"ON CONFLICT ({quote('key')}) DO NOTHING RETURNING {quote('id')}, {quote('key')}",
-            params,
-        )
+        cursor.execute(sql, params)
         ids = {key: row_id for row_id, key in cursor.fetchall()}
     inserted = [row for row in rows if row.key in ids]
     for row in inserted:

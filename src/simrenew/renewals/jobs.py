@@ -82,6 +82,13 @@ class Work[T]:
     load: Callable[[list[int]], list[T]]
     line_of: Callable[[T], int]
     do: Callable[[T], int]
+    # Or the whole batch at once (a few statements for all its items, not a few for each).
+    do_all: Callable[[list[T]], int] | None = None
+
+    def done(self, items: list[T]) -> int:
+        if self.do_all is not None:
+            return self.do_all(items)
+        return sum(self.do(item) for item in items)
 
 
 def _each[T](pages: Iterator[list[int]], work: Work[T], name: str, result: Result | None = None) -> Result:
@@ -101,7 +108,7 @@ def _batch[T](ids: list[int], work: Work[T], name: str, result: Result) -> None:
         with transaction.atomic(), delivery.delivered_together():
             items = work.load(ids)
             with notices.people_known(work.line_of(item) for item in items):
-                done = sum(work.do(item) for item in items)
+                done = work.done(items)
     except Exception:
         if len(ids) > 1:  # the batch was undone: each of its items again, on its own
             for item_id in ids:
@@ -164,17 +171,22 @@ def bundle_periods(since: datetime | None, until: datetime) -> Result:
         )
         return [(line, latest.get(line.pk)) for line in locked]
 
-    def advance(item: tuple[Line, datetime | None]) -> int:
-        line, latest_start = item
-        ended = lifecycle.advance_periods(line=line, at=until)
-        for period in ended:
+    def advance_all(items: list[tuple[Line, datetime | None]]) -> int:
+        """The batch's periods in a few statements, and its notices in one."""
+        latest = {line.pk: latest_start for line, latest_start in items}
+        ended = lifecycle.advance_periods_of([line for line, _ in items], at=until)
+        events = [
+            notices.period_ended_event(period)
+            for line_id, periods in ended.items()
+            for period in periods
             # Another period follows it when one starts at or after its end: then the latest start is at
             # or after its end (its own start is before its end, so that latest is another period's).
-            if latest_start is None or latest_start < period.ends_at:
-                notices.period_ended(period)
-        return len(ended)
+            if latest[line_id] is None or latest[line_id] < period.ends_at  # type: ignore[operator]
+        ]
+        notices.tell_all(events)
+        return sum(len(periods) for periods in ended.values())
 
-    work = Work(load=load, line_of=lambda item: item[0].pk, do=advance)
+    work = Work(load=load, line_of=lambda item: item[0].pk, do=lambda item: advance_all([item]), do_all=advance_all)
     result = _each(_pages(lifecycle.periods_ended(until), "line_id", "ends_at"), work, "periods_ended")
     return _each(_pages(lifecycle.periods_starting(until), "line_id", "starts_at"), work, "periods_ended", result)
 
@@ -182,17 +194,23 @@ def bundle_periods(since: datetime | None, until: datetime) -> Result:
 def credit_validity(since: datetime | None, until: datetime) -> Result:
     """Lapsed credit validity → grace (receive only); grace over → suspended with breakage."""
 
-    def apply(line: Line) -> int:
-        changes = lifecycle.apply_credit_validity(line=line, at=until)
-        if changes:
-            last = changes[-1]  # a line that went through both at once is told where it is now
-            if last.new == LineStatus.SUSPENDED:
-                notices.suspended(line, breakage_amount=sum(change.breakage_amount for change in changes))
-            else:
-                notices.grace_started(line, grace_ends_at=lifecycle.grace_ends_at(line))
-        return len(changes)
+    def apply_all(found: list[Line]) -> int:
+        """Each line's changes (its ledger's breakage), the batch's notices in one statement."""
+        events, done = [], 0
+        for line in found:
+            changes = lifecycle.apply_credit_validity(line=line, at=until)
+            done += len(changes)
+            if changes:
+                last = changes[-1]  # a line that went through both at once is told where it is now
+                if last.new == LineStatus.SUSPENDED:
+                    breakage = sum(change.breakage_amount for change in changes)
+                    events.append(notices.suspended_event(line, breakage_amount=breakage))
+                else:
+                    events.append(notices.grace_started_event(line, grace_ends_at=lifecycle.grace_ends_at(line)))
+        notices.tell_all(events)
+        return done
 
-    work = Work(load=lines.lock_lines, line_of=_line_itself, do=apply)
+    work = Work(load=lines.lock_lines, line_of=_line_itself, do=lambda line: apply_all([line]), do_all=apply_all)
     result: Result = {}
     for due in lifecycle.lines_with_credit_due(until):
         _each(_pages(due, order="credit_expires_at"), work, "status_changes", result)
@@ -220,11 +238,16 @@ def _bundle_reminders(start: datetime | None, until: datetime, result: Result) -
     for brand in Brand.objects.all():
         for window in queries.crossed(reminder_days(brand.reminder_days), since=start, until=until):
 
-            def remind(period: BundlePeriod, days: int = window.days) -> int:
-                price = period.product.price_amount or 0
-                return len(notices.expiring_soon(period, days=days, price_amount=price))
+            def remind_all(periods: list[BundlePeriod], days: int = window.days) -> int:
+                events = [
+                    notices.expiring_soon_event(period, days=days, price_amount=period.product.price_amount or 0)
+                    for period in periods
+                ]
+                return len(notices.tell_all(events))
 
-            work = Work(load=_periods, line_of=_line_of_period, do=remind)
+            work = Work(
+                load=_periods, line_of=_line_of_period, do=lambda period: remind_all([period]), do_all=remind_all
+            )
             _each(_pages(queries.bundles_ending(brand, window)), work, "expiring_soon", result)
 
 
@@ -241,11 +264,18 @@ def _credit_reminders(start: datetime | None, until: datetime, result: Result) -
         ]
     for window, lines_due in due:
 
-        def warn(line: Line, days: int = window.days) -> int:
-            return len(notices.credit_ending(line, days=days))
+        def warn_all(found: list[Line], days: int = window.days) -> int:
+            """The batch's balances in one query, its notices in one statement."""
+            balances = line_queries.balances_of(found)
+            events = [
+                notices.credit_ending_event(line, days=days, balance_amount=balances[line.pk].total_amount)
+                for line in found
+            ]
+            return len(notices.tell_all(events))
 
         pages = (_credit_not_told(page, window.days) for page in _pages(lines_due))
-        _each(pages, Work(load=_lines, line_of=_line_itself, do=warn), "credit_ending", result)
+        work = Work(load=_lines, line_of=_line_itself, do=lambda line: warn_all([line]), do_all=warn_all)
+        _each(pages, work, "credit_ending", result)
 
 
 def _credit_not_told(line_ids: list[int], days: int) -> list[int]:
@@ -262,13 +292,15 @@ def _credit_not_told(line_ids: list[int], days: int) -> list[int]:
 def data_use(since: datetime | None, until: datetime) -> Result:
     """80 % and 100 % of a period's data used: told once each (the level is kept on the period)."""
 
-    def warn(period: BundlePeriod) -> int:
-        level = lifecycle.data_alert_due(period)
-        if not lifecycle.mark_data_alert(period=period, level=level):
-            return 0
-        return len(notices.data_used(period, level=level))
+    def warn_all(periods: list[BundlePeriod]) -> int:
+        events = []
+        for period in periods:
+            level = lifecycle.data_alert_due(period)
+            if lifecycle.mark_data_alert(period=period, level=level):
+                events.append(notices.data_used_event(period, level=level))
+        return len(notices.tell_all(events))
 
-    work = Work(load=_periods, line_of=_line_of_period, do=warn)
+    work = Work(load=_periods, line_of=_line_of_period, do=lambda period: warn_all([period]), do_all=warn_all)
     return _each(_pages(lifecycle.periods_to_warn_about_data()), work, "data_alerts")
 
 
@@ -294,14 +326,17 @@ def low_credit(since: datetime | None, until: datetime) -> Result:
             )
         return [(line, balances[line.pk], episodes.get(line.credit_account_code, 0)) for line in found]
 
-    def check(item: tuple[Line, int, int]) -> int:
-        line, balance, episode = item
-        if line.status != LineStatus.ACTIVE or balance >= threshold:
-            return 0
-        return len(notices.low_credit(line, episode=episode, balance_amount=balance))
+    def check_all(items: list[tuple[Line, int, int]]) -> int:
+        events = [
+            notices.low_credit_event(line, episode=episode, balance_amount=balance)
+            for line, balance, episode in items
+            if line.status == LineStatus.ACTIVE and balance < threshold
+        ]
+        return len(notices.tell_all(events))
 
     pages = (_lines_of_accounts(page) for page in _pages(spent, "account_id", "journal__created_at"))
-    return _each(pages, Work(load=load, line_of=lambda item: item[0].pk, do=check), "low_credit")
+    work = Work(load=load, line_of=lambda item: item[0].pk, do=lambda item: check_all([item]), do_all=check_all)
+    return _each(pages, work, "low_credit")
 
 
 def _lines_of_accounts(account_ids: list[int]) -> list[int]:
@@ -319,10 +354,10 @@ def renewed_notices(since: datetime | None, until: datetime) -> Result:
         periods = {period.order_id: period for period in BundlePeriod.objects.filter(order_id__in=ids)}
         return [(order, periods.get(order.pk)) for order in found]
 
-    def tell(item: tuple[Order, BundlePeriod | None]) -> int:
-        return len(notices.renewed(*item))
+    def tell_all(items: list[tuple[Order, BundlePeriod | None]]) -> int:
+        return len(notices.tell_all([notices.renewed_event(*item) for item in items]))
 
-    work = Work(load=load, line_of=lambda item: item[0].line_id, do=tell)
+    work = Work(load=load, line_of=lambda item: item[0].line_id, do=lambda item: tell_all([item]), do_all=tell_all)
     return _each(_pages(fulfilled, order="fulfilled_at"), work, "renewed")
 
 

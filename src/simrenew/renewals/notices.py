@@ -17,7 +17,7 @@ from django.db.models.functions import Cast, Concat
 from simrenew.customers.models import LineLink
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import BundlePeriod, Line
-from simrenew.notifications.delivery import Person, notify
+from simrenew.notifications.delivery import Event, Person, notify, notify_all
 from simrenew.notifications.models import Notification, NotificationKind
 from simrenew.notifications.preferences import preferences_known
 from simrenew.orders.models import Channel, Order
@@ -78,9 +78,22 @@ def tell(kind: str, event_key: str, line: Line, facts: dict[str, Any], **options
     return notify(kind=kind, event_key=event_key, line=line, people=people_of(line), facts=facts, **options)
 
 
+def tell_all(events: list[Event]) -> list[Notification]:
+    """Several events (from the `…_event` functions below) recorded in one statement."""
+    return notify_all(events)
+
+
+def _event(kind: str, event_key: str, line: Line, facts: dict[str, Any], **options: Any) -> Event:
+    return Event(kind, event_key, line, people_of(line), facts, **options)
+
+
 def renewed(order: Order, period: BundlePeriod | None) -> list[Notification]:
     """A bundle order was fulfilled (by hand or automatically). A hand renewal's buyer already got
     the receipt by e-mail, so only others hear by e-mail; auto-renew's notice carries the receipt."""
+    return tell_all([renewed_event(order, period)])
+
+
+def renewed_event(order: Order, period: BundlePeriod | None) -> Event:
     receipt = getattr(order, "receipt", None)
     facts: dict[str, Any] = {
         "product": order.product,
@@ -99,14 +112,29 @@ def renewed(order: Order, period: BundlePeriod | None) -> list[Notification]:
         "receipt_code": receipt.verification_code if receipt else "",
     }
     skip = frozenset() if order.channel == Channel.AUTO or not order.email else frozenset({order.email.lower()})
-    return tell(NotificationKind.RENEWED, event_key("renewed", order.pk), order.line, facts, skip_emails=skip)
+    return _event(NotificationKind.RENEWED, event_key("renewed", order.pk), order.line, facts, skip_emails=skip)
 
 
-def renewal_failed(
-    *, line: Line, event_key: str, period: BundlePeriod, reason: str, price_amount: int, **facts: Any
-) -> list[Notification]:
-    balances = line_queries.balances(line)
-    return tell(
+def renewal_failed(**details: Any) -> list[Notification]:
+    """See renewal_failed_event."""
+    return tell_all([renewal_failed_event(**details)])
+
+
+def renewal_failed_event(
+    *,
+    line: Line,
+    event_key: str,
+    period: BundlePeriod,
+    reason: str,
+    price_amount: int,
+    balance_amount: int | None = None,
+    **facts: Any,
+) -> Event:
+    """An automatic renewal did not happen; `balance_amount` is the line's credit and bonus now (read
+    when not given)."""
+    if balance_amount is None:
+        balance_amount = line_queries.balances(line).total_amount
+    return _event(
         NotificationKind.AUTO_RENEW_FAILED,
         event_key,
         line,
@@ -114,7 +142,7 @@ def renewal_failed(
             "product": period.product,
             "reason": reason,
             "price_amount": price_amount,
-            "balance_amount": balances.total_amount,
+            "balance_amount": balance_amount,
             "ends_at": period.ends_at,
             **facts,
         },
@@ -122,7 +150,11 @@ def renewal_failed(
 
 
 def period_ended(period: BundlePeriod) -> list[Notification]:
-    return tell(
+    return tell_all([period_ended_event(period)])
+
+
+def period_ended_event(period: BundlePeriod) -> Event:
+    return _event(
         NotificationKind.EXPIRED,
         f"expired:{period.pk}",
         period.line,
@@ -131,7 +163,11 @@ def period_ended(period: BundlePeriod) -> list[Notification]:
 
 
 def expiring_soon(period: BundlePeriod, *, days: int, price_amount: int) -> list[Notification]:
-    return tell(
+    return tell_all([expiring_soon_event(period, days=days, price_amount=price_amount)])
+
+
+def expiring_soon_event(period: BundlePeriod, *, days: int, price_amount: int) -> Event:
+    return _event(
         NotificationKind.EXPIRING_SOON,
         event_key("expiring", period.pk, days),
         period.line,
@@ -151,14 +187,22 @@ def credit_ending_key(line_id: int, credit_expires_at: datetime, days: int) -> s
 
 
 def credit_ending(line: Line, *, days: int) -> list[Notification]:
+    return tell_all([credit_ending_event(line, days=days)])
+
+
+def credit_ending_event(line: Line, *, days: int, balance_amount: int | None = None) -> Event:
+    """The credit's validity ends in `days`; `balance_amount`: the line's credit and bonus (read when
+    not given)."""
     assert line.credit_expires_at is not None
-    return tell(
+    if balance_amount is None:
+        balance_amount = line_queries.balances(line).total_amount
+    return _event(
         NotificationKind.CREDIT_ENDING,
         credit_ending_key(line.pk, line.credit_expires_at, days),
         line,
         {
             "credit_expires_at": line.credit_expires_at,
-            "balance_amount": line_queries.balances(line).total_amount,
+            "balance_amount": balance_amount,
             "grace_days": line.brand.grace_days,
             "days": days,
         },
@@ -166,7 +210,11 @@ def credit_ending(line: Line, *, days: int) -> list[Notification]:
 
 
 def grace_started(line: Line, *, grace_ends_at: datetime | None) -> list[Notification]:
-    return tell(
+    return tell_all([grace_started_event(line, grace_ends_at=grace_ends_at)])
+
+
+def grace_started_event(line: Line, *, grace_ends_at: datetime | None) -> Event:
+    return _event(
         NotificationKind.LINE_GRACE,
         f"grace:{line.pk}:{line.credit_expires_at:%Y%m%dT%H%M}",
         line,
@@ -175,7 +223,11 @@ def grace_started(line: Line, *, grace_ends_at: datetime | None) -> list[Notific
 
 
 def suspended(line: Line, *, breakage_amount: int) -> list[Notification]:
-    return tell(
+    return tell_all([suspended_event(line, breakage_amount=breakage_amount)])
+
+
+def suspended_event(line: Line, *, breakage_amount: int) -> Event:
+    return _event(
         NotificationKind.LINE_SUSPENDED,
         f"suspended:{line.pk}:{line.credit_expires_at:%Y%m%dT%H%M}",
         line,
@@ -184,14 +236,22 @@ def suspended(line: Line, *, breakage_amount: int) -> list[Notification]:
 
 
 def low_credit(line: Line, *, episode: int, balance_amount: int) -> list[Notification]:
-    return tell(
+    return tell_all([low_credit_event(line, episode=episode, balance_amount=balance_amount)])
+
+
+def low_credit_event(line: Line, *, episode: int, balance_amount: int) -> Event:
+    return _event(
         NotificationKind.LOW_CREDIT, f"low_credit:{line.pk}:{episode}", line, {"balance_amount": balance_amount}
     )
 
 
 def data_used(period: BundlePeriod, *, level: int) -> list[Notification]:
+    return tell_all([data_used_event(period, level=level)])
+
+
+def data_used_event(period: BundlePeriod, *, level: int) -> Event:
     kind = NotificationKind.DATA_100 if level >= 100 else NotificationKind.DATA_80
-    return tell(
+    return _event(
         kind,
         f"data{level}:{period.pk}",
         period.line,

@@ -12,6 +12,7 @@ import contextvars
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -270,6 +271,23 @@ def _finish(attempt: RenewalAttempt, status: str, reason: str = "", order: Order
     attempt.save(update_fields=["status", "reason", "finished_at", "order", "tries"])
 
 
+def _finish_later(
+    known: "_Known", attempt: RenewalAttempt, status: str, reason: str = "", order: Order | None = None
+) -> None:
+    """_finish, the attempt saved with the others of its batch (one UPDATE for the batch)."""
+    attempt.status = status
+    attempt.reason = reason or attempt.reason
+    attempt.finished_at = clock.now()
+    if order is not None:
+        attempt.order = order
+    known.finished.append(attempt)
+
+
+def _tell_failed(known: "_Known", **details: Any) -> None:
+    """notices.renewal_failed, recorded with the batch's other notices (one INSERT for the batch)."""
+    known.told.append(notices.renewal_failed_event(**details))
+
+
 @dataclass(frozen=True)
 class _Known:
     """What deciding a batch of attempts reads once for all of them (the lines are locked first)."""
@@ -279,6 +297,9 @@ class _Known:
     balances: dict[int, line_queries.Balances]  # by line
     # Renewed from credit: their charges are inserted and the customers told once the batch is decided.
     renewed: list[RenewalCharge] = field(default_factory=list)
+    # Attempts decided (saved together) and notices of failures (recorded together) once it is decided.
+    finished: list[RenewalAttempt] = field(default_factory=list)
+    told: list[delivery.Event] = field(default_factory=list)
 
     @classmethod
     def of(cls, attempts: list[RenewalAttempt], locked: dict[int, Line]) -> "_Known":
@@ -323,19 +344,29 @@ def _try_in_unit(attempt_ids: list[int]) -> dict[int, str]:
             for attempt in attempts:
                 assert known is not None
                 _decide(attempt, locked[attempt.line_id], known, now)
-            if known is not None and known.renewed:
-                _tell_renewed(known.renewed)
+            if known is not None:
+                _save_decided(known)
     return {attempt.pk: str(attempt.status) for attempt in attempts}
 
 
-def _tell_renewed(charges: list[RenewalCharge]) -> None:
-    """The charges of the batch's renewals from credit in one INSERT, and each customer told (the new
-    periods read in one query)."""
-    RenewalCharge.objects.bulk_create(charges)
-    periods = {p.order_id: p for p in BundlePeriod.objects.filter(order_id__in=[c.order_id for c in charges])}
-    for charge in charges:
-        assert charge.order is not None
-        notices.renewed(charge.order, periods.get(charge.order_id))
+FINISH_FIELDS = ["status", "reason", "finished_at", "order", "tries"]
+
+
+def _save_decided(known: "_Known") -> None:
+    """What the batch decided, a statement each for all its attempts: the attempts finished in one
+    UPDATE, the charges of its renewals from credit in one INSERT (their new periods read in one query),
+    and every customer told in one INSERT."""
+    if known.finished:
+        RenewalAttempt.objects.bulk_update(known.finished, FINISH_FIELDS)
+    events = list(known.told)
+    charges = known.renewed
+    if charges:
+        RenewalCharge.objects.bulk_create(charges)
+        periods = {p.order_id: p for p in BundlePeriod.objects.filter(order_id__in=[c.order_id for c in charges])}
+        for charge in charges:
+            assert charge.order is not None
+            events.append(notices.renewed_event(charge.order, periods.get(charge.order_id)))
+    notices.tell_all(events)
 
 
 def _decide(attempt: RenewalAttempt, line: Line, known: _Known, now: datetime) -> None:
@@ -344,27 +375,28 @@ def _decide(attempt: RenewalAttempt, line: Line, known: _Known, now: datetime) -
         return
     period = attempt.period
     if not line.auto_renew:
-        return _finish(attempt, AttemptStatus.STOPPED, "switched_off")
+        return _finish_later(known, attempt, AttemptStatus.STOPPED, "switched_off")
     payer = attempt.customer
     if payer is not None and (line.pk, payer.pk) not in known.holders:
         # The payer no longer holds the line (another account linked it): their auto-renew stops.
         lines.set_auto_renew(line=line, enabled=False)
-        return _finish(attempt, AttemptStatus.STOPPED, "holder_changed")
+        return _finish_later(known, attempt, AttemptStatus.STOPPED, "holder_changed")
     if line.status not in (LineStatus.ACTIVE, LineStatus.GRACE):
-        return _finish(attempt, AttemptStatus.STOPPED, "line_not_active")
+        return _finish_later(known, attempt, AttemptStatus.STOPPED, "line_not_active")
     if (line.pk, period.pk) in known.periods_after:
-        return _finish(attempt, AttemptStatus.SUPERSEDED)
+        return _finish_later(known, attempt, AttemptStatus.SUPERSEDED)
     product = attempt.product
     price = product.price_amount or 0
     if not (product.active and product.auto_renewable):
-        notices.renewal_failed(
+        _tell_failed(
+            known,
             line=line,
             event_key=f"renewal:{attempt.pk}:failed",
             period=period,
             reason="product_unavailable",
             price_amount=price,
         )
-        return _finish(attempt, AttemptStatus.FAILED, "product_unavailable")
+        return _finish_later(known, attempt, AttemptStatus.FAILED, "product_unavailable")
     customer_id = payer.pk if payer else None
     try:
         credit_quote = quote_order(
@@ -389,40 +421,49 @@ def _decide(attempt: RenewalAttempt, line: Line, known: _Known, now: datetime) -
                     created_at=now,
                 )
             )
-            _finish(attempt, AttemptStatus.SUCCEEDED, order=order)
+            _finish_later(known, attempt, AttemptStatus.SUCCEEDED, order=order)
             return None
         mandate = saved_payments.valid_mandate(customer_id=payer.pk) if payer else None
         if mandate is None:
-            notices.renewal_failed(
+            _tell_failed(
+                known,
                 line=line,
                 event_key=f"renewal:{attempt.pk}:failed",
                 period=period,
                 reason="no_funds",
                 price_amount=price,
+                balance_amount=balance.total_amount,
             )
-            return _finish(attempt, AttemptStatus.FAILED, "no_funds")
+            return _finish_later(known, attempt, AttemptStatus.FAILED, "no_funds")
         assert payer is not None
         quote = quote_order(
             line=line, product=product, method=mandate.method, channel=Channel.AUTO, customer_id=payer.pk
         )
         cap = spending_cap(payer)
         if cap is not None and charged_this_month(payer, now) + quote.total_amount > cap:
-            notices.renewal_failed(
+            _tell_failed(
+                known,
                 line=line,
                 event_key=f"renewal:{attempt.pk}:failed",
                 period=period,
                 reason="spending_cap",
                 price_amount=quote.total_amount,
+                balance_amount=balance.total_amount,
                 cap_amount=cap,
             )
-            return _finish(attempt, AttemptStatus.FAILED, "spending_cap")
+            return _finish_later(known, attempt, AttemptStatus.FAILED, "spending_cap")
         order = orders.place_order(quote=quote, customer=payer, language=payer.language)
     except DomainError as error:
         log.info("auto-renew of line %s refused: %s", line.pk, error.code)
-        notices.renewal_failed(
-            line=line, event_key=f"renewal:{attempt.pk}:failed", period=period, reason="other", price_amount=price
+        _tell_failed(
+            known,
+            line=line,
+            event_key=f"renewal:{attempt.pk}:failed",
+            period=period,
+            reason="other",
+            price_amount=price,
         )
-        return _finish(attempt, AttemptStatus.FAILED, error.code[:32])
+        return _finish_later(known, attempt, AttemptStatus.FAILED, error.code[:32])
     attempt.tries += 1
     attempt.status = AttemptStatus.CHARGING
     attempt.save(update_fields=["tries", "status"])
