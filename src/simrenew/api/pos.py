@@ -219,8 +219,9 @@ def _products_of(brand: Brand) -> list[Product]:
     return list(catalog.bundles_for(brand).select_related("brand")) + ([topup] if topup else [])
 
 
-def _line_and_product(data: PosSaleIn) -> tuple[Line, Product]:
-    line = line_queries.line_by_number(data.number)
+def _line_and_product(data: PosSaleIn, *, lock: bool = False) -> tuple[Line, Product]:
+    # A sale locks the line as it finds it (one statement); a quote only reads it.
+    line = service.locked_line(data.number) if lock else line_queries.line_by_number(data.number)
     if data.product_code:
         product = catalog.active_product(line.brand, data.product_code)
         if product is None:
@@ -353,10 +354,15 @@ def sell(request: HttpRequest, data: PosSaleIn, idempotency_key: str = IDEMPOTEN
     seller = _seller(request)
 
     def run() -> PosSaleOut:
-        line, product = _line_and_product(data)
+        line, product = _line_and_product(data, lock=True)
         language = translation.get_language() or "en"
         sale = service.sell(
-            seller=seller, line=line, product=product, topup_amount=data.topup_amount, language=language
+            seller=seller,
+            line=line,
+            product=product,
+            topup_amount=data.topup_amount,
+            language=language,
+            line_locked=True,
         )
         return sale_out(sale)
 

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 from django.db.models.signals import post_migrate
 
-from simrenew.kit import clock
+from simrenew.kit import clock, rows
 from simrenew.ledger import sql
 from simrenew.ledger.errors import DuplicateJournal, InsufficientFunds, UnbalancedJournal
 from simrenew.ledger.models import Account, AccountKind, Journal, Posting
@@ -47,10 +47,14 @@ def account(code: str, kind: str, currency: str = "EUR") -> Account:
         cached = _accounts.get(code)
     if cached is not None:
         return cached
-    guarded = kind in GUARDED_KINDS
-    found, _ = Account.objects.get_or_create(
-        code=code, defaults={"kind": kind, "currency": currency, "guarded": guarded}
-    )
+    # A sale meets a line's account the process has not kept: read with a statement built once
+    # (kit.rows), and created (get_or_create) only the first time it is ever used.
+    found = rows.get_by(Account, "code", code)
+    if found is None:
+        guarded = kind in GUARDED_KINDS
+        found, _ = Account.objects.get_or_create(
+            code=code, defaults={"kind": kind, "currency": currency, "guarded": guarded}
+        )
     transaction.on_commit(lambda: _keep(code, found))
     return found
 

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from simrenew.brands.models import SETTLED_AT_ONCE, PaymentMethod
 from simrenew.customers.models import User
-from simrenew.kit import clock
+from simrenew.kit import clock, rows
 from simrenew.kit.codes import readable_code
 from simrenew.kit.errors import DomainError
 from simrenew.ledger import service as ledger
@@ -55,6 +55,7 @@ def place_order(
     language: str = "en",
     email: str = "",
     funding: postings.Funding | None = None,
+    line_locked: bool = False,
 ) -> Order:
     """Create the order `quote` priced, after re-checking the quote (QuoteChanged if it moved).
 
@@ -63,13 +64,16 @@ def place_order(
     the caller's transaction, under the line's lock; otherwise it waits for `start_payment`. The
     quote's promotion is reserved for the order (OfferUnavailable if it ran out meanwhile) and
     given back if it is never paid.
+
+    `line_locked`: the caller read `quote.line` with its lock in this transaction (a till's sale
+    finds the line by number and locks it in one statement), so it is not locked again.
     """
     method = quote.method
     if (method in SETTLED_AT_ONCE) != (funding is not None):
         raise ValueError(f"method {method} and funding {funding} do not go together")
     settles_now = method == PaymentMethod.CREDIT or funding is not None
     # Lock the line before anything reads its balance (lock order: line → order).
-    line = lines.lock_line(quote.line.pk) if settles_now else quote.line
+    line = lines.lock_line(quote.line.pk) if settles_now and not line_locked else quote.line
     quotes.recheck(quote, line=line)
     now = clock.now()
     order = Order(
@@ -98,7 +102,7 @@ def place_order(
             postings.check_credit_covers(order)
         # Inserted in its final state: paid and fulfilled are one step for money already held.
         order.status, order.paid_at, order.fulfilled_at = OrderStatus.FULFILLED, now, now
-    order.save(force_insert=True)
+    rows.insert(order)  # every sale writes one: a statement built once, not compiled per sale
     if quote.offer is not None and quote.purchase is not None:
         promotions.reserve(offer=quote.offer, order_id=order.pk, purchase=quote.purchase)
     if settles_now:
@@ -358,7 +362,7 @@ def _deliver(*, order: Order, provider: str | None, funding: postings.Funding | 
         lines.add_bundle_period(line=order.line, product=order.product, order_id=order.pk, at=at)
     # A top-up or a renewal keeps the credit valid (and reactivates a line in grace or suspended).
     lines.extend_credit_validity(line=order.line, at=at)
-    Receipt.objects.create(number=_new_number("R", 10), order=order, verification_code=readable_code(8), issued_at=at)
+    rows.insert(Receipt(number=_new_number("R", 10), order=order, verification_code=readable_code(8), issued_at=at))
     if order.email and order.channel != Channel.AUTO:
         from simrenew.orders.tasks import send_confirmation
 

@@ -39,10 +39,12 @@ def begin_unit_for_job(**kwargs: object) -> None:
 
 
 def _current_generation() -> int:
+    from simrenew.kit import rows
     from simrenew.reference.models import Generation
 
-    found = Generation.objects.filter(pk=1).values_list("value", flat=True).first()
-    return int(found or 0)
+    # Every request reads it: a statement built once (kit.rows), not a queryset compiled each time.
+    found = rows.get_by(Generation, "id", 1)
+    return int(found.value) if found is not None else 0
 
 
 def _check() -> None:

@@ -14,12 +14,14 @@ from simrenew.audit import service as audit
 from simrenew.brands.models import Brand, PaymentMethod
 from simrenew.catalog.models import Product
 from simrenew.customers.models import User
-from simrenew.kit import clock
+from simrenew.kit import clock, rows
 from simrenew.kit.codes import readable_code
 from simrenew.kit.money import percent_of
+from simrenew.kit.phone import normalize_msisdn
 from simrenew.ledger import service as ledger
 from simrenew.ledger.errors import InsufficientFunds
 from simrenew.ledger.models import Account, AccountKind
+from simrenew.lines.errors import UnknownLine
 from simrenew.lines.models import Line
 from simrenew.orders import service as orders
 from simrenew.orders.errors import OrderNotVoidable
@@ -198,10 +200,29 @@ def _number() -> str:
     return f"PS-{readable_code(8)}"
 
 
+def locked_line(raw_number: str) -> Line:
+    """The line for a number typed in any usual form, locked for this transaction (lock order: the
+    line first), read in one statement; InvalidMsisdn or UnknownLine otherwise. A sale at a till
+    reads the line this way and hands it to `sell(line_locked=True)`, which locks nothing again."""
+    found = rows.get_by(Line, "msisdn", normalize_msisdn(raw_number), lock=True)
+    if found is None:
+        raise UnknownLine()
+    # The brand is reference data, kept per process: not joined, and not locked with the line.
+    found.brand = reference.cached(f"brand:{found.brand_id}", lambda: Brand.objects.get(pk=found.brand_id))
+    return found
+
+
 def sell(
-    *, seller: Seller, line: Line, product: Product, topup_amount: int | None = None, language: str = "en"
+    *,
+    seller: Seller,
+    line: Line,
+    product: Product,
+    topup_amount: int | None = None,
+    language: str = "en",
+    line_locked: bool = False,
 ) -> Sale:
-    """Sell a top-up or a bundle to `line`, paid from the retailer's float (FloatTooLow if it does not cover)."""
+    """Sell a top-up or a bundle to `line`, paid from the retailer's float (FloatTooLow if it does not
+    cover). `line_locked`: `line` comes from `locked_line` in this transaction."""
     priced = quote_sale(seller=seller, line=line, product=product, topup_amount=topup_amount)
     try:
         order = orders.place_order(
@@ -209,10 +230,11 @@ def sell(
             customer=None,
             language=language,
             funding=Funding(account=float_account(seller.retailer), commission_amount=priced.commission_amount),
+            line_locked=line_locked,
         )
     except InsufficientFunds as exc:  # the line's credit only grows here: it is the float
         raise FloatTooLow() from exc
-    sale = Sale.objects.create(
+    sale = Sale(
         number=_number(),
         retailer=seller.retailer,
         outlet=seller.outlet,
@@ -227,6 +249,7 @@ def sell(
         currency=order.currency,
         created_at=order.created_at,
     )
+    rows.insert(sale)  # every sale writes one: a statement built once, not compiled per sale
     if order.fulfilment is not None:
         sale.float_balance_after = order.fulfilment.balances_after.get(float_account(seller.retailer).id)
     seller.record_audit(
@@ -268,7 +291,7 @@ def sell_card(*, seller: Seller, serial: str) -> Sale:
 
 
 def _voucher_sale(*, seller: Seller, number: str, kind: str, voucher: vouchers.Voucher, commission: int) -> Sale:
-    sale = Sale.objects.create(
+    sale = Sale(
         number=number,
         retailer=seller.retailer,
         outlet=seller.outlet,
@@ -282,6 +305,7 @@ def _voucher_sale(*, seller: Seller, number: str, kind: str, voucher: vouchers.V
         currency=voucher.currency,
         created_at=voucher.activated_at or clock.now(),
     )
+    rows.insert(sale)
     seller.record_audit(
         action="retail.sale", target=f"voucher:{voucher.serial}", details={"sale": sale.number, "amount": sale.amount}
     )

@@ -145,7 +145,7 @@ class _Claim:
 
 
 def _store(call_id: int, answer: Answer) -> None:
-    IdempotentCall.objects.filter(pk=call_id).update(status_code=answer.status, body_sealed=sealing.seal(answer.body))
+    sql.store_answer(call_id=call_id, status_code=answer.status, body_sealed=sealing.seal(answer.body))
 
 
 def _run_in_transaction[R](claim: _Claim, run: Callable[[], tuple[R, Answer]]) -> Outcome[R] | None:

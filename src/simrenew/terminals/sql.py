@@ -1,7 +1,10 @@
 """The terminals' statements the ORM cannot say: take an idempotency key (or a request nonce) unless
 it is taken, and get the new row's id back, in one round trip and without a savepoint (PostgreSQL, and SQLite ≥
 3.35), as `ledger.sql` does for journals. On PostgreSQL the insert of a key that another open
-transaction holds waits for that transaction to end: that is what serialises concurrent callers."""
+transaction holds waits for that transaction to end: that is what serialises concurrent callers.
+
+And the one the ORM says at a cost: storing a call's answer, which every terminal sale does (a
+queryset's UPDATE is built and compiled anew each time; this one is written once)."""
 
 from datetime import datetime
 
@@ -41,3 +44,14 @@ def use_nonce(*, terminal_id: int, nonce: str, created_at: datetime) -> bool:
             [terminal_id, nonce, field.get_db_prep_value(created_at, connection)],
         )
         return cursor.fetchone() is not None
+
+
+def store_answer(*, call_id: int, status_code: int, body_sealed: str) -> None:
+    """Keep the answer of the call `call_id` took (its status and sealed body)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(IdempotentCall._meta.db_table)} "  # noqa: S608 - a model's own table
+            f"SET {quote('status_code')} = %s, {quote('body_sealed')} = %s WHERE {quote('id')} = %s",
+            [status_code, body_sealed, call_id],
+        )

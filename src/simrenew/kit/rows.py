@@ -1,0 +1,132 @@
+"""Reading one row by a unique column, and inserting a new row, with a statement built once per
+model: for the rows a hot path reads or writes on every call (a sale's line, locked; its order,
+receipt, retail sale and audit line; the reference data's generation, read by every request).
+
+Why not the ORM: for each `get` or `save()` it builds, compiles and quotes the statement again, which
+on a POS sale cost more CPU than the database spends on the row. Here the statement is made from the
+model's own fields the first time (so it follows the model as it changes, as the ORM's would) and
+kept; each call only prepares the values as the ORM does (`pre_save`, `get_db_prep_save`), sends
+them, and makes the instance as the ORM does (`Model.from_db`). Plain SQL that PostgreSQL and SQLite
+(≥ 3.35: `INSERT … RETURNING`) both run; SQLite takes no row lock (a write transaction holds the
+database). No signals are sent: `insert` refuses a model that has save receivers.
+"""
+
+from __future__ import annotations  # Field[...] is for type checkers only
+
+import threading
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import Field, Model, signals
+from django.db.models.fields import NOT_PROVIDED
+
+_lock = threading.Lock()
+_statements: dict[tuple[type[Model], str], tuple[str, list[Field[Any, Any]]]] = {}
+# A column's converters (the backend's, then the field's), as the ORM applies them to what a query reads.
+_Converters = list[tuple[int, list[Any], Any]]
+_selects: dict[tuple[type[Model], str, bool, str], tuple[str, list[str], Field[Any, Any], _Converters]] = {}
+
+
+def _column(field: Field[Any, Any]) -> str:
+    assert field.column is not None  # a concrete field has its column
+    return field.column
+
+
+def _select(
+    model: type[Model], column: str, lock: bool, alias: str
+) -> tuple[str, list[str], Field[Any, Any], _Converters]:
+    key = (model, column, lock, alias)
+    with _lock:
+        found = _selects.get(key)
+    if found is not None:
+        return found
+    meta = model._meta
+    by = meta.get_field(column)
+    if not isinstance(by, Field) or not (by.primary_key or by.unique):
+        raise ValueError(f"{meta.label}.{column} is not unique: get_by reads one row")
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    fields = meta.concrete_fields
+    table = quote(meta.db_table)
+    columns = ", ".join(f"{table}.{quote(_column(field))}" for field in fields)
+    locking = " FOR UPDATE" if lock and connection.features.has_select_for_update else ""
+    statement = f"SELECT {columns} FROM {table} WHERE {table}.{quote(_column(by))} = %s{locking}"  # noqa: S608 - the model's own table and columns
+    converters: _Converters = []
+    for index, field in enumerate(fields):
+        col = field.get_col(meta.db_table)
+        found_converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        if found_converters:
+            converters.append((index, found_converters, col))
+    made = (statement, [field.attname for field in fields], by, converters)
+    with _lock:
+        _selects[key] = made
+    return made
+
+
+def get_by[M: Model](model: type[M], column: str, value: object, *, lock: bool = False) -> M | None:
+    """The row whose unique `column` holds `value`, as the ORM's `filter(column=value).first()` makes
+    it (no related rows), or None; with `lock`, locked for the transaction (`select_for_update()`:
+    this row only, as no other table is read). Read on the primary (`db_for_write`), never a replica:
+    these are rows read to be written, or that must be current."""
+    alias = router.db_for_write(model) or "default"
+    connection = connections[alias]
+    statement, attnames, by, converters = _select(model, column, lock, alias)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [by.get_db_prep_value(value, connection, prepared=False)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for index, convert_all, col in converters:
+        for convert in convert_all:
+            values[index] = convert(values[index], col, connection)
+    return model.from_db(alias, attnames, values)
+
+
+def _statement(model: type[Model], alias: str) -> tuple[str, list[Field[Any, Any]]]:
+    key = (model, alias)
+    with _lock:
+        found = _statements.get(key)
+    if found is not None:
+        return found
+    meta = model._meta
+    if meta.parents:
+        raise TypeError(f"{meta.label} inherits another model's table: save it with the ORM")
+    quote = connections[alias].ops.quote_name
+    fields: list[Field[Any, Any]] = []
+    for field in meta.local_concrete_fields:
+        if field.primary_key:
+            continue
+        if field.generated or getattr(field, "db_default", NOT_PROVIDED) is not NOT_PROVIDED:
+            raise TypeError(f"{meta.label}.{field.name} is computed by the database: save it with the ORM")
+        fields.append(field)
+    columns = ", ".join(quote(_column(field)) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    statement = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) RETURNING {quote(_column(meta.pk))}"  # noqa: S608 - the model's own table and columns
+    with _lock:
+        _statements[key] = (statement, fields)
+    return statement, fields
+
+
+def insert[M: Model](obj: M) -> M:
+    """Insert `obj` (new, its primary key left to the database) and set its primary key, as
+    `obj.save(force_insert=True)` would."""
+    model = type(obj)
+    if obj.pk is not None:
+        raise ValueError(f"{model._meta.label}: insert makes new rows; this one has its primary key")
+    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+        raise TypeError(f"{model._meta.label} has save signal receivers: save it with the ORM")
+    # As save() does: refuse an unsaved related object, and take the id of one saved since it was set.
+    obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
+    alias = router.db_for_write(model, instance=obj)
+    connection = connections[alias]
+    statement, fields = _statement(model, alias)
+    values = [field.get_db_prep_save(field.pre_save(obj, True), connection=connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        row = cursor.fetchone()
+    assert row is not None
+    obj.pk = row[0]
+    obj._state.adding = False
+    obj._state.db = alias
+    return obj

@@ -1,0 +1,119 @@
+"""kit.rows: one row read by a unique column, or inserted, with a statement built once per model. What
+it reads and writes must be what the ORM reads and writes, on PostgreSQL and on SQLite."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.db.models.signals import post_save
+from django.test.utils import CaptureQueriesContext
+
+from simrenew.audit.models import AuditEntry
+from simrenew.customers.models import User
+from simrenew.kit import clock, rows
+from simrenew.ledger.models import Account
+from simrenew.lines.models import Line, LineStatus
+from simrenew.reference.models import Generation
+from tests.factories import create_customer, create_line
+
+pytestmark = pytest.mark.django_db
+
+
+def _fields(obj: object) -> dict[str, object]:
+    return {field.attname: getattr(obj, field.attname) for field in type(obj)._meta.concrete_fields}  # type: ignore[attr-defined]
+
+
+def test_an_inserted_row_reads_back_as_the_orm_would_have_written_it() -> None:
+    user = create_customer()
+    at = clock.now().replace(microsecond=123456)
+    entry = rows.insert(
+        AuditEntry(
+            user=user,
+            terminal="T-1",
+            actor="someone",
+            action="test.action",
+            target="line:1",
+            ip_address="2001:db8::1",
+            details={"amount": 1000, "note": "é €", "nested": [1, None, True]},
+            created_at=at,
+        )
+    )
+    assert entry.pk is not None and not entry._state.adding
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert stored.user_id == user.pk
+    assert stored.ip_address == "2001:db8::1"
+    assert stored.details == {"amount": 1000, "note": "é €", "nested": [1, None, True]}
+    assert stored.created_at == at
+    assert (stored.terminal, stored.actor, stored.action, stored.target) == ("T-1", "someone", "test.action", "line:1")
+
+
+def test_defaults_and_nulls_are_written_as_the_model_gives_them() -> None:
+    entry = rows.insert(AuditEntry(action="test.bare", created_at=clock.now()))
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    assert stored.user_id is None and stored.ip_address is None
+    assert stored.details == {} and stored.terminal == ""
+
+
+def test_each_insert_is_one_statement() -> None:
+    rows.insert(AuditEntry(action="test.warm", created_at=clock.now()))
+    with CaptureQueriesContext(connection) as captured:
+        rows.insert(AuditEntry(action="test.one", created_at=clock.now()))
+    assert len(captured.captured_queries) == 1
+    assert captured.captured_queries[0]["sql"].startswith("INSERT")
+
+
+def test_an_unsaved_related_row_is_refused_as_save_refuses_it() -> None:
+    with pytest.raises(ValueError, match="unsaved related object"):
+        rows.insert(AuditEntry(user=User(email="nobody@example.be"), action="test.orphan", created_at=clock.now()))
+    assert not AuditEntry.objects.filter(action="test.orphan").exists()
+
+
+def test_a_row_with_its_primary_key_is_refused() -> None:
+    entry = rows.insert(AuditEntry(action="test.first", created_at=clock.now()))
+    with pytest.raises(ValueError, match="primary key"):
+        rows.insert(entry)
+
+
+def test_a_model_someone_listens_to_is_left_to_the_orm() -> None:
+    def heard(**kwargs: object) -> None:
+        pass
+
+    post_save.connect(heard, sender=AuditEntry, dispatch_uid="test_rows.heard")
+    try:
+        with pytest.raises(TypeError, match="signal"):
+            rows.insert(AuditEntry(action="test.heard", created_at=clock.now()))
+    finally:
+        post_save.disconnect(sender=AuditEntry, dispatch_uid="test_rows.heard")
+    assert not AuditEntry.objects.filter(action="test.heard").exists()
+
+
+def test_get_by_reads_what_the_orm_reads() -> None:
+    line = create_line(status=LineStatus.GRACE, credit_expires_at=clock.now() + timedelta(days=3))
+    Line.objects.filter(pk=line.pk).update(auto_renew=True)
+    found = rows.get_by(Line, "msisdn", line.msisdn)
+    assert found is not None and not found._state.adding
+    assert _fields(found) == _fields(Line.objects.get(pk=line.pk))
+    assert found.auto_renew is True  # SQLite's 1 converted, as the ORM converts it
+
+
+def test_get_by_answers_none_for_no_row_and_refuses_a_column_that_is_not_unique() -> None:
+    assert rows.get_by(Line, "msisdn", "+32479999999") is None
+    with pytest.raises(ValueError, match="not unique"):
+        rows.get_by(Line, "status", LineStatus.ACTIVE)
+
+
+def test_get_by_reads_the_primary_key_too() -> None:
+    Generation.objects.update_or_create(pk=1, defaults={"value": 41})
+    found = rows.get_by(Generation, "id", 1)
+    assert found is not None and found.value == 41
+
+
+@pytest.mark.django_db(transaction=True)
+def test_get_by_with_lock_locks_the_row_on_postgresql() -> None:
+    line = create_line()
+    account = Account.objects.get(code=line.credit_account_code)
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        found = rows.get_by(Account, "code", account.code, lock=True)
+    assert found is not None and found.pk == account.pk
+    sql = captured.captured_queries[-1]["sql"]
+    assert sql.endswith("FOR UPDATE") == connection.features.has_select_for_update
