@@ -4,6 +4,7 @@ same statements (pgbench) in the same run.
 
     .venv/bin/python bench/charging.py            # 4 and 16 sessions, spread and on one line, 15 s each
     .venv/bin/python bench/charging.py --quick    # a smoke run of a few seconds per phase
+    .venv/bin/python bench/charging.py --in-process --profile 30   # CPU and round trips per decision, no server
 
 1. Creates a throwaway PostgreSQL cluster (or uses --database-url), migrates it and loads a brand with
    out-of-bundle rates, a network client, a block of lines with credit per client, and one hot line.
@@ -23,6 +24,11 @@ same statements (pgbench) in the same run.
 5. Checks that no guarded account went below zero, that the credit spent is what usage rows charged,
    that released sessions hold nothing, and `ledger verify`; prints the issue's targets as met or
    missed.
+
+--in-process (`charging_inprocess`): no server and no pgbench; the same sessions through Django's test
+client in this process, CPU (time.process_time), wall time and round trips per create, update and
+release; --profile N adds a cProfile of the same sessions (the N costliest functions, by own time and
+cumulative).
 
 A benchmark, not a test: it prints figures and never fails on a time. It talks to 127.0.0.1 only.
 """
@@ -93,6 +99,11 @@ def run(args: argparse.Namespace, url: str, home: Path) -> int:
     sizes = sorted(int(n) for n in args.sessions.split(","))
     data = load_data(clients=max(sizes), lines_per_client=args.lines)
     print(f"machine: {machine_line(url)}")
+    if args.in_process or args.profile:
+        from charging_inprocess import in_process
+
+        in_process(data["spread"], sessions=args.in_process_sessions, updates=args.updates, profile=args.profile)
+        return 0
     print(
         f"gunicorn {args.workers} workers x 4 threads; {args.seconds:g} s per phase after {args.warm_up:g} s warm-up;"
         f" a session: create, {args.updates} updates, release (a MB used and a MB asked for each, from credit)"
@@ -181,6 +192,13 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 3 s phases, 1 s warm-up")
     parser.add_argument("--show-script", action="store_true", help="print the generated pgbench script")
+    parser.add_argument(
+        "--in-process", action="store_true", help="CPU and round trips per decision in this process, no server"
+    )
+    parser.add_argument("--in-process-sessions", type=int, default=200, help="sessions measured by --in-process")
+    parser.add_argument(
+        "--profile", type=int, default=0, metavar="N", help="with --in-process: cProfile, the N costliest functions"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the cluster's directory, scripts and counters")
     args = parser.parse_args()
     if args.quick:

@@ -15,9 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Subquery
 
-from simrenew.charging import notices, queries
+from simrenew.charging import notices, queries, sql
 from simrenew.charging.errors import (
     CreateReused,
     SequenceOutOfOrder,
@@ -39,10 +38,10 @@ from simrenew.charging.models import (
     Usage,
 )
 from simrenew.charging.rating import UNLIMITED, Price, Totals, most_granted, settle
-from simrenew.kit import clock
+from simrenew.kit import clock, rows
 from simrenew.kit.money import vat_included
 from simrenew.ledger import service as ledger
-from simrenew.ledger.models import AccountKind
+from simrenew.ledger.models import Account, AccountKind
 from simrenew.lines import bonus
 from simrenew.lines import service as lines
 from simrenew.lines.models import BundlePeriod, Line, LineStatus
@@ -125,8 +124,8 @@ def start(
     stored answer (CreateReused if the request differs)."""
     _require_transaction()
     now = at or clock.now()
-    locked = lines.lock_line(line.pk)
-    existing = ChargingSession.objects.filter(client=client, client_key=client_key).first()
+    locked = sql.lock_line(line.pk)
+    existing = sql.session_by_key(client_id=client.pk, client_key=client_key)
     if existing is not None:
         stored = Invocation.objects.filter(session=existing, request_hash=request_hash).order_by("sequence").first()
         if stored is None or stored.sequence != sequence:
@@ -134,15 +133,17 @@ def start(
         return Answer(existing, replay=stored)
     if locked.status != LineStatus.ACTIVE:
         raise ServiceDenied()
-    session = ChargingSession.objects.create(
-        ref=new_ref(),
-        client=client,
-        client_key=client_key,
-        line=locked,
-        sequence=sequence,
-        created_at=now,
-        updated_at=now,
-        expires_at=now + hold_for(),
+    session = rows.insert(
+        ChargingSession(
+            ref=new_ref(),
+            client=client,
+            client_key=client_key,
+            line=locked,
+            sequence=sequence,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + hold_for(),
+        )
     )
     return Answer(session, grants=_charge(session, locked, uses, sequence=sequence, final=False, now=now, created=True))
 
@@ -160,10 +161,10 @@ def report(
     """Units used and (unless `final`, a release) units asked for, on an open session (update)."""
     _require_transaction()
     now = at or clock.now()
-    line = _lock_line_of_session(client=client, ref=ref)
-    if line is None:
+    line = sql.lock_line_of_session(client_id=client.pk, ref=ref)
+    session = sql.session_by_ref(ref) if line is not None else None  # read under the line's lock
+    if line is None or session is None:
         raise SessionNotFound()
-    session = ChargingSession.objects.get(ref=ref)  # read under the line's lock
     if sequence <= session.sequence:
         stored = Invocation.objects.filter(session=session, sequence=sequence).first()
         if stored is None:
@@ -179,26 +180,21 @@ def report(
     session.sequence, session.updated_at = sequence, now
     session.status = SessionStatus.RELEASED if final else SessionStatus.OPEN
     session.expires_at = now if final else now + hold_for()
-    session.save(update_fields=["sequence", "updated_at", "status", "expires_at"])
+    sql.save_session(session)
     return Answer(session, grants=grants)
-
-
-def _lock_line_of_session(*, client: NetworkClient, ref: str) -> Line | None:
-    """The line of the client's session `ref`, locked as lines.lock_line locks it, in one statement (a
-    session's line never changes, so it is found by a subquery); None when there is no such session."""
-    of_session = ChargingSession.objects.filter(ref=ref, client=client).values("line_id")[:1]
-    return Line.objects.select_for_update(of=("self",)).select_related("brand").filter(pk=Subquery(of_session)).first()
 
 
 def remember(*, session: ChargingSession, sequence: int, request_hash: str, status_code: int, body: Any) -> None:
     """Keep the answer to a request, for the same request sent again."""
-    Invocation.objects.create(
-        session=session,
-        sequence=sequence,
-        request_hash=request_hash,
-        status_code=status_code,
-        body=body,
-        created_at=clock.now(),
+    rows.insert(
+        Invocation(
+            session=session,
+            sequence=sequence,
+            request_hash=request_hash,
+            status_code=status_code,
+            body=body,
+            created_at=clock.now(),
+        )
     )
 
 
@@ -234,6 +230,9 @@ class _Left:
 
     bonus: int
     credit: int
+    # The line's accounts as read with the balances (None: not opened yet), to post to without a lookup.
+    bonus_account: Account | None
+    credit_account: Account | None
     bonus_balance: int
     credit_balance: int
     period: BundlePeriod | None
@@ -264,11 +263,7 @@ def _charge(
     left = _left(line, session, now)
     spent = _Spent()
     # A session just created holds nothing yet: its reservations need no read.
-    held = (
-        {}
-        if created
-        else {r.rating_group: r for r in Reservation.objects.select_related("rate").filter(session=session)}
-    )
+    held = {} if created else {r.rating_group: r for r in _reservations(session, line.brand_id)}
     grants: list[UnitGrant] = []
     used_up = False
     for use in uses:
@@ -288,7 +283,10 @@ def _charge(
     expires_at = now if final else now + hold_for()
     for reservation in held.values():
         reservation.expires_at = expires_at
-        reservation.save()
+        if reservation.pk is None:
+            rows.insert(reservation)
+        else:
+            sql.save_reservation(reservation)
     _write(line, f"charging:{session.ref}:{sequence}", spent, left)
     if used_up:
         balance = left.bonus_balance + left.credit_balance - spent.bonus - spent.credit
@@ -296,12 +294,25 @@ def _charge(
     return grants
 
 
+def _reservations(session: ChargingSession, brand_id: int) -> list[Reservation]:
+    """The session's reservations, each with its session and its rate (from the brand's versions kept
+    per process; a version not among them is read)."""
+    found = sql.reservations_of(session.pk)
+    if found:
+        versions = {rate.pk: rate for rate in _rate_versions(brand_id)}
+        session_field, rate_field = Reservation._meta.get_field("session"), Reservation._meta.get_field("rate")
+        for reservation in found:
+            session_field.set_cached_value(reservation, session)
+            if reservation.rate_id is not None and reservation.rate_id in versions:
+                rate_field.set_cached_value(reservation, versions[reservation.rate_id])
+    return found
+
+
 def _left(line: Line, session: ChargingSession, now: datetime) -> _Left:
-    balances = ledger.balances_by_code([line.bonus_account_code, line.credit_account_code])
-    bonus_balance, credit_balance = balances[line.bonus_account_code], balances[line.credit_account_code]
-    holds = queries.held_by_others(line=line, session=session, at=now)
-    period = queries.current_period(line, at=now)
-    carry = AllowanceCarry.objects.filter(period=period).first() if period else None
+    # The balances, the other sessions' holds, the current bundle and its carry: one statement.
+    state = sql.line_state(line=line, session_id=session.pk, at=now)
+    bonus_balance, credit_balance = state.bonus_balance, state.credit_balance
+    holds, period, carry = state, state.period, state.carry
     allowance = {"data": 0, "voice": 0, "sms": 0}
     if period is not None:
         data_bytes = carry.data_bytes if carry else 0
@@ -314,8 +325,10 @@ def _left(line: Line, session: ChargingSession, now: datetime) -> _Left:
         for kind, units in holds.allowance_of(period.pk).items():
             allowance[kind] = max(0, allowance[kind] - units)
     return _Left(
-        bonus=max(0, bonus_balance - holds.bonus),
-        credit=max(0, credit_balance - holds.credit),
+        bonus=max(0, bonus_balance - holds.held_bonus),
+        credit=max(0, credit_balance - holds.held_credit),
+        bonus_account=state.bonus_account,
+        credit_account=state.credit_account,
         bonus_balance=bonus_balance,
         credit_balance=credit_balance,
         period=period,
@@ -328,15 +341,19 @@ def _left(line: Line, session: ChargingSession, now: datetime) -> _Left:
 def _rates_in_force(brand_id: int, *, at: datetime) -> dict[int, Rate]:
     """The brand's rate per rating group at `at` (the latest version not starting after it), from its
     versions kept per process as reference data: saving a rate in the back office reloads them."""
-    versions = reference.cached(
-        f"charging-rates:{brand_id}",
-        lambda: list(Rate.objects.filter(brand_id=brand_id).order_by("rating_group", "-valid_from", "-id")),
-    )
     found: dict[int, Rate] = {}
-    for rate in versions:
+    for rate in _rate_versions(brand_id):
         if rate.valid_from <= at:
             found.setdefault(rate.rating_group, rate)
     return found
+
+
+def _rate_versions(brand_id: int) -> list[Rate]:
+    """Every rate version of the brand, newest first per rating group, kept per process."""
+    return reference.cached(
+        f"charging-rates:{brand_id}",
+        lambda: list(Rate.objects.filter(brand_id=brand_id).order_by("rating_group", "-valid_from", "-id")),
+    )
 
 
 def _price(rate: Rate | None) -> Price | None:
@@ -374,20 +391,22 @@ def _settle(reservation: Reservation, used: int, left: _Left, spent: _Spent, now
             per_kind = spent.allowances.setdefault(reservation.period_id, {"data": 0, "voice": 0, "sms": 0})
             per_kind[ALLOWANCE[RatingGroup(reservation.rating_group)]] += found.allowance
         # Written at once: a roaming request later in this decision counts it against fair use.
-        Usage.objects.create(
-            line_id=reservation.line_id,
-            session_id=reservation.session_id,
-            period_id=reservation.period_id or (left.period.pk if left.period else None),
-            rating_group=reservation.rating_group,
-            mode=reservation.mode,
-            at=now,
-            units=found.billable,
-            allowance_units=found.allowance,
-            bonus_amount=from_bonus,
-            credit_amount=from_credit,
+        rows.insert(
+            Usage(
+                line_id=reservation.line_id,
+                session_id=reservation.session_id,
+                period_id=reservation.period_id or (left.period.pk if left.period else None),
+                rating_group=reservation.rating_group,
+                mode=reservation.mode,
+                at=now,
+                units=found.billable,
+                allowance_units=found.allowance,
+                bonus_amount=from_bonus,
+                credit_amount=from_credit,
+            )
         )
     # What was held and not used returns to what the line has left (this session's holds were never
-    # taken off it: see queries.held_by_others).
+    # taken off it: see sql.line_state).
     _release(reservation)
 
 
@@ -464,11 +483,10 @@ def _write(line: Line, key: str, spent: _Spent, left: _Left) -> None:
             ledger.Entry(ledger.account("platform:vat_payable", AccountKind.VAT_PAYABLE), vat),
         ]
         if spent.bonus:
-            entries.append(ledger.Entry(bonus.bonus_account(line), -spent.bonus))
+            entries.append(ledger.Entry(left.bonus_account or bonus.bonus_account(line), -spent.bonus))
         if spent.credit:
-            entries.append(
-                ledger.Entry(ledger.account(line.credit_account_code, AccountKind.LINE_CREDIT), -spent.credit)
-            )
+            credit = left.credit_account or ledger.account(line.credit_account_code, AccountKind.LINE_CREDIT)
+            entries.append(ledger.Entry(credit, -spent.credit))
         ledger.post_journal(
             key=key,
             kind="usage",
