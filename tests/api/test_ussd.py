@@ -2,7 +2,7 @@
 `*100#` balance, `*101*PIN#` voucher top-up, `*102#` buying a bundle from credit."""
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from simrenew.api import selfservice
@@ -119,7 +119,7 @@ def test_balance_in_chinese_is_written_the_chinese_way(gateway, brand, smart):
     assert "智能套餐 10" in text
     assert "€20.00" in text
     assert "300 分钟" in text  # the allowances in Chinese
-    end = BundlePeriod.objects.get(line=line).ends_at
+    end = timezone.localtime(BundlePeriod.objects.get(line=line).ends_at)  # the day in Brussels, as shown
     assert f"{end.year}/{end.month}/{end.day}" in text  # 2026/12/31, not 31/12/2026
 
 
