@@ -16,7 +16,7 @@ from simrenew.sandbox import service as sandbox
 from simrenew.sandbox.models import SandboxPayment
 from simrenew.shops.models import ShopSale
 from tests.factories import create_brand, create_bundle, create_line
-from tests.sandbox.helpers import TEST_KEY
+from tests.sandbox.helpers import use_sandbox_terminals
 from tests.shops.factories import create_shop, create_staff, staff_client
 from tests.web.form_keys import form_key
 
@@ -25,12 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def mollie_terminals(live_server, settings):
-    settings.SITE_URL = settings.PUBLIC_URL = live_server.url
-    settings.MOLLIE_API_ENDPOINT = live_server.url + "/sandbox/mollie"
-    settings.MOLLIE_API_KEY = TEST_KEY
-    settings.PAYMENT_TERMINAL = "mollie"
-    settings.ALLOWED_HOSTS = ["*"]
-    return pointofsale.sync_terminals()
+    return use_sandbox_terminals(live_server, settings)
 
 
 @pytest.fixture

@@ -20,7 +20,6 @@ from simrenew.kit import clock
 from simrenew.ledger.models import Journal
 from simrenew.lines.queries import balances
 from simrenew.orders.models import Order, Receipt
-from simrenew.payments import pointofsale
 from simrenew.payments.models import CardTerminal, TerminalOutcome, TerminalPayment
 from simrenew.sandbox import service as sandbox
 from simrenew.sandbox.models import SandboxPayment
@@ -28,7 +27,7 @@ from simrenew.shops import service as shops
 from simrenew.shops.models import ShopSale
 from tests.factories import create_brand, create_bundle, create_line
 from tests.kiosks.factories import create_kiosk, enrol_screen
-from tests.sandbox.helpers import TEST_KEY
+from tests.sandbox.helpers import use_sandbox_terminals
 from tests.shops.factories import create_shop, create_staff, staff_client
 
 pytestmark = [
@@ -69,12 +68,7 @@ def run_together(work: list[Callable[[], object]]) -> None:
 
 @pytest.fixture
 def mollie_terminals(live_server, settings):
-    settings.SITE_URL = settings.PUBLIC_URL = live_server.url
-    settings.MOLLIE_API_ENDPOINT = live_server.url + "/sandbox/mollie"
-    settings.MOLLIE_API_KEY = TEST_KEY
-    settings.PAYMENT_TERMINAL = "mollie"
-    settings.ALLOWED_HOSTS = ["*"]
-    return pointofsale.sync_terminals()
+    return use_sandbox_terminals(live_server, settings)
 
 
 @pytest.fixture

@@ -53,3 +53,16 @@ def payment_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
+
+
+def use_sandbox_terminals(live_server: Any, settings: Any) -> Any:
+    """Card terminals through Mollie's point-of-sale payments against the sandbox served by
+    `live_server`; returns the terminals stored from its Terminals API."""
+    from simrenew.payments import pointofsale
+
+    settings.SITE_URL = settings.PUBLIC_URL = live_server.url
+    settings.MOLLIE_API_ENDPOINT = live_server.url + "/sandbox/mollie"
+    settings.MOLLIE_API_KEY = TEST_KEY
+    settings.PAYMENT_TERMINAL = "mollie"
+    settings.ALLOWED_HOSTS = ["*"]
+    return pointofsale.sync_terminals()

@@ -20,7 +20,7 @@ from simrenew.payments.models import CardTerminal, TerminalOutcome, TerminalPaym
 from simrenew.sandbox.models import SandboxPayment
 from tests.factories import create_brand, create_bundle, create_line, create_topup_product
 from tests.kiosks.factories import create_kiosk, enrol_screen
-from tests.sandbox.helpers import TEST_KEY
+from tests.sandbox.helpers import use_sandbox_terminals
 from tests.web.form_keys import submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,12 +35,7 @@ def url(name: str, language: str = "en", **kwargs: object) -> str:
 
 @pytest.fixture
 def mollie_terminals(live_server, settings):
-    settings.SITE_URL = settings.PUBLIC_URL = live_server.url
-    settings.MOLLIE_API_ENDPOINT = live_server.url + "/sandbox/mollie"
-    settings.MOLLIE_API_KEY = TEST_KEY
-    settings.PAYMENT_TERMINAL = "mollie"
-    settings.ALLOWED_HOSTS = ["*"]
-    return pointofsale.sync_terminals()
+    return use_sandbox_terminals(live_server, settings)
 
 
 @pytest.fixture
