@@ -1,10 +1,11 @@
-"""kit.rows: one row read by a unique column, or inserted, with a statement built once per model. What
+"""kit.rows: one row read by a unique column, inserted, or some of its fields written, with a statement
+built once per model. What
 it reads and writes must be what the ORM reads and writes, on PostgreSQL and on SQLite."""
 
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
@@ -117,3 +118,31 @@ def test_get_by_with_lock_locks_the_row_on_postgresql() -> None:
     assert found is not None and found.pk == account.pk
     sql = captured.captured_queries[-1]["sql"]
     assert sql.endswith("FOR UPDATE") == connection.features.has_select_for_update
+
+
+def test_update_writes_the_fields_named_and_only_those() -> None:
+    line = create_line(status=LineStatus.GRACE, credit_expires_at=clock.now() + timedelta(days=3))
+    Line.objects.filter(pk=line.pk).update(auto_renew=True)  # changed behind the instance's back
+    later = clock.now().replace(microsecond=654321) + timedelta(days=30)
+    line.credit_expires_at, line.status = later, LineStatus.ACTIVE
+    with CaptureQueriesContext(connection) as captured:
+        rows.update(line, ("credit_expires_at", "status"))
+    assert len(captured.captured_queries) == 1 and captured.captured_queries[0]["sql"].startswith("UPDATE")
+    stored = Line.objects.get(pk=line.pk)
+    assert (stored.credit_expires_at, stored.status) == (later, LineStatus.ACTIVE)
+    assert stored.auto_renew is True  # not named, so not written back
+
+
+def test_update_of_a_row_that_is_gone_raises_as_save_does() -> None:
+    line = create_line()
+    gone = Line(pk=line.pk + 1000, msisdn="+32470000002")
+    with pytest.raises(DatabaseError, match="changed 0 rows"):
+        rows.update(gone, ("msisdn",))
+
+
+def test_update_refuses_what_is_not_a_column_of_the_table() -> None:
+    line = create_line()
+    with pytest.raises(ValueError, match="own columns"):
+        rows.update(line, ("id",))
+    with pytest.raises(ValueError, match="primary key"):
+        rows.update(Line(msisdn="+32470000003"), ("msisdn",))

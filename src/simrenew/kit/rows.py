@@ -1,6 +1,7 @@
-"""Reading one row by a unique column, and inserting a new row, with a statement built once per
-model: for the rows a hot path reads or writes on every call (a sale's line, locked; its order,
-receipt, retail sale and audit line; the reference data's generation, read by every request).
+"""Reading one row by a unique column, inserting a new row and writing some fields of a saved one, with a
+statement built once per model: for the rows a hot path reads or writes on every call (a sale's line, locked; its order,
+receipt, retail sale and audit line; the reference data's generation, read by every request; the
+line's credit validity, written by every top-up).
 
 Why not the ORM: for each `get` or `save()` it builds, compiles and quotes the statement again, which
 on a POS sale cost more CPU than the database spends on the row. Here the statement is made from the
@@ -8,7 +9,7 @@ model's own fields the first time (so it follows the model as it changes, as the
 kept; each call only prepares the values as the ORM does (`pre_save`, `get_db_prep_save`), sends
 them, and makes the instance as the ORM does (`Model.from_db`). Plain SQL that PostgreSQL and SQLite
 (≥ 3.35: `INSERT … RETURNING`) both run; SQLite takes no row lock (a write transaction holds the
-database). No signals are sent: `insert` refuses a model that has save receivers.
+database). No signals are sent: `insert` and `update` refuse a model that has save receivers.
 """
 
 from __future__ import annotations  # Field[...] is for type checkers only
@@ -16,7 +17,7 @@ from __future__ import annotations  # Field[...] is for type checkers only
 import threading
 from typing import Any
 
-from django.db import connections, router
+from django.db import DatabaseError, connections, router
 from django.db.models import Field, Model, signals
 from django.db.models.fields import NOT_PROVIDED
 
@@ -25,6 +26,7 @@ _statements: dict[tuple[type[Model], str], tuple[str, list[Field[Any, Any]]]] = 
 # A column's converters (the backend's, then the field's), as the ORM applies them to what a query reads.
 _Converters = list[tuple[int, list[Any], Any]]
 _selects: dict[tuple[type[Model], str, bool, str], tuple[str, list[str], Field[Any, Any], _Converters]] = {}
+_updates: dict[tuple[type[Model], tuple[str, ...], str], tuple[str, list[Field[Any, Any]]]] = {}
 
 
 def _column(field: Field[Any, Any]) -> str:
@@ -130,3 +132,44 @@ def insert[M: Model](obj: M) -> M:
     obj._state.adding = False
     obj._state.db = alias
     return obj
+
+
+def _update_statement(model: type[Model], names: tuple[str, ...], alias: str) -> tuple[str, list[Field[Any, Any]]]:
+    key = (model, names, alias)
+    with _lock:
+        found = _updates.get(key)
+    if found is not None:
+        return found
+    meta = model._meta
+    quote = connections[alias].ops.quote_name
+    fields: list[Field[Any, Any]] = []
+    for name in names:
+        field = meta.get_field(name)
+        if not isinstance(field, Field) or not field.concrete or field.primary_key or field.model is not model:
+            raise ValueError(f"{meta.label}.{name} is not one of the table's own columns")
+        fields.append(field)
+    setting = ", ".join(f"{quote(_column(field))} = %s" for field in fields)
+    statement = f"UPDATE {quote(meta.db_table)} SET {setting} WHERE {quote(_column(meta.pk))} = %s"  # noqa: S608 - the model's own table and columns
+    with _lock:
+        _updates[key] = (statement, fields)
+    return statement, fields
+
+
+def update(obj: Model, fields: tuple[str, ...]) -> None:
+    """Write `fields` of a saved `obj` to its row, as `obj.save(update_fields=fields)` would, and
+    raise as it does when no row was changed (the row is gone)."""
+    model = type(obj)
+    if obj.pk is None:
+        raise ValueError(f"{model._meta.label}: update writes a saved row; this one has no primary key")
+    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+        raise TypeError(f"{model._meta.label} has save signal receivers: save it with the ORM")
+    alias = router.db_for_write(model, instance=obj)
+    connection = connections[alias]
+    statement, columns = _update_statement(model, fields, alias)
+    values = [field.get_db_prep_save(field.pre_save(obj, False), connection=connection) for field in columns]
+    values.append(model._meta.pk.get_db_prep_value(obj.pk, connection, prepared=False))
+    with connection.cursor() as cursor:
+        cursor.execute(statement, values)
+        changed = cursor.rowcount
+    if changed != 1:
+        raise DatabaseError(f"{model._meta.label} {obj.pk}: the update changed {changed} rows, not one")
