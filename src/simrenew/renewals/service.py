@@ -409,6 +409,7 @@ def _decide(attempt: RenewalAttempt, line: Line, known: _Known, now: datetime) -
                 quote=credit_quote,
                 customer=payer,
                 language=payer.language if payer else settings.LANGUAGE_CODE,
+                line_locked=True,  # the batch locked its lines (`_try_in_unit`): not again per order
             )
             attempt.tries += 1
             known.renewed.append(
