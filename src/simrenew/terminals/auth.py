@@ -63,6 +63,32 @@ def _refuse(request: HttpRequest, key_id: str, reason: str) -> TerminalAuthRefus
     return TerminalAuthRefused()
 
 
+def signature_refusal(
+    request: HttpRequest, *, stamp: str, nonce: str, sent: str, secret: Callable[[], str]
+) -> str | None:
+    """Why a signed request is refused, in the order checked, or None when its signature holds (for
+    terminals and the network's clients alike): "stale" (the timestamp is not Unix seconds within the
+    allowed skew), "bad_nonce", "bad_signature". `secret` is asked for only once the cheap checks pass."""
+    if (
+        not is_ascii_digits(stamp)  # not str.isdigit(): '²' (a Latin-1 header byte) would crash int()
+        or len(stamp) > 12
+        or abs(clock.now().timestamp() - int(stamp)) > settings.TERMINAL_MAX_SKEW_SECONDS
+    ):
+        return "stale"
+    if not signing.NONCE_PATTERN.match(nonce):
+        return "bad_nonce"
+    expected = signing.signature(
+        secret=secret(),
+        method=request.method or "",
+        path=request.path,
+        query=request.META.get("QUERY_STRING", ""),
+        timestamp=stamp,
+        nonce=nonce,
+        body=request.body,
+    )
+    return None if constant_time_equal(expected, sent) else "bad_signature"
+
+
 def authenticate_request(request: HttpRequest, *, kinds: set[str]) -> Terminal:
     headers = request.headers
     key_id = (headers.get("X-Terminal-Id") or "").strip()[:40]
@@ -79,25 +105,9 @@ def authenticate_request(request: HttpRequest, *, kinds: set[str]) -> Terminal:
         raise _refuse(request, key_id, "inactive_terminal")
     if kinds and terminal.kind not in kinds:
         raise _refuse(request, key_id, "wrong_terminal_kind")
-    if (
-        not is_ascii_digits(stamp)  # not str.isdigit(): '²' (a Latin-1 header byte) would crash int()
-        or len(stamp) > 12
-        or abs(clock.now().timestamp() - int(stamp)) > settings.TERMINAL_MAX_SKEW_SECONDS
-    ):
-        raise _refuse(request, key_id, "stale")
-    if not signing.NONCE_PATTERN.match(nonce):
-        raise _refuse(request, key_id, "bad_nonce")
-    expected = signing.signature(
-        secret=service.secret_of(terminal),
-        method=request.method or "",
-        path=request.path,
-        query=request.META.get("QUERY_STRING", ""),
-        timestamp=stamp,
-        nonce=nonce,
-        body=request.body,
-    )
-    if not constant_time_equal(expected, sent):
-        raise _refuse(request, key_id, "bad_signature")
+    reason = signature_refusal(request, stamp=stamp, nonce=nonce, sent=sent, secret=lambda: service.secret_of(terminal))
+    if reason:
+        raise _refuse(request, key_id, reason)
     pending = PendingNonce(terminal_id=terminal.pk, key_id=key_id, nonce=nonce)
     if request.method not in SAFE_METHODS and request.headers.get("Idempotency-Key"):
         # A call that takes money records its nonce in its own transaction (one commit per sale):
