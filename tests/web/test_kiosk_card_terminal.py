@@ -163,6 +163,35 @@ def test_the_cancel_button_cancels_at_mollie_and_sells_nothing(client, kiosk, li
     assert state(line) == before and (before[0], before[2], before[3]) == (0, 0, 1234)
 
 
+def test_the_start_screen_frees_the_terminal_the_last_customer_left_waiting(client, kiosk, line):
+    """The customer walked away from the waiting screen and the next one starts over: the terminal no
+    longer offers the last customer's payment, and nothing was sold."""
+    wait_url, payment = start_card_sale(client, kiosk)
+    before = state(line)
+    start = client.get(url("start", kiosk=kiosk.code))
+    assert start.status_code == 200
+    payment.refresh_from_db()
+    assert (payment.status, payment.outcome) == ("canceled", TerminalOutcome.NOT_PAID)
+    assert SandboxPayment.objects.get(public_id=payment.provider_payment_id).status == "canceled"
+    assert payment.provider_payment_id not in client.get(f"/sandbox/mollie/terminals/{KIOSK_READER}/").content.decode()
+    assert client.get(wait_url).status_code == 402
+    assert state(line) == before and (before[0], before[2], before[3]) == (0, 0, 1234)
+
+
+def test_the_start_screen_places_a_card_approved_before_it_was_freed(client, kiosk, line):
+    """Approved at the terminal, its webhook lost, then the start screen: Mollie refuses the cancel and
+    the sale the card paid for is placed, once."""
+    _wait_url, payment = start_card_sale(client, kiosk)
+    before = state(line)
+    SandboxPayment.objects.filter(public_id=payment.provider_payment_id).update(webhook_url="")
+    press_on_terminal(client, payment, "approve")
+    assert client.get(url("start", kiosk=kiosk.code)).status_code == 200
+    client.get(url("start", kiosk=kiosk.code))  # again: nothing more happens
+    payment.refresh_from_db()
+    assert (payment.status, payment.outcome) == ("paid", TerminalOutcome.PLACED)
+    assert state(line) == (1, before[1] + 1, 1, 1234 + 1500)
+
+
 def test_no_card_before_the_deadline_cancels_the_payment_at_mollie(client, kiosk, line, settings):
     wait_url, payment = start_card_sale(client, kiosk)
     before = state(line)

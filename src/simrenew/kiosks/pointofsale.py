@@ -7,7 +7,7 @@ from simrenew.kiosks.service import _card_quote, _place_card_order, _sale
 from simrenew.lines.models import Line
 from simrenew.orders.errors import QuoteChanged
 from simrenew.payments import pointofsale
-from simrenew.payments.models import TerminalPayment
+from simrenew.payments.models import TerminalOutcome, TerminalPayment
 from simrenew.payments.terminal import TerminalUnavailable
 
 
@@ -54,3 +54,14 @@ def check_card_sale(*, payment_id: int) -> TerminalPayment:
 
 def cancel_card_sale(*, payment_id: int) -> TerminalPayment:
     return pointofsale.cancel(payment_id, place=_place)
+
+
+def free_terminal(*, kiosk: Kiosk) -> list[TerminalPayment]:
+    """The start screen is where the next customer begins: a card payment still waiting on the kiosk's
+    terminal (its customer walked away, or the screen was restarted) is cancelled at Mollie, so that
+    a late tap cannot pay the last customer's sale. One approved meanwhile stands and is placed, as at
+    its deadline. Call outside a transaction (it calls Mollie)."""
+    waiting = TerminalPayment.objects.filter(
+        channel=pointofsale.KIOSK, seller_id=kiosk.pk, outcome=TerminalOutcome.WAITING
+    ).values_list("pk", flat=True)
+    return [cancel_card_sale(payment_id=payment_id) for payment_id in waiting]

@@ -131,6 +131,7 @@ def start(request: HttpRequest, kiosk: str) -> HttpResponse:
     found = _kiosk(kiosk)
     with transaction.atomic():
         kiosks.settle_abandoned(kiosk=found)
+    kiosk_pos.free_terminal(kiosk=found)
     _new_visit(request)
     return _page(
         request,
