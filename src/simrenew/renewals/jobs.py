@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
 from simrenew.brands.models import Brand
 from simrenew.charging import service as charging
@@ -318,13 +318,20 @@ def low_credit(since: datetime | None, until: datetime) -> Result:
         low = [line for line in found if line.status == LineStatus.ACTIVE and balances[line.pk] < threshold]
         episodes: dict[str, int] = {}
         if low:
-            episodes = dict(
-                Posting.objects.filter(account__code__in=[line.credit_account_code for line in low], amount__gt=0)
-                .values_list("account__code")
-                .annotate(last=Max("journal_id"))
-                .values_list("account__code", "last")
+            # A subquery per account, not a join grouped by code: joined, PostgreSQL's estimate of postings
+            # per account (the platform's accounts have millions) made it scan every account (60-80 ms a
+            # batch at a million lines, against a few ms found by code and read backwards on the index).
+            last_topup = (
+                Posting.objects.filter(account=OuterRef("pk"), amount__gt=0)
+                .order_by("-journal_id")
+                .values("journal_id")[:1]
             )
-        return [(line, balances[line.pk], episodes.get(line.credit_account_code, 0)) for line in found]
+            episodes = dict(
+                Account.objects.filter(code__in=[line.credit_account_code for line in low])
+                .annotate(last=Subquery(last_topup))
+                .values_list("code", "last")
+            )
+        return [(line, balances[line.pk], episodes.get(line.credit_account_code) or 0) for line in found]
 
     def check_all(items: list[tuple[Line, int, int]]) -> int:
         events = [
