@@ -62,8 +62,10 @@ class Notification(models.Model):
     second row, so whatever job runs twice, a customer hears about it once.
     """
 
-    key = models.CharField(max_length=200, unique=True)
-    event_key = models.CharField(max_length=160, db_index=True)
+    # Unique and indexed by Meta's constraint and index, not unique=True and db_index=True: on PostgreSQL
+    # those add a second index each for LIKE, which nothing asks, and every notice would write to both.
+    key = models.CharField(max_length=200)
+    event_key = models.CharField(max_length=160)
     kind = models.CharField(max_length=24, choices=NotificationKind.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     recipient = models.CharField(max_length=254)  # an e-mail address or an E.164 number
@@ -90,7 +92,11 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "send_after"])]
+        indexes = [
+            models.Index(fields=["status", "send_after"]),
+            models.Index(fields=["event_key"], name="notification_event_key"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["key"], name="notification_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.channel} to {self.recipient}"
