@@ -2,18 +2,17 @@
 double click past the form key. The line's lock lets them through one by one, so the credit moves
 once and the line's credit never goes below zero."""
 
-import threading
-
 import pytest
 from django.db import connection, transaction
 
-from simrenew.kit.errors import DomainError
 from simrenew.ledger import service as ledger
 from simrenew.ledger.models import Journal
 from simrenew.lines.queries import balances
 from simrenew.payouts import service
+from simrenew.payouts.errors import RequestAlreadyOpen, RequestNotPending
 from simrenew.payouts.models import LeftoverCreditRequest, LeftoverStatus
 from simrenew.staff.roles import FINANCE
+from tests.concurrency import race
 from tests.payouts.factories import IBAN, ended_line, payout_brand
 from tests.staff.factories import create_staff_user
 
@@ -43,27 +42,13 @@ def test_concurrent_approvals_move_the_credit_once():
             actor=None,
         )
     finance = create_staff_user(FINANCE)
-    start = threading.Barrier(THREADS)
-    outcomes: list[str] = []
 
-    def approve() -> None:
-        try:
-            start.wait()
-            with transaction.atomic():
-                service.approve(request_id=made.pk, actor=finance)
-            outcomes.append("approved")
-        except DomainError as refusal:
-            outcomes.append(refusal.code)
-        finally:
-            connection.close()
+    def approve(_: int) -> None:
+        with transaction.atomic():
+            service.approve(request_id=made.pk, actor=finance)
 
-    threads = [threading.Thread(target=approve) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(outcomes) == ["approved"] + ["leftover_not_pending"] * (THREADS - 1)
+    outcomes = [kind for kind, _ in race(THREADS, approve)]
+    assert sorted(outcomes) == sorted(["ok"] + [RequestNotPending.__name__] * (THREADS - 1))
     assert LeftoverCreditRequest.objects.get().status == LeftoverStatus.APPROVED
     assert Journal.objects.filter(key=f"leftover:{made.pk}:approve").count() == 1
     now = balances(line)
@@ -73,33 +58,19 @@ def test_concurrent_approvals_move_the_credit_once():
 
 def test_concurrent_requests_for_one_line_record_one():
     line = ended_line(payout_brand(), credit=2000)
-    start = threading.Barrier(THREADS)
-    outcomes: list[str] = []
 
-    def ask() -> None:
-        try:
-            start.wait()
-            with transaction.atomic():
-                service.request_payout(
-                    line_id=line.pk,
-                    iban=IBAN,
-                    holder_name="Jan",
-                    email="jan@example.be",
-                    language="en",
-                    customer=None,
-                    actor=None,
-                )
-            outcomes.append("asked")
-        except DomainError as refusal:
-            outcomes.append(refusal.code)
-        finally:
-            connection.close()
+    def ask(_: int) -> None:
+        with transaction.atomic():
+            service.request_payout(
+                line_id=line.pk,
+                iban=IBAN,
+                holder_name="Jan",
+                email="jan@example.be",
+                language="en",
+                customer=None,
+                actor=None,
+            )
 
-    threads = [threading.Thread(target=ask) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(outcomes) == ["asked"] + ["leftover_request_open"] * (THREADS - 1)
+    outcomes = [kind for kind, _ in race(THREADS, ask)]
+    assert sorted(outcomes) == sorted(["ok"] + [RequestAlreadyOpen.__name__] * (THREADS - 1))
     assert LeftoverCreditRequest.objects.count() == 1

@@ -4,13 +4,9 @@ Each thread has its own connection and transaction. SQLite serialises every writ
 show row-lock races: these run only with DATABASE_URL=postgres://….
 """
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from django.db import connection, transaction
 
-from simrenew.kit.errors import DomainError
 from simrenew.ledger import service as ledger
 from simrenew.ledger.models import Account
 from simrenew.lines.models import Line
@@ -21,6 +17,7 @@ from simrenew.retail.models import Outlet, Sale
 from simrenew.vouchers import service as vouchers
 from simrenew.vouchers.errors import PinAlreadyRedeemed
 from simrenew.vouchers.models import Voucher, VoucherState
+from tests.concurrency import race
 from tests.factories import create_brand, create_line, create_topup_product
 from tests.retail.factories import create_outlet, create_retailer
 from tests.vouchers.factories import sell_pin
@@ -30,33 +27,6 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (DATABASE_URL=postgres://…)"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def race(count: int, work: Callable[[int], object]) -> list[tuple[str, object]]:
-    barrier = threading.Barrier(count)
-    outcomes: list[tuple[str, object]] = []
-    guard = threading.Lock()
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            result: tuple[str, object] = ("ok", work(index))
-        except DomainError as error:
-            result = (type(error).__name__, None)
-        except Exception as error:  # anything else fails the test
-            result = ("error", repr(error))
-        finally:
-            connection.close()
-        with guard:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def test_fifty_parallel_sales_on_a_float_that_covers_ten():

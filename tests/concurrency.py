@@ -1,0 +1,45 @@
+"""Threads racing on one database, for the PostgreSQL race tests: each thread on its own connection,
+all released together by a barrier, every outcome collected.
+
+SQLite serialises every writer, so it cannot show row-lock races: the tests that use this run only
+with DATABASE_URL=postgres://….
+"""
+
+import threading
+from collections.abc import Callable
+
+from django.db import connection
+
+from simrenew.kit.errors import DomainError
+
+Outcome = tuple[str, object]
+
+
+def race(count: int, work: Callable[[int], object]) -> list[Outcome]:
+    """Run `work(0)` … `work(count - 1)` at once, one thread each, released together. Each outcome:
+    ("ok", what work returned), (the refusal's class name, None) for a DomainError, or ("error",
+    repr) for anything else, which fails the test that looks."""
+    barrier = threading.Barrier(count)
+    outcomes: list[Outcome] = []
+    guard = threading.Lock()
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            result: Outcome = ("ok", work(index))
+        except DomainError as error:
+            result = (type(error).__name__, None)
+        except Exception as error:  # anything else fails the test
+            result = ("error", repr(error))
+        finally:
+            connection.close()
+        with guard:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes
