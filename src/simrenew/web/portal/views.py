@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -40,6 +39,7 @@ from simrenew.payments.provider import ProviderError
 from simrenew.terminals.idempotency import Done, new_form_key, submit_once
 from simrenew.vouchers.forms import RedeemVoucherForm
 from simrenew.vouchers.service import Guesser
+from simrenew.web import paging
 from simrenew.web.portal import usage_views
 from simrenew.web.portal.catalogue_views import brand_catalogues
 from simrenew.web.portal.checkout_views import payment_url
@@ -52,6 +52,9 @@ from simrenew.web.portal.forms import (
 )
 
 log = logging.getLogger(__name__)
+
+
+ORDERS_PER_PAGE = 20
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -85,7 +88,7 @@ def account(request: HttpRequest) -> HttpResponse:
     customer = _customer(request)
     # The same few queries for one line or ten: balances and bundles of every line at once.
     lines = line_queries.summaries(customers.lines_of(customer))
-    page = Paginator(order_queries.orders_of(customer), 20).get_page(request.GET.get("page"))
+    page = paging.page_of(order_queries.orders_of(customer), request.GET.get("page"), ORDERS_PER_PAGE)
     return render(request, "portal/account.html", {"lines": lines, "orders": page})
 
 
@@ -96,7 +99,7 @@ def line_detail(request: HttpRequest, line_id: int) -> HttpResponse:
     customer = _customer(request)
     line = _own_line(request, line_id)
     link = customer_queries.holds(customer_id=customer.pk, line=line).get()
-    page = Paginator(order_queries.orders_of(customer).filter(line=line), 20).get_page(request.GET.get("page"))
+    page = paging.page_of(order_queries.orders_of(customer).filter(line=line), request.GET.get("page"), ORDERS_PER_PAGE)
     context = {
         "line": line,
         "linked_at": link.linked_at,
