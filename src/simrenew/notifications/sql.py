@@ -6,6 +6,7 @@ insert the same rows but cannot tell which were new, nor give their ids."""
 from typing import Any
 
 from django.db import connection
+from django.db.models import CharField, Field, ForeignKey, IntegerField, TextField
 
 from simrenew.notifications.models import Notification
 
@@ -23,14 +24,14 @@ def insert_new(rows: list[Notification]) -> list[Notification]:
         # One array per column: as many parameters as columns whatever the number of rows, so that a
         # batch's statement stays short to send and to bind (a placeholder per value made binding
         # a few hundred rows cost more than the insert itself).
-        arrays = [[field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows] for field in fields]
+        arrays = [[_prepared(field, getattr(row, field.attname)) for row in rows] for field in fields]
         casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
         sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({casts}) {conflict}"  # noqa: S608 - a model's own table
         params: list[Any] = list(arrays)
     else:
         values = ", ".join(["(" + ", ".join(["%s"] * len(fields)) + ")"] * len(rows))
         sql = f"INSERT INTO {table} ({columns}) VALUES {values} {conflict}"  # noqa: S608 - a model's own table
-        params = [field.get_db_prep_save(getattr(row, field.attname), connection) for row in rows for field in fields]
+        params = [_prepared(field, getattr(row, field.attname)) for row in rows for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = {key: row_id for row_id, key in cursor.fetchall()}
@@ -39,3 +40,16 @@ def insert_new(rows: list[Notification]) -> list[Notification]:
         row.pk = ids[row.key]
         row._state.adding, row._state.db = False, connection.alias
     return inserted
+
+
+# Fields whose value, when it is already a plain str, int or None, is what the ORM would send: their
+# preparation (`get_db_prep_save`) only converts other types. A scheduler's batch prepares hundreds of
+# rows of a dozen columns each; asking each field for each value was a tenth of a reminder's CPU.
+_PLAIN_FIELDS = (CharField, TextField, IntegerField, ForeignKey)
+_PLAIN_VALUES = (str, int, type(None))
+
+
+def _prepared(field: "Field[Any, Any]", value: object) -> object:
+    if type(value) in _PLAIN_VALUES and isinstance(field, _PLAIN_FIELDS):
+        return value
+    return field.get_db_prep_save(value, connection)
