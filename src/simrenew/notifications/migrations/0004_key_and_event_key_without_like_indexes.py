@@ -6,30 +6,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('lines', '0004_ported_out'),
-        ('notifications', '0003_facts_rendered_when_sent'),
+        ("lines", "0004_ported_out"),
+        ("notifications", "0003_facts_rendered_when_sent"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='event_key',
+            model_name="notification",
+            name="event_key",
             field=models.CharField(max_length=160),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='key',
+            model_name="notification",
+            name="key",
             field=models.CharField(max_length=200),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['event_key'], name='notification_event_key'),
+            model_name="notification",
+            index=models.Index(fields=["event_key"], name="notification_event_key"),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(fields=('key',), name='notification_key_unique'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(fields=("key",), name="notification_key_unique"),
         ),
     ]
