@@ -7,6 +7,7 @@ from django.db import connection, transaction
 
 from simrenew.ledger import service as ledger
 from simrenew.ledger.models import Journal
+from simrenew.lines.models import Line
 from simrenew.lines.queries import balances
 from simrenew.payouts import service
 from simrenew.payouts.errors import RequestAlreadyOpen, RequestNotPending
@@ -29,10 +30,10 @@ pytestmark = [
 ]
 
 
-def test_concurrent_approvals_move_the_credit_once():
-    line = ended_line(payout_brand(fee=150), credit=2000, bonus=400)
+def ask_payout(line: Line) -> LeftoverCreditRequest:
+    """The line's holder asks for its leftover credit, in a transaction of its own."""
     with transaction.atomic():
-        made = service.request_payout(
+        return service.request_payout(
             line_id=line.pk,
             iban=IBAN,
             holder_name="Jan",
@@ -41,6 +42,11 @@ def test_concurrent_approvals_move_the_credit_once():
             customer=None,
             actor=None,
         )
+
+
+def test_concurrent_approvals_move_the_credit_once():
+    line = ended_line(payout_brand(fee=150), credit=2000, bonus=400)
+    made = ask_payout(line)
     finance = create_staff_user(FINANCE)
 
     def approve(_: int) -> None:
@@ -59,18 +65,6 @@ def test_concurrent_approvals_move_the_credit_once():
 def test_concurrent_requests_for_one_line_record_one():
     line = ended_line(payout_brand(), credit=2000)
 
-    def ask(_: int) -> None:
-        with transaction.atomic():
-            service.request_payout(
-                line_id=line.pk,
-                iban=IBAN,
-                holder_name="Jan",
-                email="jan@example.be",
-                language="en",
-                customer=None,
-                actor=None,
-            )
-
-    outcomes = [kind for kind, _ in race(THREADS, ask)]
+    outcomes = [kind for kind, _ in race(THREADS, lambda _: ask_payout(line))]
     assert sorted(outcomes) == sorted(["ok"] + [RequestAlreadyOpen.__name__] * (THREADS - 1))
     assert LeftoverCreditRequest.objects.count() == 1
