@@ -44,7 +44,10 @@ def chaos_run() -> subprocess.CompletedProcess[str]:
 
 def test_three_faults_across_the_cluster_lose_nothing(chaos_run: subprocess.CompletedProcess[str]) -> None:
     out = chaos_run.stdout + chaos_run.stderr
-    assert chaos_run.returncode == 0, out[-6000:]
+    # On a failure the run prints its report (faults, recoveries, invariants), then every process's
+    # last log lines: show the report's end first, so that what failed is not hidden by the logs.
+    report, _, logs = out.partition("\nlast lines of each process's log:\n")
+    assert chaos_run.returncode == 0, report[-5000:] + "\n--- the processes' logs, end:\n" + logs[-2500:]
     assert "PASS: paid means delivered, across the cluster" in out
 
     # Each fault happened once, and its recovery was measured.
