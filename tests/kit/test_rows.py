@@ -15,7 +15,7 @@ from simrenew.kit import clock, rows
 from simrenew.ledger.models import Account
 from simrenew.lines.models import Line, LineStatus
 from simrenew.reference.models import Generation
-from tests.factories import create_customer, create_line
+from tests.factories import create_brand, create_customer, create_line
 
 pytestmark = pytest.mark.django_db
 
@@ -146,3 +146,37 @@ def test_update_refuses_what_is_not_a_column_of_the_table() -> None:
         rows.update(line, ("id",))
     with pytest.raises(ValueError, match="primary key"):
         rows.update(Line(msisdn="+32470000003"), ("msisdn",))
+
+
+def test_update_all_writes_each_rows_own_values_in_one_statement() -> None:
+    first = create_line(status=LineStatus.GRACE, credit_expires_at=clock.now() + timedelta(days=3))
+    second = create_line(status=LineStatus.ACTIVE)
+    third = create_line(status=LineStatus.ACTIVE, credit_expires_at=clock.now())
+    Line.objects.filter(pk=second.pk).update(auto_renew=True)  # changed behind the instances' backs
+    later = clock.now().replace(microsecond=654321) + timedelta(days=30)
+    first.credit_expires_at, first.status = later, LineStatus.ACTIVE
+    second.credit_expires_at, second.status = later + timedelta(seconds=1), LineStatus.SUSPENDED
+    third.credit_expires_at = None  # a NULL among the values
+    with CaptureQueriesContext(connection) as captured:
+        rows.update_all([first, second, third], ("credit_expires_at", "status"))
+    assert len(captured.captured_queries) == 1 and captured.captured_queries[0]["sql"].startswith("UPDATE")
+    stored = {line.pk: line for line in Line.objects.filter(pk__in=[first.pk, second.pk, third.pk])}
+    assert (stored[first.pk].credit_expires_at, stored[first.pk].status) == (later, LineStatus.ACTIVE)
+    assert (stored[second.pk].credit_expires_at, stored[second.pk].status) == (
+        later + timedelta(seconds=1),
+        LineStatus.SUSPENDED,
+    )
+    assert (stored[third.pk].credit_expires_at, stored[third.pk].status) == (None, LineStatus.ACTIVE)
+    assert stored[second.pk].auto_renew is True  # not named, so not written back
+
+
+def test_update_all_writes_a_foreign_key_and_refuses_a_row_that_is_gone() -> None:
+    other = create_brand(code="other", name="Other")
+    found = [create_line(), create_line()]
+    for line in found:
+        line.brand = other
+    rows.update_all(found, ("brand",))
+    assert set(Line.objects.filter(pk__in=[line.pk for line in found]).values_list("brand_id", flat=True)) == {other.pk}
+    gone = Line(pk=found[-1].pk + 1000, msisdn="+32470000004")
+    with pytest.raises(DatabaseError, match="changed 1 of 2 rows"), transaction.atomic():
+        rows.update_all([found[0], gone], ("msisdn",))

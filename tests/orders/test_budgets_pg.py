@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # The form key that makes a double submit buy once: its INSERT, a savepoint around the order (so that a
 # refusal keeps the key's row and frees it) and its UPDATE with the answer.
-PORTAL_RENEWAL_FROM_CREDIT = 26
+PORTAL_RENEWAL_FROM_CREDIT = 25
 # One of them: whether the payment has a refund still open (Mollie calls the same webhook for refunds).
 WEBHOOK_FULFILMENT = 23
 

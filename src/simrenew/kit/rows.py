@@ -15,6 +15,7 @@ database). No signals are sent: `insert` and `update` refuse a model that has sa
 from __future__ import annotations  # Field[...] is for type checkers only
 
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import DatabaseError, connections, router
@@ -173,3 +174,54 @@ def update(obj: Model, fields: tuple[str, ...]) -> None:
         changed = cursor.rowcount
     if changed != 1:
         raise DatabaseError(f"{model._meta.label} {obj.pk}: the update changed {changed} rows, not one")
+
+
+# Rows per statement of update_all: well within both databases' limits on parameters.
+ROWS_PER_UPDATE = 500
+
+
+def update_all(objs: Sequence[Model], fields: tuple[str, ...]) -> None:
+    """`update` of many saved rows of one model in one statement per ROWS_PER_UPDATE rows
+    (`UPDATE … FROM (VALUES …)`), where the ORM's `bulk_update` compiles a CASE per field and row;
+    raises as `update` does when a row is gone."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if any(type(obj) is not model for obj in objs):
+        raise ValueError("update_all writes rows of one model")
+    for obj in objs:
+        if obj.pk is None:
+            raise ValueError(f"{model._meta.label}: update_all writes saved rows; one has no primary key")
+    if signals.pre_save.has_listeners(model) or signals.post_save.has_listeners(model):
+        raise TypeError(f"{model._meta.label} has save signal receivers: save it with the ORM")
+    alias = router.db_for_write(model, instance=objs[0])
+    connection = connections[alias]
+    _, written = _update_statement(model, fields, alias)  # the fields, checked as `update` checks them
+    meta = model._meta
+    columns: list[Field[Any, Any]] = [meta.pk, *written]
+    quote = connection.ops.quote_name
+    # PostgreSQL types a VALUES list from its values: each is cast to its column's type (SQLite needs none).
+    if connection.vendor == "postgresql":
+        marks = ", ".join(f"CAST(%s AS {column.cast_db_type(connection)})" for column in columns)
+    else:
+        marks = ", ".join(["%s"] * len(columns))
+    table = quote(meta.db_table)
+    setting = ", ".join(
+        f"{quote(_column(field))} = v.column{index}" for index, field in enumerate(columns[1:], start=2)
+    )
+    pk = quote(_column(meta.pk))
+    for start in range(0, len(objs), ROWS_PER_UPDATE):
+        chunk = objs[start : start + ROWS_PER_UPDATE]
+        values: list[Any] = []
+        for obj in chunk:
+            values.append(meta.pk.get_db_prep_value(obj.pk, connection, prepared=False))
+            values += [
+                field.get_db_prep_save(field.pre_save(obj, False), connection=connection) for field in columns[1:]
+            ]
+        listed = ", ".join([f"({marks})"] * len(chunk))
+        statement = f"UPDATE {table} SET {setting} FROM (VALUES {listed}) AS v WHERE {table}.{pk} = v.column1"  # noqa: S608 - the model's own table and columns
+        with connection.cursor() as cursor:
+            cursor.execute(statement, values)
+            changed = cursor.rowcount
+        if changed != len({obj.pk for obj in chunk}):
+            raise DatabaseError(f"{meta.label}: the update changed {changed} of {len(chunk)} rows (one is gone)")

@@ -2,6 +2,9 @@
 
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -40,9 +43,30 @@ def _keep(code: str, row: Account) -> None:
 post_migrate.connect(clear_account_cache, dispatch_uid="ledger.clear_account_cache")
 
 
+# code → account: the accounts a batch of work will post to, read in one query for the batch.
+_known: ContextVar[dict[str, Account] | None] = ContextVar("ledger_accounts_known", default=None)
+
+
+@contextmanager
+def accounts_known(codes: Iterable[str]) -> Iterator[dict[str, Account]]:
+    """Inside, account() finds these accounts (those that exist) from one query, not one each: a
+    batch of the scheduler's renewals reads its lines' accounts once. Yields them by code, with
+    their balances as they stand now (the caller holds the locks that keep them so, e.g. its lines')."""
+    wanted = list(dict.fromkeys(codes))
+    known = {row.code: row for row in Account.objects.filter(code__in=wanted)} if wanted else {}
+    token = _known.set(known)
+    try:
+        yield known
+    finally:
+        _known.reset(token)
+
+
 def account(code: str, kind: str, currency: str = "EUR") -> Account:
     """The account with this code, created on first use. Its `balance_amount` may be out of date:
     read balances with `balances()`, or lock the account (post_journal does)."""
+    known = _known.get()
+    if known is not None and code in known:
+        return known[code]
     with _accounts_lock:
         cached = _accounts.get(code)
     if cached is not None:

@@ -4,6 +4,9 @@ The ledger's line bonus account holds the money; `BonusGrant` rows only say when
 expires. Callers own the transaction and hold the line's lock.
 """
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from django.db.models import F
@@ -48,12 +51,41 @@ def consume(*, line: Line, amount: int) -> None:
         left -= taken
 
 
+# line → its grants with something left: a batch's lines' grants, read once for the batch.
+_known: ContextVar[dict[int, list[BonusGrant]] | None] = ContextVar("lines_grants_known", default=None)
+
+
+@contextmanager
+def grants_known(line_ids: Iterable[int]) -> Iterator[None]:
+    """Inside, the first expire_due of each of these lines finds its grants from one query for all of
+    them, not one each (a batch of renewals from credit: most lines have no bonus, and no query then).
+    The caller holds the lines' locks; a line's grants are taken once (a second use reads again)."""
+    ids = list(line_ids)
+    known: dict[int, list[BonusGrant]] = {line_id: [] for line_id in ids}
+    left = BonusGrant.objects.filter(line_id__in=ids, remaining_amount__gt=0).order_by("expires_at", "id")
+    for grant in left if ids else []:
+        known[grant.line_id].append(grant)
+    token = _known.set(known)
+    try:
+        yield
+    finally:
+        _known.reset(token)
+
+
+def _due(line: Line, at: datetime) -> list[BonusGrant]:
+    """The line's grants past their expiry with something left, earliest expiry first."""
+    known = _known.get()
+    found = known.pop(line.pk, None) if known is not None else None
+    if found is None:
+        due = BonusGrant.objects.filter(line=line, expires_at__lte=at, remaining_amount__gt=0)
+        return list(due.order_by("expires_at", "id"))
+    return [grant for grant in found if grant.expires_at <= at]
+
+
 def expire_due(*, line: Line, at: datetime) -> int:
     """Post what is left of every grant past its expiry to breakage; returns the amount expired."""
     total = 0
-    for grant in BonusGrant.objects.filter(line=line, expires_at__lte=at, remaining_amount__gt=0).order_by(
-        "expires_at", "id"
-    ):
+    for grant in _due(line, at):
         account = bonus_account(line, grant.currency)
         account.refresh_from_db(fields=["balance_amount"])
         amount = min(grant.remaining_amount, account.balance_amount)

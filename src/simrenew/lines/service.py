@@ -1,8 +1,11 @@
 """Writes to lines and their bundle periods. Callers own the transaction and lock the line first."""
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 
-from django.db.models import F
+from django.db.models import F, QuerySet
 
 from simrenew.catalog.models import Product
 from simrenew.kit import clock, rows
@@ -86,13 +89,43 @@ def expire_ended_periods(*, line: Line, at: datetime) -> list[BundlePeriod]:
     return expired
 
 
-def _advance_periods(*, line: Line, at: datetime) -> tuple[list[BundlePeriod], list[BundlePeriod]]:
-    """expire_ended_periods, also returning the periods still active or queued (in time order)."""
-    periods = list(
-        line.periods.select_related("product")
-        .filter(status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED])
+def _running(line_ids: Iterable[int]) -> QuerySet[BundlePeriod]:
+    """The active and queued periods of these lines, in time order, with their products."""
+    return (
+        BundlePeriod.objects.select_related("product")
+        .filter(line_id__in=list(line_ids), status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED])
         .order_by("starts_at", "id")
     )
+
+
+# line → its active and queued periods: a batch's lines' periods, read once for the batch.
+_known: ContextVar[dict[int, list[BundlePeriod]] | None] = ContextVar("lines_periods_known", default=None)
+
+
+@contextmanager
+def periods_known(line_ids: Iterable[int]) -> Iterator[None]:
+    """Inside, the first add_bundle_period or expire_ended_periods of each of these lines finds its
+    periods from one query for all of them, not one each (a batch of renewals). The caller holds
+    the lines' locks, so nothing else changes their periods meanwhile; a line's periods are taken
+    once, as what is done with them changes them (a second use reads them again)."""
+    ids = list(line_ids)
+    known: dict[int, list[BundlePeriod]] = {line_id: [] for line_id in ids}
+    for period in _running(ids) if ids else []:
+        known[period.line_id].append(period)
+    token = _known.set(known)
+    try:
+        yield
+    finally:
+        _known.reset(token)
+
+
+def _advance_periods(*, line: Line, at: datetime) -> tuple[list[BundlePeriod], list[BundlePeriod]]:
+    """expire_ended_periods, also returning the periods still active or queued (in time order)."""
+    known = _known.get()
+    found = known.pop(line.pk, None) if known is not None else None
+    periods = found if found is not None else list(_running([line.pk]))
+    for period in periods:
+        period.line = line  # as line.periods would: the caller's (locked) line, not read again
     expired: list[BundlePeriod] = []
     for index, period in enumerate(periods):
         if period.ends_at <= at:
@@ -109,7 +142,7 @@ def _advance_periods(*, line: Line, at: datetime) -> tuple[list[BundlePeriod], l
 
 
 # The columns a rollover changes on the period that follows.
-ROLLOVER_FIELDS = ["data_mb_left", "rollover_data_mb", "data_alert_at_mb", "voice_minutes_left", "sms_left"]
+ROLLOVER_FIELDS = ("data_mb_left", "rollover_data_mb", "data_alert_at_mb", "voice_minutes_left", "sms_left")
 
 
 def advance_periods_of(lines: list[Line], at: datetime) -> dict[int, list[BundlePeriod]]:
@@ -121,11 +154,7 @@ def advance_periods_of(lines: list[Line], at: datetime) -> dict[int, list[Bundle
     if not by_line:
         return {}
     known = {line.pk: line for line in lines}
-    for period in (
-        BundlePeriod.objects.select_related("product")
-        .filter(line_id__in=list(by_line), status__in=[PeriodStatus.ACTIVE, PeriodStatus.QUEUED])
-        .order_by("line_id", "starts_at", "id")
-    ):
+    for period in _running(by_line):
         period.line = known[period.line_id]
         by_line[period.line_id].append(period)
     ended: dict[int, list[BundlePeriod]] = {}
@@ -144,7 +173,7 @@ def advance_periods_of(lines: list[Line], at: datetime) -> dict[int, list[Bundle
                 period.status = PeriodStatus.ACTIVE
                 started.append(period.pk)
     if rolled:
-        BundlePeriod.objects.bulk_update(list(rolled.values()), ROLLOVER_FIELDS)
+        rows.update_all(list(rolled.values()), ROLLOVER_FIELDS)
     expired_ids = [period.pk for periods in ended.values() for period in periods]
     if expired_ids:
         BundlePeriod.objects.filter(pk__in=expired_ids).update(status=PeriodStatus.EXPIRED)

@@ -41,10 +41,13 @@ class Funding:
     commission_amount: int = 0
 
 
-def fulfilment_entries(*, order: Order, provider: str | None, funding: Funding | None = None) -> list[ledger.Entry]:
+def fulfilment_entries(
+    *, order: Order, provider: str | None, funding: Funding | None = None, credit: tuple[int, int] | None = None
+) -> list[ledger.Entry]:
     """Balanced entries: where the money comes from (the payment, the channel's funding or the
     line's credit) and where it goes (the line's credit for a top-up; revenue and VAT for a
-    bundle; the fee to fee revenue)."""
+    bundle; the fee to fee revenue). `credit`: the line's (bonus, paid credit) as check_credit_covers
+    read them under the line's lock (read here when not given)."""
     price = order.price_amount
     entries: list[ledger.Entry] = []
 
@@ -56,7 +59,7 @@ def fulfilment_entries(*, order: Order, provider: str | None, funding: Funding |
             entries.append(ledger.Entry(commission, -funding.commission_amount))
     elif order.method == PaymentMethod.CREDIT:
         # Bonus credit is spent first; the ledger refuses the journal if the rest is not covered.
-        bonus_balance, _ = line_balances(order)
+        bonus_balance, _ = credit if credit is not None else line_balances(order)
         from_bonus = min(bonus_balance, price)
         if from_bonus:
             entries.append(ledger.Entry(line_bonus_account(order), -from_bonus))
@@ -109,6 +112,9 @@ def line_balances(order: Order) -> tuple[int, int]:
     return found[order.line.bonus_account_code], found[order.line.credit_account_code]
 
 
-def check_credit_covers(order: Order) -> None:
-    if sum(line_balances(order)) < order.price_amount:
+def check_credit_covers(order: Order) -> tuple[int, int]:
+    """InsufficientFunds unless the line's bonus and credit cover the order; returns them (bonus, paid)."""
+    found = line_balances(order)
+    if sum(found) < order.price_amount:
         raise InsufficientFunds()
+    return found

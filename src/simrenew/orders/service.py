@@ -96,17 +96,18 @@ def place_order(
         promotion_label=quote.offer.label(language) if quote.offer is not None else "",
         bonus_amount=quote.bonus_amount,
     )
+    credit = None  # the line's (bonus, paid credit) when they pay: read once, under the line's lock
     if settles_now:
         if method == PaymentMethod.CREDIT:
             line_bonus.expire_due(line=line, at=now)  # expired bonus cannot pay, even if not yet swept
-            postings.check_credit_covers(order)
+            credit = postings.check_credit_covers(order)
         # Inserted in its final state: paid and fulfilled are one step for money already held.
         order.status, order.paid_at, order.fulfilled_at = OrderStatus.FULFILLED, now, now
     rows.insert(order)  # every sale writes one: a statement built once, not compiled per sale
     if quote.offer is not None and quote.purchase is not None:
         promotions.reserve(offer=quote.offer, order_id=order.pk, purchase=quote.purchase)
     if settles_now:
-        _deliver(order=order, provider=None, funding=funding, at=now)
+        _deliver(order=order, provider=None, funding=funding, at=now, credit=credit)
     return order
 
 
@@ -336,11 +337,19 @@ def _fulfil_locked(*, order: Order, provider: str | None, funding: postings.Fund
     _deliver(order=order, provider=provider, funding=funding, at=now)
 
 
-def _deliver(*, order: Order, provider: str | None, funding: postings.Funding | None, at: datetime) -> None:
+def _deliver(
+    *,
+    order: Order,
+    provider: str | None,
+    funding: postings.Funding | None,
+    at: datetime,
+    credit: tuple[int, int] | None = None,
+) -> None:
     """The fulfilment itself, for an order already marked fulfilled: the journal, the bonus, the
-    bundle period, the credit's validity, the receipt and the confirmation."""
+    bundle period, the credit's validity, the receipt and the confirmation (`credit`: see
+    postings.fulfilment_entries)."""
     key = f"order:{order.pk}:fulfil"
-    entries = postings.fulfilment_entries(order=order, provider=provider, funding=funding)
+    entries = postings.fulfilment_entries(order=order, provider=provider, funding=funding, credit=credit)
     order.fulfilment = ledger.post_journal(key=key, kind=f"{order.kind}_sale", entries=entries, memo=order.number)
     bonus_spent = -sum(e.amount for e in entries if e.account.code == order.line.bonus_account_code and e.amount < 0)
     if bonus_spent:

@@ -10,6 +10,8 @@ between any two resumes where it stopped, without charging twice.
 
 import contextvars
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -24,8 +26,10 @@ from django.urls import reverse
 from simrenew.brands.models import PaymentMethod
 from simrenew.customers import service as customers
 from simrenew.customers.models import LineLink, User
-from simrenew.kit import clock
+from simrenew.kit import clock, rows
 from simrenew.kit.errors import DomainError
+from simrenew.ledger import service as ledger
+from simrenew.lines import bonus as line_bonus
 from simrenew.lines import queries as line_queries
 from simrenew.lines import service as lines
 from simrenew.lines.models import BundlePeriod, Line, LineStatus, PeriodStatus
@@ -262,13 +266,17 @@ def process(attempt_id: int) -> str:
 # --- The steps
 
 
+# What deciding an attempt writes to it.
+FINISH_FIELDS = ("status", "reason", "finished_at", "order", "tries")
+
+
 def _finish(attempt: RenewalAttempt, status: str, reason: str = "", order: Order | None = None) -> None:
     attempt.status = status
     attempt.reason = reason or attempt.reason
     attempt.finished_at = clock.now()
     if order is not None:
         attempt.order = order
-    attempt.save(update_fields=["status", "reason", "finished_at", "order", "tries"])
+    attempt.save(update_fields=FINISH_FIELDS)
 
 
 def _finish_later(
@@ -302,7 +310,9 @@ class _Known:
     told: list[delivery.Event] = field(default_factory=list)
 
     @classmethod
-    def of(cls, attempts: list[RenewalAttempt], locked: dict[int, Line]) -> "_Known":
+    def of(
+        cls, attempts: list[RenewalAttempt], locked: dict[int, Line], balances: dict[int, line_queries.Balances]
+    ) -> "_Known":
         line_ids = sorted(locked)
         ends = {attempt.period_id: attempt.period.ends_at for attempt in attempts}
         later = BundlePeriod.objects.filter(line_id__in=line_ids, starts_at__gte=min(ends.values()))
@@ -314,7 +324,28 @@ class _Known:
             if line_id == attempt.line_id and pk != attempt.period_id and starts_at >= ends[attempt.period_id]
         }
         holders = set(LineLink.objects.filter(line_id__in=line_ids).values_list("line_id", "customer_id"))
-        return cls(after, holders, line_queries.balances_of(list(locked.values())))
+        return cls(after, holders, balances)
+
+
+@contextmanager
+def _renewing(locked: dict[int, Line]) -> Iterator[dict[int, line_queries.Balances]]:
+    """What renewing these lines (locked) reads, once for the batch rather than once per renewal:
+    their ledger accounts (yielded as their balances now), their running periods and their bonus
+    grants; and whom to tell about them."""
+    codes = [code for line in locked.values() for code in (line.credit_account_code, line.bonus_account_code)]
+    with (
+        ledger.accounts_known(codes) as accounts,
+        lines.periods_known(locked),
+        line_bonus.grants_known(locked),
+        notices.people_known(locked),
+    ):
+        yield {
+            line.pk: line_queries.Balances(
+                accounts[line.credit_account_code].balance_amount if line.credit_account_code in accounts else 0,
+                accounts[line.bonus_account_code].balance_amount if line.bonus_account_code in accounts else 0,
+            )
+            for line in locked.values()
+        }
 
 
 def _try(attempt_ids: list[int]) -> dict[int, str]:
@@ -339,17 +370,14 @@ def _try_in_unit(attempt_ids: list[int]) -> dict[int, str]:
             .filter(pk__in=attempt_ids)
             .order_by("pk")
         )
-        known = _Known.of(attempts, locked) if attempts else None
-        with notices.people_known(locked):
+        if not attempts:
+            return {}
+        with _renewing(locked) as balances:
+            known = _Known.of(attempts, locked, balances)
             for attempt in attempts:
-                assert known is not None
                 _decide(attempt, locked[attempt.line_id], known, now)
-            if known is not None:
-                _save_decided(known)
+            _save_decided(known)
     return {attempt.pk: str(attempt.status) for attempt in attempts}
-
-
-FINISH_FIELDS = ["status", "reason", "finished_at", "order", "tries"]
 
 
 def _save_decided(known: "_Known") -> None:
@@ -357,7 +385,7 @@ def _save_decided(known: "_Known") -> None:
     UPDATE, the charges of its renewals from credit in one INSERT (their new periods read in one query),
     and every customer told in one INSERT."""
     if known.finished:
-        RenewalAttempt.objects.bulk_update(known.finished, FINISH_FIELDS)
+        rows.update_all(known.finished, FINISH_FIELDS)
     events = list(known.told)
     charges = known.renewed
     if charges:
