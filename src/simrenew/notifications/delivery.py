@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -117,8 +117,29 @@ ROWS_PER_INSERT = 500
 def notify_all(events: list[Event]) -> list[Notification]:
     """`notify` for several events (a batch of the scheduler's work): their messages recorded in one
     INSERT, not one per event; returns the rows created now, in the order of the events."""
+    return [_saved(row_id, values, line) for row_id, values, line in _record(events)]
+
+
+def _saved(row_id: int, values: tuple[Any, ...], line: Line) -> Notification:
+    """The row recorded, as the ORM would have made it on saving it."""
+    fields = dict(zip(sql.COLUMNS, values, strict=True))
+    del fields["line_id"]
+    row = Notification(pk=row_id, line=line, **fields)
+    row._state.adding, row._state.db = False, router.db_for_write(Notification)
+    return row
+
+
+def record_all(events: list[Event]) -> int:
+    """notify_all, for a caller that only needs how many messages were recorded now (the scheduler's
+    jobs): no model instance made for each."""
+    return len(_record(events))
+
+
+def _record(events: list[Event]) -> list[tuple[int, tuple[Any, ...], Line]]:
+    """Record the events' messages not recorded before and have them delivered: (id, the values of
+    sql.COLUMNS, the line) of each recorded now, in the order of the events."""
     now = clock.now()
-    rows: list[Notification] = []
+    rows: list[tuple[tuple[Any, ...], Line]] = []
     seen: set[str] = set()  # an event given twice is recorded once
     for event in events:
         if event.event_key in seen:
@@ -135,14 +156,34 @@ def notify_all(events: list[Event]) -> list[Notification]:
         )
         stored = event_facts.dump({"brand": line.brand.name, "msisdn": line.msisdn, **event.facts})
         rows += [
-            _row(message, kind=event.kind, event_key=event.event_key, line=line, facts=stored, now=now)
+            (
+                (
+                    message.key,
+                    event.event_key,
+                    event.kind,
+                    message.channel,
+                    message.recipient,
+                    message.customer_id,
+                    line.pk,
+                    message.language,
+                    stored,
+                    message.send_after,
+                    now,
+                ),
+                line,
+            )
             for message in messages
         ]
-    created: list[Notification] = []
+    created: list[tuple[int, tuple[Any, ...], Line]] = []
     for start in range(0, len(rows), ROWS_PER_INSERT):
-        created += sql.insert_new(rows[start : start + ROWS_PER_INSERT])
-    _deliver([row.pk for row in created if row.send_after <= now])
+        chunk = rows[start : start + ROWS_PER_INSERT]
+        ids = sql.insert_new([values for values, _ in chunk])
+        created += [(ids[values[sql.KEY]], values, line) for values, line in chunk if values[sql.KEY] in ids]
+    _deliver([row_id for row_id, values, _ in created if values[SEND_AFTER] <= now])
     return created
+
+
+SEND_AFTER = sql.COLUMNS.index("send_after")
 
 
 @dataclass(frozen=True)
@@ -186,24 +227,6 @@ def _messages(
             )
         )
     return messages
-
-
-def _row(
-    message: _Message, *, kind: str, event_key: str, line: Line, facts: dict[str, Any], now: datetime
-) -> Notification:
-    return Notification(
-        key=message.key,
-        event_key=event_key,
-        kind=kind,
-        channel=message.channel,
-        recipient=message.recipient,
-        customer_id=message.customer_id,
-        line=line,
-        language=message.language,
-        facts=facts,
-        send_after=message.send_after,
-        created_at=now,
-    )
 
 
 # --- Delivery jobs: one per event, or one for every event of a `delivered_together` block

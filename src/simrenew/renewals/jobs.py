@@ -243,7 +243,7 @@ def _bundle_reminders(start: datetime | None, until: datetime, result: Result) -
                     notices.expiring_soon_event(period, days=days, price_amount=period.product.price_amount or 0)
                     for period in periods
                 ]
-                return len(notices.tell_all(events))
+                return notices.tell_all(events)
 
             work = Work(
                 load=_periods, line_of=_line_of_period, do=lambda period: remind_all([period]), do_all=remind_all
@@ -271,7 +271,7 @@ def _credit_reminders(start: datetime | None, until: datetime, result: Result) -
                 notices.credit_ending_event(line, days=days, balance_amount=balances[line.pk].total_amount)
                 for line in found
             ]
-            return len(notices.tell_all(events))
+            return notices.tell_all(events)
 
         pages = (_credit_not_told(page, window.days) for page in _pages(lines_due))
         work = Work(load=_lines, line_of=_line_itself, do=lambda line: warn_all([line]), do_all=warn_all)
@@ -298,7 +298,7 @@ def data_use(since: datetime | None, until: datetime) -> Result:
             level = lifecycle.data_alert_due(period)
             if lifecycle.mark_data_alert(period=period, level=level):
                 events.append(notices.data_used_event(period, level=level))
-        return len(notices.tell_all(events))
+        return notices.tell_all(events)
 
     work = Work(load=_periods, line_of=_line_of_period, do=lambda period: warn_all([period]), do_all=warn_all)
     return _each(_pages(lifecycle.periods_to_warn_about_data()), work, "data_alerts")
@@ -339,7 +339,7 @@ def low_credit(since: datetime | None, until: datetime) -> Result:
             for line, balance, episode in items
             if line.status == LineStatus.ACTIVE and balance < threshold
         ]
-        return len(notices.tell_all(events))
+        return notices.tell_all(events)
 
     pages = (_lines_of_accounts(page) for page in _pages(spent, "account_id", "journal__created_at"))
     work = Work(load=load, line_of=lambda item: item[0].pk, do=lambda item: check_all([item]), do_all=check_all)
@@ -362,7 +362,7 @@ def renewed_notices(since: datetime | None, until: datetime) -> Result:
         return [(order, periods.get(order.pk)) for order in found]
 
     def tell_all(items: list[tuple[Order, BundlePeriod | None]]) -> int:
-        return len(notices.tell_all([notices.renewed_event(*item) for item in items]))
+        return notices.tell_all([notices.renewed_event(*item) for item in items])
 
     work = Work(load=load, line_of=lambda item: item[0].line_id, do=lambda item: tell_all([item]), do_all=tell_all)
     return _each(_pages(fulfilled, order="fulfilled_at"), work, "renewed")

@@ -17,7 +17,7 @@ from django.db.models.functions import Cast, Concat
 from simrenew.customers.models import LineLink
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import BundlePeriod, Line
-from simrenew.notifications.delivery import Event, Person, notify, notify_all
+from simrenew.notifications.delivery import Event, Person, record_all
 from simrenew.notifications.models import Notification, NotificationKind
 from simrenew.notifications.preferences import preferences_known
 from simrenew.orders.models import Channel, Order
@@ -78,20 +78,17 @@ def _people_of_lines(line_ids: Iterable[int]) -> dict[int, list[Person]]:
     return people
 
 
-def tell(kind: str, event_key: str, line: Line, facts: dict[str, Any], **options: Any) -> list[Notification]:
-    return notify(kind=kind, event_key=event_key, line=line, people=people_of(line), facts=facts, **options)
-
-
-def tell_all(events: list[Event]) -> list[Notification]:
-    """Several events (from the `…_event` functions below) recorded in one statement."""
-    return notify_all(events)
+def tell_all(events: list[Event]) -> int:
+    """Several events (from the `…_event` functions below) recorded in one statement; how many messages
+    were recorded now (none for an event told before)."""
+    return record_all(events)
 
 
 def _event(kind: str, event_key: str, line: Line, facts: dict[str, Any], **options: Any) -> Event:
     return Event(kind, event_key, line, people_of(line), facts, **options)
 
 
-def renewed(order: Order, period: BundlePeriod | None) -> list[Notification]:
+def renewed(order: Order, period: BundlePeriod | None) -> int:
     """A bundle order was fulfilled (by hand or automatically). A hand renewal's buyer already got
     the receipt by e-mail, so only others hear by e-mail; auto-renew's notice carries the receipt."""
     return tell_all([renewed_event(order, period)])
@@ -119,7 +116,7 @@ def renewed_event(order: Order, period: BundlePeriod | None) -> Event:
     return _event(NotificationKind.RENEWED, event_key("renewed", order.pk), order.line, facts, skip_emails=skip)
 
 
-def renewal_failed(**details: Any) -> list[Notification]:
+def renewal_failed(**details: Any) -> int:
     """See renewal_failed_event."""
     return tell_all([renewal_failed_event(**details)])
 
@@ -153,7 +150,7 @@ def renewal_failed_event(
     )
 
 
-def period_ended(period: BundlePeriod) -> list[Notification]:
+def period_ended(period: BundlePeriod) -> int:
     return tell_all([period_ended_event(period)])
 
 
@@ -166,7 +163,7 @@ def period_ended_event(period: BundlePeriod) -> Event:
     )
 
 
-def expiring_soon(period: BundlePeriod, *, days: int, price_amount: int) -> list[Notification]:
+def expiring_soon(period: BundlePeriod, *, days: int, price_amount: int) -> int:
     return tell_all([expiring_soon_event(period, days=days, price_amount=price_amount)])
 
 
@@ -190,7 +187,7 @@ def credit_ending_key(line_id: int, credit_expires_at: datetime, days: int) -> s
     return event_key("credit_ending", line_id, f"{credit_expires_at.astimezone(UTC):%Y%m%dT%H%M}", days)
 
 
-def credit_ending(line: Line, *, days: int) -> list[Notification]:
+def credit_ending(line: Line, *, days: int) -> int:
     return tell_all([credit_ending_event(line, days=days)])
 
 
@@ -213,7 +210,7 @@ def credit_ending_event(line: Line, *, days: int, balance_amount: int | None = N
     )
 
 
-def grace_started(line: Line, *, grace_ends_at: datetime | None) -> list[Notification]:
+def grace_started(line: Line, *, grace_ends_at: datetime | None) -> int:
     return tell_all([grace_started_event(line, grace_ends_at=grace_ends_at)])
 
 
@@ -226,7 +223,7 @@ def grace_started_event(line: Line, *, grace_ends_at: datetime | None) -> Event:
     )
 
 
-def suspended(line: Line, *, breakage_amount: int) -> list[Notification]:
+def suspended(line: Line, *, breakage_amount: int) -> int:
     return tell_all([suspended_event(line, breakage_amount=breakage_amount)])
 
 
@@ -239,7 +236,7 @@ def suspended_event(line: Line, *, breakage_amount: int) -> Event:
     )
 
 
-def low_credit(line: Line, *, episode: int, balance_amount: int) -> list[Notification]:
+def low_credit(line: Line, *, episode: int, balance_amount: int) -> int:
     return tell_all([low_credit_event(line, episode=episode, balance_amount=balance_amount)])
 
 
@@ -249,7 +246,7 @@ def low_credit_event(line: Line, *, episode: int, balance_amount: int) -> Event:
     )
 
 
-def data_used(period: BundlePeriod, *, level: int) -> list[Notification]:
+def data_used(period: BundlePeriod, *, level: int) -> int:
     return tell_all([data_used_event(period, level=level)])
 
 
