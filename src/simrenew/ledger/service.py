@@ -43,17 +43,20 @@ def _keep(code: str, row: Account) -> None:
 post_migrate.connect(clear_account_cache, dispatch_uid="ledger.clear_account_cache")
 
 
-# code → account: the accounts a batch of work will post to, read in one query for the batch.
-_known: ContextVar[dict[str, Account] | None] = ContextVar("ledger_accounts_known", default=None)
+# code → account (None: never opened): the accounts a batch of work posts to, read in one query.
+_known: ContextVar[dict[str, Account | None] | None] = ContextVar("ledger_accounts_known", default=None)
 
 
 @contextmanager
-def accounts_known(codes: Iterable[str]) -> Iterator[dict[str, Account]]:
-    """Inside, account() finds these accounts (those that exist) from one query, not one each: a
-    batch of the scheduler's renewals reads its lines' accounts once. Yields them by code, with
-    their balances as they stand now (the caller holds the locks that keep them so, e.g. its lines')."""
+def accounts_known(codes: Iterable[str]) -> Iterator[dict[str, Account | None]]:
+    """Inside, account() and existing_account() find these accounts from one query, not one each: a
+    batch of the scheduler's work reads its lines' accounts once (and those opened meanwhile are
+    known from then on). Yields them by code (None for one never opened), with their balances as
+    they stand now (the caller holds the locks that keep them so, e.g. its lines')."""
     wanted = list(dict.fromkeys(codes))
-    known = {row.code: row for row in Account.objects.filter(code__in=wanted)} if wanted else {}
+    known: dict[str, Account | None] = dict.fromkeys(wanted)
+    if wanted:
+        known.update((row.code, row) for row in Account.objects.filter(code__in=wanted))
     token = _known.set(known)
     try:
         yield known
@@ -64,6 +67,23 @@ def accounts_known(codes: Iterable[str]) -> Iterator[dict[str, Account]]:
 def account(code: str, kind: str, currency: str = "EUR") -> Account:
     """The account with this code, created on first use. Its `balance_amount` may be out of date:
     read balances with `balances()`, or lock the account (post_journal does)."""
+    found = existing_account(code)
+    if found is None:
+        guarded = kind in GUARDED_KINDS
+        found, _ = Account.objects.get_or_create(
+            code=code, defaults={"kind": kind, "currency": currency, "guarded": guarded}
+        )
+        opened = found
+        transaction.on_commit(lambda: _keep(code, opened))
+        known = _known.get()
+        if known is not None:
+            known[code] = found
+    return found
+
+
+def existing_account(code: str) -> Account | None:
+    """The account with this code if it was ever opened (none is created): from what the batch knows
+    (accounts_known) or the process keeps, else read with a statement built once (kit.rows)."""
     known = _known.get()
     if known is not None and code in known:
         return known[code]
@@ -71,15 +91,12 @@ def account(code: str, kind: str, currency: str = "EUR") -> Account:
         cached = _accounts.get(code)
     if cached is not None:
         return cached
-    # A sale meets a line's account the process has not kept: read with a statement built once
-    # (kit.rows), and created (get_or_create) only the first time it is ever used.
     found = rows.get_by(Account, "code", code)
-    if found is None:
-        guarded = kind in GUARDED_KINDS
-        found, _ = Account.objects.get_or_create(
-            code=code, defaults={"kind": kind, "currency": currency, "guarded": guarded}
-        )
-    transaction.on_commit(lambda: _keep(code, found))
+    if found is not None:
+        row = found
+        transaction.on_commit(lambda: _keep(code, row))
+    if known is not None:
+        known[code] = found
     return found
 
 

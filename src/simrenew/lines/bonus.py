@@ -21,12 +21,19 @@ def bonus_account(line: Line, currency: str = "EUR") -> Account:
     return ledger.account(line.bonus_account_code, AccountKind.LINE_BONUS, currency)
 
 
+def breakage_account_code(line: Line) -> str:
+    return f"brand:{line.brand.code}:breakage"
+
+
 def breakage_account(line: Line, currency: str = "EUR") -> Account:
-    return ledger.account(f"brand:{line.brand.code}:breakage", AccountKind.BREAKAGE, currency)
+    return ledger.account(breakage_account_code(line), AccountKind.BREAKAGE, currency)
 
 
 def record_grant(*, line: Line, amount: int, expires_at: datetime, source_key: str, at: datetime) -> BonusGrant:
     """Remember that `amount` of the line's bonus (credited by journal `source_key`) expires at `expires_at`."""
+    known = _known.get()
+    if known is not None:
+        known.pop(line.pk, None)  # what grants_known read of this line is out of date from now
     grant, _ = BonusGrant.objects.get_or_create(
         source_key=source_key,
         defaults={
@@ -109,4 +116,7 @@ def expire_due(*, line: Line, at: datetime) -> int:
 
 def forfeit_all(*, line: Line, at: datetime) -> None:
     """Suspension took the whole bonus balance to breakage: no grant has anything left."""
+    known = _known.get()
+    if known is not None and known.pop(line.pk, None) == []:
+        return  # grants_known read none with anything left: nothing to write
     BonusGrant.objects.filter(line=line, remaining_amount__gt=0).update(remaining_amount=0, expired_at=at)

@@ -5,15 +5,17 @@ use. Every function is safe to run again and catches up on everything due by `at
 Callers own the transaction and lock the line first (`lines.service.lock_line`).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db.models import F, QuerySet
 
 from simrenew.brands.models import Brand
+from simrenew.kit import rows
 from simrenew.ledger import service as ledger
 from simrenew.ledger.errors import DuplicateJournal
-from simrenew.ledger.models import AccountKind
 from simrenew.lines import bonus
 from simrenew.lines.models import BonusGrant, BundlePeriod, Line, LineStatus, PeriodStatus
 from simrenew.lines.service import advance_periods_of as advance_many
@@ -97,10 +99,23 @@ def apply_credit_validity(*, line: Line, at: datetime) -> list[StatusChange]:
     return changes
 
 
+@contextmanager
+def ledger_known(lines: list[Line]) -> Iterator[None]:
+    """Inside, apply_credit_validity of these lines (the caller holds their locks) finds their ledger
+    accounts and bonus grants from one query each for all of them, not from two or three per line."""
+    codes = [
+        code
+        for line in lines
+        for code in (line.credit_account_code, line.bonus_account_code, bonus.breakage_account_code(line))
+    ]
+    with ledger.accounts_known(codes), bonus.grants_known(line.pk for line in lines):
+        yield
+
+
 def _set_status(line: Line, status: str, at: datetime) -> None:
     line.status = status
     line.status_changed_at = at
-    line.save(update_fields=["status", "status_changed_at"])
+    rows.update(line, ("status", "status_changed_at"))  # a statement built once (kit.rows)
 
 
 def forfeit_credit(*, line: Line, at: datetime) -> int:
@@ -108,22 +123,24 @@ def forfeit_credit(*, line: Line, at: datetime) -> int:
     validity cycle (the journal key names the lapsed validity). Returns the amount."""
     assert line.credit_expires_at is not None
     key = f"line:{line.pk}:breakage:{line.credit_expires_at:%Y%m%dT%H%M%S}"
-    bonus_acct = bonus.bonus_account(line)
-    credit_acct = ledger.account(line.credit_account_code, AccountKind.LINE_CREDIT)
-    locked = ledger.lock_accounts([bonus_acct.pk, credit_acct.pk])
-    bonus_amount = locked[bonus_acct.pk].balance_amount
-    credit_amount = locked[credit_acct.pk].balance_amount
-    total = bonus_amount + credit_amount
+    # Only accounts ever opened can hold anything (a line that never had bonus has no bonus account).
+    held = [
+        found
+        for found in (
+            ledger.existing_account(line.bonus_account_code),
+            ledger.existing_account(line.credit_account_code),
+        )
+        if found is not None
+    ]
+    locked = ledger.lock_accounts([found.pk for found in held]) if held else {}
+    entries = [ledger.Entry(found, -locked[found.pk].balance_amount) for found in held]
+    total = -sum(entry.amount for entry in entries)
     if total > 0:
         try:
             ledger.post_journal(
                 key=key,
                 kind="breakage",
-                entries=[
-                    ledger.Entry(bonus_acct, -bonus_amount),
-                    ledger.Entry(credit_acct, -credit_amount),
-                    ledger.Entry(bonus.breakage_account(line), total),
-                ],
+                entries=[*entries, ledger.Entry(bonus.breakage_account(line), total)],
                 memo=f"credit of line {line.pk} lapsed",
             )
         except DuplicateJournal:

@@ -197,10 +197,12 @@ def credit_validity(since: datetime | None, until: datetime) -> Result:
     def apply_all(found: list[Line]) -> int:
         """Each line's changes (its ledger's breakage), the batch's notices in one statement."""
         events, done = [], 0
-        for line in found:
-            changes = lifecycle.apply_credit_validity(line=line, at=until)
-            done += len(changes)
-            if changes:
+        with lifecycle.ledger_known(found):
+            for line in found:
+                changes = lifecycle.apply_credit_validity(line=line, at=until)
+                done += len(changes)
+                if not changes:
+                    continue
                 last = changes[-1]  # a line that went through both at once is told where it is now
                 if last.new == LineStatus.SUSPENDED:
                     breakage = sum(change.breakage_amount for change in changes)

@@ -339,11 +339,9 @@ def _renewing(locked: dict[int, Line]) -> Iterator[dict[int, line_queries.Balanc
         line_bonus.grants_known(locked),
         notices.people_known(locked),
     ):
+        held = {code: found.balance_amount for code, found in accounts.items() if found is not None}
         yield {
-            line.pk: line_queries.Balances(
-                accounts[line.credit_account_code].balance_amount if line.credit_account_code in accounts else 0,
-                accounts[line.bonus_account_code].balance_amount if line.bonus_account_code in accounts else 0,
-            )
+            line.pk: line_queries.Balances(held.get(line.credit_account_code, 0), held.get(line.bonus_account_code, 0))
             for line in locked.values()
         }
 
