@@ -103,7 +103,7 @@ def existing_account(code: str) -> Account | None:
 def balances_by_code(codes: list[str]) -> dict[str, int]:
     """The cached balances of these guarded accounts by code, 0 for one not opened yet (one read,
     nothing created)."""
-    found = dict(Account.objects.filter(code__in=codes).values_list("code", "balance_amount"))
+    found = sql.balances_by_code(codes) if codes else {}
     return {code: int(found.get(code) or 0) for code in codes}
 
 

@@ -1,6 +1,7 @@
 """Saved payment means: the provider's customer record and the mandates first payments create."""
 
 import contextlib
+from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
@@ -66,6 +67,14 @@ def record_mandate(*, customer_id: int, provider_name: str, payment: providers.P
 def valid_mandate(*, customer_id: int) -> Mandate | None:
     """The customer's most recent valid mandate (what auto-renew charges)."""
     return Mandate.objects.filter(customer_id=customer_id, status=MandateStatus.VALID).first()
+
+
+def valid_mandates(customer_ids: Iterable[int]) -> dict[int, Mandate]:
+    """valid_mandate of several customers in one query, by customer (none for one without)."""
+    found: dict[int, Mandate] = {}
+    for mandate in Mandate.objects.filter(customer_id__in=list(customer_ids), status=MandateStatus.VALID):
+        found.setdefault(mandate.customer_id, mandate)  # the model's order: the most recent first
+    return found
 
 
 def end_mandate(*, mandate: Mandate, status: str = MandateStatus.REVOKED) -> Mandate:

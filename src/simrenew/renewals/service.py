@@ -39,7 +39,7 @@ from simrenew.orders.models import UNPAID_FINAL_STATUSES, Channel, Order, OrderS
 from simrenew.orders.quotes import quote_order
 from simrenew.payments import provider as providers
 from simrenew.payments import service as saved_payments
-from simrenew.payments.models import MandateStatus
+from simrenew.payments.models import Mandate, MandateStatus
 from simrenew.reference import cache as reference_cache
 from simrenew.renewals import notices
 from simrenew.renewals.models import (
@@ -303,6 +303,7 @@ class _Known:
     periods_after: set[tuple[int, int]]  # (line, period): a period of the line starts when this one ends
     holders: set[tuple[int, int]]  # (line, customer) linked
     balances: dict[int, line_queries.Balances]  # by line
+    mandates: dict[int, Mandate]  # the payers' valid mandates, by customer
     # Renewed from credit: their charges are inserted and the customers told once the batch is decided.
     renewed: list[RenewalCharge] = field(default_factory=list)
     # Attempts decided (saved together) and notices of failures (recorded together) once it is decided.
@@ -324,7 +325,8 @@ class _Known:
             if line_id == attempt.line_id and pk != attempt.period_id and starts_at >= ends[attempt.period_id]
         }
         holders = set(LineLink.objects.filter(line_id__in=line_ids).values_list("line_id", "customer_id"))
-        return cls(after, holders, balances)
+        payers = {attempt.customer_id for attempt in attempts if attempt.customer_id is not None}
+        return cls(after, holders, balances, saved_payments.valid_mandates(payers))
 
 
 @contextmanager
@@ -450,7 +452,7 @@ def _decide(attempt: RenewalAttempt, line: Line, known: _Known, now: datetime) -
             )
             _finish_later(known, attempt, AttemptStatus.SUCCEEDED, order=order)
             return None
-        mandate = saved_payments.valid_mandate(customer_id=payer.pk) if payer else None
+        mandate = known.mandates.get(payer.pk) if payer else None
         if mandate is None:
             _tell_failed(
                 known,
