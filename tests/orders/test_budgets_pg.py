@@ -94,8 +94,8 @@ def test_a_webhook_job_that_fulfils_an_order_within_its_budget(live_server, sett
     assert_within(count, WEBHOOK_FULFILMENT, "webhook job fulfilling a paid order", savepoints=1)
 
 
-SHOP_DESK_CASH_SALE = 22
-KIOSK_CASH_TOP_UP = 22
+SHOP_DESK_CASH_SALE = 21
+KIOSK_CASH_TOP_UP = 21
 
 
 def test_a_shop_desk_cash_top_up_within_its_budget() -> None:
