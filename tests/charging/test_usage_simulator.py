@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from simrenew.charging.management.commands.network import SIMULATOR_KEY
+from simrenew.charging.clients import SIMULATOR_KEY
 from simrenew.charging.models import ChargingSession, NetworkClient, SessionStatus, Usage
 from simrenew.ledger import service as ledger
 from simrenew.lines import queries as line_queries

@@ -12,6 +12,9 @@ from simrenew.kit.codes import readable_code
 from simrenew.terminals import sealing
 from simrenew.terminals.service import new_secret
 
+# The network client the demo's network simulator signs as (and the demo data's past usage reports as).
+SIMULATOR_KEY = "NF-SIMULATOR"
+
 
 def register_client(*, name: str, key_id: str | None = None, secret: str | None = None) -> tuple[NetworkClient, str]:
     """A new network client and its secret, shown once and kept only sealed."""

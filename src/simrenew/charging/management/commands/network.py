@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from simrenew.charging import clients
 from simrenew.charging.auth import CLIENT_HEADER
+from simrenew.charging.clients import SIMULATOR_KEY
 from simrenew.charging.models import MB_BYTES, NetworkClient, RatingGroup
 from simrenew.kit import clock
 from simrenew.kit.errors import DomainError
@@ -26,7 +27,6 @@ from simrenew.lines import queries as line_queries
 from simrenew.lines.models import Line, LineStatus, PeriodStatus
 from simrenew.terminals import signing
 
-SIMULATOR_KEY = "NF-SIMULATOR"
 API_PATH = "/api/nchf-convergedcharging/v3/chargingdata"
 UNIT_FIELD = {
     RatingGroup.DATA: "totalVolume",

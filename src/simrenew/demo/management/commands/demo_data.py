@@ -12,9 +12,12 @@ from django.db import transaction
 
 from simrenew.brands.models import Brand, PaymentMethodFee
 from simrenew.catalog.models import Product, ProductKind
-from simrenew.charging.models import Rate
+from simrenew.charging import clients
+from simrenew.charging import service as charging
+from simrenew.charging.clients import SIMULATOR_KEY
+from simrenew.charging.models import MB_BYTES, NetworkClient, Rate, RatingGroup
 from simrenew.customers import service as customers
-from simrenew.customers.models import User
+from simrenew.customers.models import LineHolding, LineLink, User
 from simrenew.demo import catalogue
 from simrenew.demo.catalogue import DEMO_ADMIN, DEMO_CUSTOMER, DEMO_LINE, DEMO_STAFF
 from simrenew.kit import clock
@@ -22,7 +25,7 @@ from simrenew.kit.phone import luhn_check_digit
 from simrenew.ledger import service as ledger
 from simrenew.ledger.models import AccountKind, Journal
 from simrenew.lines import service as lines
-from simrenew.lines.models import Line
+from simrenew.lines.models import BundlePeriod, Line
 from simrenew.promotions.models import Promotion, PromotionKind, PromotionStatus
 from simrenew.staff import demo as demo_authenticator
 from simrenew.staff import roles
@@ -119,9 +122,7 @@ class Command(BaseCommand):
                         order_id=None,
                         at=now - timedelta(days=rng.randint(0, 25)),
                     )
-                    if period.data_mb_left:
-                        period.data_mb_left = rng.randint(0, period.data_mb_left)
-                        period.save(update_fields=["data_mb_left"])
+                    self._use_so_far(line, period, rng, now, every_day=index == 1)
                     lines.expire_ended_periods(line=line, at=now)
         self._promotions(now)
         customer = User.objects.filter(email=DEMO_CUSTOMER[0]).first()
@@ -133,11 +134,64 @@ class Command(BaseCommand):
         customer.save(update_fields=["email_verified_at"])
         demo_line = Line.objects.get(msisdn=DEMO_LINE)
         customers.take_line(customer=customer, line=demo_line)  # its holding too (what it sees of the line)
+        # Held since the line was activated, so that My account shows the line's bundle use and orders
+        # (an account sees a line's history only from when it took the line).
+        since = demo_line.activated_at or now
+        LineLink.objects.filter(customer=customer, line=demo_line).update(linked_at=since)
+        LineHolding.objects.filter(customer=customer, line=demo_line, ended_at__isnull=True).update(started_at=since)
         self._staff(now)
         self.stdout.write(
             f"demo data: {Brand.objects.count()} brands, {Product.objects.count()} products, "
             f"{Line.objects.count()} lines ({created_lines} new)"
         )
+
+    def _use_so_far(
+        self, line: Line, period: BundlePeriod, rng: random.Random, now: datetime, *, every_day: bool
+    ) -> None:
+        """What the line used of its bundle since it started, reported as the network reports it: a
+        charging session (create, then release with the units used) on some of the days since (on every
+        one for the demo customer's line), so that My account's usage chart and history show where its
+        allowance went. Data only, within the allowance: nothing is charged to credit."""
+        if not period.data_mb_left:
+            return
+        days = (min(now, period.ends_at) - period.starts_at).days  # the days it ran (a short one may have ended)
+        if days < 1:
+            return
+        chosen = range(1, days + 1) if every_day else sorted(rng.sample(range(1, days + 1), min(days, 3)))
+        total = rng.randint(0, period.data_mb_left)  # MB used in all, as the allowance left shows
+        shares = [rng.random() for _ in chosen]
+        client = self._network_client()
+        for day, share in zip(chosen, shares, strict=True):
+            used = int(total * share / sum(shares)) * MB_BYTES
+            if not used:
+                continue
+            at = period.starts_at + timedelta(days=day - 1, hours=rng.randint(8, 22), minutes=rng.randint(0, 59))
+            key = f"demo:{line.pk}:{day}"
+            started = charging.start(
+                client=client,
+                client_key=key,
+                line=line,
+                sequence=0,
+                request_hash=key,
+                uses=[charging.UnitUse(RatingGroup.DATA, requested=used)],
+                at=at,
+            )
+            charging.report(
+                client=client,
+                ref=started.session.ref,
+                sequence=1,
+                request_hash=f"{key}:release",
+                uses=[charging.UnitUse(RatingGroup.DATA, used=used)],
+                final=True,
+                at=at + timedelta(minutes=rng.randint(2, 10)),  # within the grant's validity
+            )
+
+    def _network_client(self) -> NetworkClient:
+        """The network client the demo's past usage is reported as (the simulator's, registered if missing)."""
+        client = NetworkClient.objects.filter(key_id=SIMULATOR_KEY).first()
+        if client is None:
+            client, _ = clients.register_client(name="Network simulator (demo)", key_id=SIMULATOR_KEY)
+        return client
 
     def _staff(self, now: datetime) -> None:
         """The back-office logins: the administrator (a superuser) and one login per office role, each
