@@ -18,12 +18,12 @@ pytestmark = pytest.mark.django_db
 # the client's key, insert the session; the line's balances, other sessions' holds, its bundle and the
 # bundle's carry (one statement, charging.sql.line_state); insert the reservation; store the answer.
 # The brand's rates are reference data, kept per process. An update: lock the session's line (one
-# statement, the session found by a subquery), read the session and its reservations, the line's state
+# statement, the session found by a subquery), read the session with its reservations (one statement), the line's state
 # (one statement); settle: the usage row, the journal (3), the period and its carry; then the
 # reservation, the session, and the answer. (Were 11 and 19 before charging.sql: the balances, holds,
 # bundle and carry were four reads.)
 CREATE_BUDGET = 8
-UPDATE_BUDGET = 16
+UPDATE_BUDGET = 15
 
 
 def a_request_begins(client: NetworkClient) -> None:

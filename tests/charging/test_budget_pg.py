@@ -19,12 +19,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # the line locked, the client's key, the session, the line's balances, holds and bundle (one
 # statement), the reservation, the answer; COMMIT.
 CREATE_BUDGET = 11
-# An update or a release: the generation and the nonce; BEGIN, the session's line locked, the session,
-# the line's balances, holds and bundle (one statement), the session's reservations; the usage row, the
-# journal (3: the guarded balance, the journal, its postings); the reservation, the session, the
-# answer; COMMIT.
-UPDATE_BUDGET = 15
-RELEASE_BUDGET = 15
+# An update or a release: the generation and the nonce; BEGIN, the session's line locked, the session
+# with its reservations (one statement), the line's balances, holds and bundle (one statement); the usage
+# row, the journal (3: the guarded balance, the journal, its postings); the reservation, the session,
+# the answer; COMMIT.
+UPDATE_BUDGET = 14
+RELEASE_BUDGET = 14
 
 
 @pytest.fixture

@@ -83,7 +83,8 @@ def test_the_session_and_its_reservations_read_back_as_saved():
         locked = sql.lock_line_of_session(client_id=stored.client_id, ref=session.ref)
         assert locked is not None and locked.pk == line.pk and locked.brand.code == brand.code
         assert sql.lock_line_of_session(client_id=stored.client_id + 1, ref=session.ref) is None
-        read = sql.session_by_ref(session.ref)
+        read, reservations = sql.session_with_reservations(session.ref)
+        assert sql.session_with_reservations("CD-none") == (None, [])
     assert read is not None
     assert [getattr(read, f.attname) for f in ChargingSession._meta.concrete_fields] == [
         getattr(stored, f.attname) for f in ChargingSession._meta.concrete_fields
@@ -93,4 +94,4 @@ def test_the_session_and_its_reservations_read_back_as_saved():
     fields = Reservation._meta.concrete_fields
     expected = sorted(tuple(getattr(r, f.attname) for f in fields) for r in Reservation.objects.filter(session=stored))
     assert len(expected) == 2
-    assert sorted(tuple(getattr(r, f.attname) for f in fields) for r in sql.reservations_of(stored.pk)) == expected
+    assert sorted(tuple(getattr(r, f.attname) for f in fields) for r in reservations) == expected

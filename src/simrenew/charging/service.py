@@ -145,7 +145,8 @@ def start(
             expires_at=now + hold_for(),
         )
     )
-    return Answer(session, grants=_charge(session, locked, uses, sequence=sequence, final=False, now=now, created=True))
+    # A session just created holds nothing yet: no reservations to read.
+    return Answer(session, grants=_charge(session, locked, uses, sequence=sequence, final=False, now=now))
 
 
 def report(
@@ -162,7 +163,8 @@ def report(
     _require_transaction()
     now = at or clock.now()
     line = sql.lock_line_of_session(client_id=client.pk, ref=ref)
-    session = sql.session_by_ref(ref) if line is not None else None  # read under the line's lock
+    # The session and its reservations, read under the line's lock (so as the last decision left them).
+    session, reservations = sql.session_with_reservations(ref) if line is not None else (None, [])
     if line is None or session is None:
         raise SessionNotFound()
     if sequence <= session.sequence:
@@ -176,7 +178,7 @@ def report(
         raise SessionNotFound()
     if sequence != session.sequence + 1:
         raise SequenceOutOfOrder(got=sequence, expected=session.sequence + 1)
-    grants = _charge(session, line, uses, sequence=sequence, final=final, now=now)
+    grants = _charge(session, line, uses, sequence=sequence, final=final, now=now, reservations=reservations)
     session.sequence, session.updated_at = sequence, now
     session.status = SessionStatus.RELEASED if final else SessionStatus.OPEN
     session.expires_at = now if final else now + hold_for()
@@ -258,12 +260,12 @@ def _charge(
     sequence: int,
     final: bool,
     now: datetime,
-    created: bool = False,
+    reservations: list[Reservation] | None = None,
 ) -> list[UnitGrant]:
+    """`reservations`: the session's, as read with it (none for a session just created)."""
     left = _left(line, session, now)
     spent = _Spent()
-    # A session just created holds nothing yet: its reservations need no read.
-    held = {} if created else {r.rating_group: r for r in _reservations(session, line.brand_id)}
+    held = {r.rating_group: r for r in _reservations(session, line.brand_id, reservations or [])}
     grants: list[UnitGrant] = []
     used_up = False
     for use in uses:
@@ -294,10 +296,9 @@ def _charge(
     return grants
 
 
-def _reservations(session: ChargingSession, brand_id: int) -> list[Reservation]:
-    """The session's reservations, each with its session and its rate (from the brand's versions kept
+def _reservations(session: ChargingSession, brand_id: int, found: list[Reservation]) -> list[Reservation]:
+    """The session's reservations, each given its session and its rate (from the brand's versions kept
     per process; a version not among them is read)."""
-    found = sql.reservations_of(session.pk)
     if found:
         versions = {rate.pk: rate for rate in _rate_versions(brand_id)}
         session_field, rate_field = Reservation._meta.get_field("session"), Reservation._meta.get_field("rate")

@@ -162,10 +162,24 @@ def _session_where(name: str, where: str) -> str:
     )
 
 
-def session_by_ref(ref: str) -> ChargingSession | None:
-    sql = _session_where("session_by_ref", f"s.{_column(ChargingSession, 'ref')} = %s")
-    rows = _fetch(sql, [ref])
-    return _build(ChargingSession, rows[0]) if rows else None
+def session_with_reservations(ref: str) -> tuple[ChargingSession | None, list[Reservation]]:
+    """The session `ref` and its reservations, in one statement (an update reads both under the line's
+    lock); (None, []) when there is no such session."""
+
+    def make() -> str:
+        session_pk, reservation_session = _q(ChargingSession._meta.pk.column), _column(Reservation, "session")
+        return (
+            f"SELECT {_columns(ChargingSession, 's')}, {_columns(Reservation, 'r')} FROM {_table(ChargingSession)} s"  # noqa: S608 - the models' own tables and columns
+            f" LEFT JOIN {_table(Reservation)} r ON r.{reservation_session} = s.{session_pk}"
+            f" WHERE s.{_column(ChargingSession, 'ref')} = %s ORDER BY r.{_q(Reservation._meta.pk.column)}"
+        )
+
+    rows = _fetch(_statement("session_with_reservations", make), [ref])
+    if not rows:
+        return None, []
+    width = len(ChargingSession._meta.concrete_fields)
+    session = _build(ChargingSession, rows[0][:width])
+    return session, [_build(Reservation, row[width:]) for row in rows if row[width] is not None]
 
 
 def session_by_key(*, client_id: int, client_key: str) -> ChargingSession | None:
@@ -188,17 +202,6 @@ def save_session(session: ChargingSession) -> None:
     fields = [ChargingSession._meta.get_field(name) for name in names]
     values = [field.get_db_prep_save(getattr(session, field.attname), connection) for field in fields]  # type: ignore[union-attr]
     _write(_statement("save_session", make), [*values, session.pk])
-
-
-def reservations_of(session_id: int) -> list[Reservation]:
-    sql = _statement(
-        "reservations_of",
-        lambda: (
-            f"SELECT {_columns(Reservation, 'r')} FROM {_table(Reservation)} r"  # noqa: S608 - the models' own tables and columns
-            f" WHERE r.{_column(Reservation, 'session')} = %s"
-        ),
-    )
-    return [_build(Reservation, row) for row in _fetch(sql, [session_id])]
 
 
 # What a decision changes of a reservation it read (all but its keys: session, line, rating group).
