@@ -6,15 +6,18 @@ expires. Callers own the transaction and hold the line's lock.
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import datetime
 
 from django.db.models import F
 
+from simrenew.kit.batch import Taken
 from simrenew.ledger import service as ledger
 from simrenew.ledger.errors import DuplicateJournal
 from simrenew.ledger.models import Account, AccountKind
 from simrenew.lines.models import BonusGrant, Line
+
+# line → its grants with something left: a batch's lines' grants, read once for the batch.
+_known: Taken[BonusGrant] = Taken("lines_grants_known")
 
 
 def bonus_account(line: Line, currency: str = "EUR") -> Account:
@@ -31,9 +34,7 @@ def breakage_account(line: Line, currency: str = "EUR") -> Account:
 
 def record_grant(*, line: Line, amount: int, expires_at: datetime, source_key: str, at: datetime) -> BonusGrant:
     """Remember that `amount` of the line's bonus (credited by journal `source_key`) expires at `expires_at`."""
-    known = _known.get()
-    if known is not None:
-        known.pop(line.pk, None)  # what grants_known read of this line is out of date from now
+    _known.take(line.pk)  # what grants_known read of this line is out of date from now
     grant, _ = BonusGrant.objects.get_or_create(
         source_key=source_key,
         defaults={
@@ -58,31 +59,22 @@ def consume(*, line: Line, amount: int) -> None:
         left -= taken
 
 
-# line → its grants with something left: a batch's lines' grants, read once for the batch.
-_known: ContextVar[dict[int, list[BonusGrant]] | None] = ContextVar("lines_grants_known", default=None)
-
-
 @contextmanager
 def grants_known(line_ids: Iterable[int]) -> Iterator[None]:
     """Inside, the first expire_due of each of these lines finds its grants from one query for all of
     them, not one each (a batch of renewals from credit: most lines have no bonus, and no query then).
     The caller holds the lines' locks; a line's grants are taken once (a second use reads again)."""
-    ids = list(line_ids)
-    known: dict[int, list[BonusGrant]] = {line_id: [] for line_id in ids}
-    left = BonusGrant.objects.filter(line_id__in=ids, remaining_amount__gt=0).order_by("expires_at", "id")
-    for grant in left if ids else []:
-        known[grant.line_id].append(grant)
-    token = _known.set(known)
-    try:
+
+    def read(ids: list[int]) -> Iterable[BonusGrant]:
+        return BonusGrant.objects.filter(line_id__in=ids, remaining_amount__gt=0).order_by("expires_at", "id")
+
+    with _known.holding(line_ids, read, lambda grant: grant.line_id):
         yield
-    finally:
-        _known.reset(token)
 
 
 def _due(line: Line, at: datetime) -> list[BonusGrant]:
     """The line's grants past their expiry with something left, earliest expiry first."""
-    known = _known.get()
-    found = known.pop(line.pk, None) if known is not None else None
+    found = _known.take(line.pk)
     if found is None:
         due = BonusGrant.objects.filter(line=line, expires_at__lte=at, remaining_amount__gt=0)
         return list(due.order_by("expires_at", "id"))
@@ -116,7 +108,6 @@ def expire_due(*, line: Line, at: datetime) -> int:
 
 def forfeit_all(*, line: Line, at: datetime) -> None:
     """Suspension took the whole bonus balance to breakage: no grant has anything left."""
-    known = _known.get()
-    if known is not None and known.pop(line.pk, None) == []:
+    if _known.take(line.pk) == []:
         return  # grants_known read none with anything left: nothing to write
     BonusGrant.objects.filter(line=line, remaining_amount__gt=0).update(remaining_amount=0, expired_at=at)

@@ -2,13 +2,13 @@
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import datetime, timedelta
 
 from django.db.models import F, QuerySet
 
 from simrenew.catalog.models import Product
 from simrenew.kit import clock, rows
+from simrenew.kit.batch import Taken
 from simrenew.lines.errors import LineNotUsable, WrongBrandProduct
 from simrenew.lines.models import ENDED_STATUSES, BundlePeriod, IdentityStatus, Line, LineStatus, PeriodStatus
 
@@ -99,7 +99,7 @@ def _running(line_ids: Iterable[int]) -> QuerySet[BundlePeriod]:
 
 
 # line → its active and queued periods: a batch's lines' periods, read once for the batch.
-_known: ContextVar[dict[int, list[BundlePeriod]] | None] = ContextVar("lines_periods_known", default=None)
+_known: Taken[BundlePeriod] = Taken("lines_periods_known")
 
 
 @contextmanager
@@ -108,21 +108,13 @@ def periods_known(line_ids: Iterable[int]) -> Iterator[None]:
     periods from one query for all of them, not one each (a batch of renewals). The caller holds
     the lines' locks, so nothing else changes their periods meanwhile; a line's periods are taken
     once, as what is done with them changes them (a second use reads them again)."""
-    ids = list(line_ids)
-    known: dict[int, list[BundlePeriod]] = {line_id: [] for line_id in ids}
-    for period in _running(ids) if ids else []:
-        known[period.line_id].append(period)
-    token = _known.set(known)
-    try:
+    with _known.holding(line_ids, _running, lambda period: period.line_id):
         yield
-    finally:
-        _known.reset(token)
 
 
 def _advance_periods(*, line: Line, at: datetime) -> tuple[list[BundlePeriod], list[BundlePeriod]]:
     """expire_ended_periods, also returning the periods still active or queued (in time order)."""
-    known = _known.get()
-    found = known.pop(line.pk, None) if known is not None else None
+    found = _known.take(line.pk)
     periods = found if found is not None else list(_running([line.pk]))
     for period in periods:
         period.line = line  # as line.periods would: the caller's (locked) line, not read again
