@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from simrenew.kit import clock
 from simrenew.kit.phone import normalize_msisdn
-from simrenew.ledger.models import Account
+from simrenew.ledger import service as ledger
 from simrenew.lines.errors import UnknownLine
 from simrenew.lines.models import BundlePeriod, Line, PeriodStatus
 
@@ -30,12 +30,7 @@ class Balances:
 
 
 def balances(line: Line) -> Balances:
-    found = dict(
-        Account.objects.filter(code__in=[line.credit_account_code, line.bonus_account_code]).values_list(
-            "code", "balance_amount"
-        )
-    )
-    return Balances(found.get(line.credit_account_code, 0), found.get(line.bonus_account_code, 0))
+    return balances_of([line])[line.pk]
 
 
 def current_period(line: Line) -> BundlePeriod | None:
@@ -69,12 +64,10 @@ class LineSummary:
 
 def balances_of(lines: list[Line]) -> dict[int, Balances]:
     """`balances` of several lines in one query."""
-    codes = [code for line in lines for code in (line.credit_account_code, line.bonus_account_code)]
-    found = dict(Account.objects.filter(code__in=codes).values_list("code", "balance_amount")) if lines else {}
-    return {
-        line.pk: Balances(found.get(line.credit_account_code, 0), found.get(line.bonus_account_code, 0))
-        for line in lines
-    }
+    found = ledger.balances_by_code(
+        [code for line in lines for code in (line.credit_account_code, line.bonus_account_code)]
+    )
+    return {line.pk: Balances(found[line.credit_account_code], found[line.bonus_account_code]) for line in lines}
 
 
 def summaries(lines: list[Line]) -> list[LineSummary]:

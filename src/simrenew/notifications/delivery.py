@@ -179,11 +179,8 @@ def _record(events: list[Event]) -> list[tuple[int, tuple[Any, ...], Line]]:
         chunk = rows[start : start + ROWS_PER_INSERT]
         ids = sql.insert_new([values for values, _ in chunk])
         created += [(ids[values[sql.KEY]], values, line) for values, line in chunk if values[sql.KEY] in ids]
-    _deliver([row_id for row_id, values, _ in created if values[SEND_AFTER] <= now])
+    _deliver([row_id for row_id, values, _ in created if values[sql.SEND_AFTER] <= now])
     return created
-
-
-SEND_AFTER = sql.COLUMNS.index("send_after")
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ COLUMNS = (
     "created_at",
 )
 KEY = COLUMNS.index("key")
+SEND_AFTER = COLUMNS.index("send_after")
 
 
 def insert_new(rows: list[tuple[Any, ...]]) -> dict[str, int]:
