@@ -27,6 +27,15 @@ def register_client(*, name: str, key_id: str | None = None, secret: str | None 
     return client, plain
 
 
+def simulator() -> tuple[NetworkClient, bool]:
+    """The demo network simulator's client (SIMULATOR_KEY), registered if missing; and whether it was."""
+    client = NetworkClient.objects.filter(key_id=SIMULATOR_KEY).first()
+    if client is not None:
+        return client, False
+    client, _ = register_client(name="Network simulator (demo)", key_id=SIMULATOR_KEY)
+    return client, True
+
+
 def rotate_secret(*, client: NetworkClient) -> str:
     """A new secret; the old one stops working at once."""
     plain = new_secret()

@@ -256,13 +256,10 @@ class Command(BaseCommand):
         )
 
     def _client(self) -> tuple[NetworkClient, str, bool]:
-        client = NetworkClient.objects.filter(key_id=SIMULATOR_KEY).first()
-        if client is None:
-            client, secret = clients.register_client(name="Network simulator (demo)", key_id=SIMULATOR_KEY)
-            return client, secret, True
+        client, registered = clients.simulator()
         if not client.active:
             raise CommandError(f"the network client {SIMULATOR_KEY} is switched off in the back office")
-        return client, clients.secret_of(client), False
+        return client, clients.secret_of(client), registered
 
     def _lines(self, numbers: list[str], count: int) -> list[Line]:
         if numbers:

@@ -14,7 +14,6 @@ from simrenew.brands.models import Brand, PaymentMethodFee
 from simrenew.catalog.models import Product, ProductKind
 from simrenew.charging import clients
 from simrenew.charging import service as charging
-from simrenew.charging.clients import SIMULATOR_KEY
 from simrenew.charging.models import MB_BYTES, NetworkClient, Rate, RatingGroup
 from simrenew.customers import service as customers
 from simrenew.customers.models import LineHolding, LineLink, User
@@ -49,6 +48,7 @@ class Command(BaseCommand):
         now = clock.now()
         per_brand = max(1, options["lines"] // len(catalogue.BRANDS))
         created_lines = 0
+        network, _ = clients.simulator()  # past usage is reported as the demo's network simulator
         for brand_index, spec in enumerate(catalogue.BRANDS, start=1):
             fields = {k: v for k, v in spec.items() if k not in ("code", "prefixes")}
             brand, _ = Brand.objects.update_or_create(code=spec["code"], defaults=fields)
@@ -122,7 +122,7 @@ class Command(BaseCommand):
                         order_id=None,
                         at=now - timedelta(days=rng.randint(0, 25)),
                     )
-                    self._use_so_far(line, period, rng, now, every_day=index == 1)
+                    self._use_so_far(line, period, rng, now, client=network, every_day=index == 1)
                     lines.expire_ended_periods(line=line, at=now)
         self._promotions(now)
         customer = User.objects.filter(email=DEMO_CUSTOMER[0]).first()
@@ -146,7 +146,14 @@ class Command(BaseCommand):
         )
 
     def _use_so_far(
-        self, line: Line, period: BundlePeriod, rng: random.Random, now: datetime, *, every_day: bool
+        self,
+        line: Line,
+        period: BundlePeriod,
+        rng: random.Random,
+        now: datetime,
+        *,
+        client: NetworkClient,
+        every_day: bool,
     ) -> None:
         """What the line used of its bundle since it started, reported as the network reports it: a
         charging session (create, then release with the units used) on some of the days since (on every
@@ -160,7 +167,6 @@ class Command(BaseCommand):
         chosen = range(1, days + 1) if every_day else sorted(rng.sample(range(1, days + 1), min(days, 3)))
         total = rng.randint(0, period.data_mb_left)  # MB used in all, as the allowance left shows
         shares = [rng.random() for _ in chosen]
-        client = self._network_client()
         for day, share in zip(chosen, shares, strict=True):
             used = int(total * share / sum(shares)) * MB_BYTES
             if not used:
@@ -185,13 +191,6 @@ class Command(BaseCommand):
                 final=True,
                 at=at + timedelta(minutes=rng.randint(2, 10)),  # within the grant's validity
             )
-
-    def _network_client(self) -> NetworkClient:
-        """The network client the demo's past usage is reported as (the simulator's, registered if missing)."""
-        client = NetworkClient.objects.filter(key_id=SIMULATOR_KEY).first()
-        if client is None:
-            client, _ = clients.register_client(name="Network simulator (demo)", key_id=SIMULATOR_KEY)
-        return client
 
     def _staff(self, now: datetime) -> None:
         """The back-office logins: the administrator (a superuser) and one login per office role, each
