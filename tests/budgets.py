@@ -29,6 +29,20 @@ class Count:
     def savepoints(self) -> int:
         return sum(1 for sql in self.statements if sql.strip().upper().startswith("SAVEPOINT"))
 
+    @property
+    def autocommitted_writes(self) -> list[str]:
+        """Writes sent outside BEGIN … COMMIT: each its own commit (and WAL flush) in autocommit."""
+        inside, outside = False, []
+        for sql in self.statements:
+            word = sql.strip().split(None, 1)[0].upper() if sql.strip() else ""
+            if word == "BEGIN":
+                inside = True
+            elif word in ("COMMIT", "ROLLBACK"):
+                inside = False
+            elif word in ("INSERT", "UPDATE", "DELETE") and not inside:
+                outside.append(sql)
+        return outside
+
     def listing(self) -> str:
         return "\n".join(f"{n:>3}. {sql[:240]}" for n, sql in enumerate(self.statements, 1))
 

@@ -71,7 +71,7 @@ class Session:
             answer = charging.start(
                 client=self.client,
                 client_key=self.key,
-                line=self.line,
+                msisdn=self.line.msisdn,
                 sequence=0,
                 request_hash=f"h0-{self.key}",
                 uses=uses(requested=requested),

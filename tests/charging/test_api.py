@@ -10,7 +10,7 @@ from django.test import Client
 from simrenew.audit.models import AuditEntry
 from simrenew.charging import clients
 from simrenew.charging.auth import signed_headers
-from simrenew.charging.models import MB_BYTES, ChargingSession, Invocation, Reservation
+from simrenew.charging.models import MB_BYTES, ChargingSession, ClientNonce, Invocation, Reservation
 from simrenew.ledger.models import Journal
 from simrenew.lines import queries as line_queries
 from tests.charging.helpers import create_rates
@@ -130,6 +130,49 @@ def test_a_replayed_signed_request_is_refused(network, line):
     first = network.client.post(BASE, data=data, content_type="application/json", headers=headers)
     second = network.client.post(BASE, data=data, content_type="application/json", headers=headers)
     assert (first.status_code, second.status_code) == (201, 401)
+
+
+def _signed(network, url, body):
+    data = json.dumps(body).encode()
+    return data, signed_headers(key_id=network.key_id, secret=network.secret, method="POST", url=url, body=data)
+
+
+def _replays_refused(network) -> int:
+    return AuditEntry.objects.filter(action="charging.auth_refused", details__reason="replayed").count()
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the nonce is committed with its decision or after
+def test_a_decisions_nonce_commits_with_it_and_a_replay_changes_nothing(network, line):
+    created = network.post(BASE, create_body(line), key="s1")
+    url = created["Location"] + "/update"
+    data, headers = _signed(network, url, used_body(1, MB_BYTES // 2, MB_BYTES))
+    first = network.client.post(url, data=data, content_type="application/json", headers=headers)
+    replayed = network.client.post(url, data=data, content_type="application/json", headers=headers)
+    assert (first.status_code, replayed.status_code) == (200, 401)
+    assert replayed.json()["code"] == "network_auth_refused"
+    assert ClientNonce.objects.count() == 2 and _replays_refused(network) == 1
+    assert Invocation.objects.count() == 2
+    assert line_queries.balances(line).credit_amount == 95  # charged once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_decision_still_uses_up_its_nonce(network, line):
+    created = network.post(BASE, create_body(line), key="s1")
+    # Refused in the decision's transaction (rolled back, its nonce with it): the nonce is recorded after.
+    url = created["Location"] + "/update"
+    data, headers = _signed(network, url, used_body(5, MB_BYTES, MB_BYTES))
+    first = network.client.post(url, data=data, content_type="application/json", headers=headers)
+    again = network.client.post(url, data=data, content_type="application/json", headers=headers)
+    assert (first.status_code, again.status_code) == (409, 401)
+    # Refused before its transaction began (bad input): the same.
+    data, headers = _signed(network, BASE, dict(create_body(line), subscriberIdentifier="imsi-206011234567890"))
+    headers["Idempotency-Key"] = "s2"
+    first = network.client.post(BASE, data=data, content_type="application/json", headers=headers)
+    again = network.client.post(BASE, data=data, content_type="application/json", headers=headers)
+    assert (first.status_code, again.status_code) == (400, 401)
+    assert ClientNonce.objects.count() == 3 and _replays_refused(network) == 2
+    assert ChargingSession.objects.get().sequence == 0
+    assert line_queries.balances(line).credit_amount == 100
 
 
 def test_an_unknown_number_and_bad_input_get_clear_errors(network, line):

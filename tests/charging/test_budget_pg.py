@@ -15,11 +15,11 @@ from tests.factories import create_brand, create_line
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# A create: the reference generation and the nonce (authentication), the line by its number; BEGIN,
-# the line locked, the client's key, the session, the line's balances, holds and bundle (one
+# A create: the reference generation (authentication); BEGIN, the request's nonce, the line locked by
+# its number, the client's key, the session, the line's balances, holds and bundle (one
 # statement), the reservation, the answer; COMMIT.
-CREATE_BUDGET = 11
-# An update or a release: the generation and the nonce; BEGIN, the session's line locked, the session
+CREATE_BUDGET = 10
+# An update or a release: the generation; BEGIN, the nonce, the session's line locked, the session
 # with its reservations (one statement), the line's balances, holds and bundle (one statement); the usage
 # row, the journal (3: the guarded balance, the journal, its postings); the reservation, the session,
 # the answer; COMMIT.
@@ -55,17 +55,20 @@ def test_a_create_an_update_and_a_release_within_their_budgets(network) -> None:
         created = api.post(BASE, create_body(line, data=MB_BYTES), key="measured")
     assert created.status_code == 201, created.content
     assert_within(count, CREATE_BUDGET, "charging create")
+    assert count.autocommitted_writes == []  # the nonce too: one commit, one WAL flush, a decision
     ref = created["Location"].rsplit("/", 1)[1]
 
     with counting() as count:
         updated = api.post(f"{BASE}/{ref}/update", used_body(1, MB_BYTES, MB_BYTES))
     assert updated.status_code == 200, updated.content
     assert_within(count, UPDATE_BUDGET, "charging update")
+    assert count.autocommitted_writes == []
 
     with counting() as count:
         released = api.post(f"{BASE}/{ref}/release", used_body(2, MB_BYTES // 2))
     assert released.status_code == 204, released.content
     assert_within(count, RELEASE_BUDGET, "charging release")
+    assert count.autocommitted_writes == []
 
     # 10 c a MB, billed per KiB: a MB and half a MB used.
     assert line_queries.balances(line).credit_amount == 1000 - 10 - 5

@@ -45,7 +45,7 @@ def test_fifty_concurrent_sessions_on_one_line_are_granted_at_most_its_credit():
                 answer = charging.start(
                     client=client,
                     client_key=f"race-{n}",
-                    line=line,
+                    msisdn=line.msisdn,
                     sequence=0,
                     request_hash=f"race-{n}",
                     uses=[UnitUse(RatingGroup.VOICE, 0, 60)],

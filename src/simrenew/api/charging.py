@@ -28,8 +28,8 @@ from simrenew.charging.service import UnitGrant, UnitUse
 from simrenew.kit import clock
 from simrenew.kit.errors import DomainError
 from simrenew.kit.parse import is_ascii_digits
-from simrenew.lines import queries as line_queries
-from simrenew.lines.errors import UnknownLine
+from simrenew.kit.phone import normalize_msisdn
+from simrenew.terminals.auth import NonceReplayed, record_pending_nonce, refuse_replayed
 from simrenew.terminals.idempotency import IDEMPOTENCY_KEY
 
 router = Router(tags=["charging (Nchf)"], auth=NetworkSignature())
@@ -173,13 +173,14 @@ class _Invalid(Exception):
         self.param, self.reason = param, reason
 
 
-def _line(subscriber: str | None) -> Any:
+def _msisdn(subscriber: str | None) -> str:
+    """The subscriber's number in E.164 (the line itself is found under its lock, by the service)."""
     text = (subscriber or "").strip()
     if not text.startswith("msisdn-") or not is_ascii_digits(text[7:]):
         raise _Invalid("subscriberIdentifier", 'give the number as "msisdn-" and its digits, e.g. msisdn-32470123456')
     try:
-        return line_queries.line_by_number("+" + text[7:])
-    except (UnknownLine, DomainError) as error:
+        return normalize_msisdn("+" + text[7:])
+    except DomainError as error:  # not a number any line could have
         raise UserUnknown() from error
 
 
@@ -203,8 +204,9 @@ def _response_body(sequence: int, grants: list[UnitGrant]) -> dict[str, Any]:
     }
 
 
-def _refused(run: Any) -> HttpResponse:
-    """Run an operation; refusals become problem+json and change nothing (its transaction rolled back)."""
+def _refused(request: HttpRequest, run: Any) -> HttpResponse:
+    """Run an operation; refusals become problem+json and change nothing (its transaction rolled back).
+    A replayed request is refused as authentication refuses (401), its transaction rolled back too."""
     try:
         result: HttpResponse = run()
         return result
@@ -212,6 +214,8 @@ def _refused(run: Any) -> HttpResponse:
         return problem(BadChargingRequest(), [{"param": invalid.param, "reason": invalid.reason}])
     except DomainError as error:
         return problem(error)
+    except NonceReplayed:
+        raise refuse_replayed(request) from None
 
 
 @router.post(
@@ -224,16 +228,18 @@ def create(request: HttpRequest, data: ChargingDataRequest, idempotency_key: str
     client: NetworkClient = request.auth  # type: ignore[attr-defined]
 
     def run() -> HttpResponse:
-        line = _line(data.subscriber_identifier)
-        uses = _uses(data)
         sequence = data.invocation_sequence_number
         request_hash = _hash("create", request)
         try:
             with transaction.atomic():
+                # First: a replay is refused as one (before what it asks is looked at), and changes
+                # nothing; a decision commits once, its nonce with it.
+                record_pending_nonce(request)
+                msisdn, uses = _msisdn(data.subscriber_identifier), _uses(data)
                 answer = charging.start(
                     client=client,
                     client_key=idempotency_key,
-                    line=line,
+                    msisdn=msisdn,
                     sequence=sequence,
                     request_hash=request_hash,
                     uses=uses,
@@ -249,17 +255,18 @@ def create(request: HttpRequest, data: ChargingDataRequest, idempotency_key: str
             raise CreateReused() from error
         return _json(201, body, location)
 
-    return _refused(run)
+    return _refused(request, run)
 
 
 def _report(request: HttpRequest, ref: str, data: ChargingDataRequest, *, final: bool) -> HttpResponse:
     client: NetworkClient = request.auth  # type: ignore[attr-defined]
 
     def run() -> HttpResponse:
-        uses = _uses(data)
         sequence = data.invocation_sequence_number
         request_hash = _hash("release" if final else "update", request)
         with transaction.atomic():
+            record_pending_nonce(request)
+            uses = _uses(data)
             answer = charging.report(
                 client=client, ref=ref, sequence=sequence, request_hash=request_hash, uses=uses, final=final
             )
@@ -271,7 +278,7 @@ def _report(request: HttpRequest, ref: str, data: ChargingDataRequest, *, final:
             )
         return _json(status, body)
 
-    return _refused(run)
+    return _refused(request, run)
 
 
 @router.post(

@@ -5,8 +5,10 @@
     X-Signature = hex HMAC-SHA256(secret, METHOD\\nPATH\\nQUERY\\nTIMESTAMP\\nNONCE\\nhex SHA-256(body))
 
 A refused request (unsigned, tampered, stale, replayed, unknown or inactive client) gets 401 and one
-audit line (`charging.auth_refused`). In production the network's clients also present a client
-certificate (mTLS at the proxy); the signature still names which client asks.
+audit line (`charging.auth_refused`). The nonce is recorded in the decision's own transaction, before
+anything else it does (a replay is refused there, and its transaction rolled back). In production the
+network's clients also present a client certificate (mTLS at the proxy); the signature still names
+which client asks.
 """
 
 from django.http import HttpRequest
@@ -18,7 +20,7 @@ from simrenew.charging.errors import NetworkAuthRefused
 from simrenew.charging.models import NetworkClient
 from simrenew.reference import cache as reference
 from simrenew.terminals import signing
-from simrenew.terminals.auth import signature_refusal
+from simrenew.terminals.auth import PendingNonce, defer_nonce, signature_refusal
 
 CLIENT_HEADER = "X-Client-Id"
 
@@ -60,8 +62,15 @@ def authenticate_request(request: HttpRequest) -> NetworkClient:
     reason = signature_refusal(request, stamp=stamp, nonce=nonce, sent=sent, secret=lambda: clients.secret_of(client))
     if reason:
         raise _refuse(request, key_id, reason)
-    if not clients.use_nonce(client_id=client.pk, nonce=nonce):
-        raise _refuse(request, key_id, "replayed")
+    # Every charging call records its nonce first thing in the decision's transaction (one commit a
+    # decision): the API's views do (record_pending_nonce); RecordPendingNonce when they did not get so far.
+    defer_nonce(
+        request,
+        PendingNonce(
+            use=lambda: clients.use_nonce(client_id=client.pk, nonce=nonce),
+            refuse=lambda: _refuse(request, key_id, "replayed"),
+        ),
+    )
     return client
 
 

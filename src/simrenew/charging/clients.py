@@ -61,7 +61,8 @@ def secret_of(client: NetworkClient) -> str:
 
 
 def use_nonce(*, client_id: int, nonce: str) -> bool:
-    """Record a request's nonce; False when the client used it before (nothing is written)."""
+    """Record a request's nonce (in the current transaction, or autocommit); False when the client used
+    it before (nothing is written)."""
     quote = connection.ops.quote_name
     created = ClientNonce._meta.get_field("created_at").get_db_prep_value(clock.now(), connection)
     columns = ", ".join(quote(name) for name in ("client_id", "nonce", "created_at"))

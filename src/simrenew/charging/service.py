@@ -1,10 +1,11 @@
 """Charging sessions: open one with a first request, update it with units used and a new request,
 release it with the final units used; sessions that stop reporting expire. Callers own the transaction.
 
-Every decision on a line runs under the line's lock (lines.service.lock_line, the first lock taken):
-what the line can still be granted is read, used units are settled, new units are held, and the
-session's answer is stored, in one transaction. Units are granted from the bundle's allowance, then
-bonus credit, then paid credit at the brand's out-of-bundle rate (charging.rating).
+Every decision on a line runs under the line's lock (lines.service.lock_line; the first lock taken,
+after the request's own nonce row): what the line can still be granted is read, used units are
+settled, new units are held, and the session's answer is stored, in one transaction. Units are
+granted from the bundle's allowance, then bonus credit, then paid credit at the brand's
+out-of-bundle rate (charging.rating).
 """
 
 import secrets
@@ -23,6 +24,7 @@ from simrenew.charging.errors import (
     SequenceReused,
     ServiceDenied,
     SessionNotFound,
+    UserUnknown,
 )
 from simrenew.charging.models import (
     MB_BYTES,
@@ -114,17 +116,20 @@ def start(
     *,
     client: NetworkClient,
     client_key: str,
-    line: Line,
+    msisdn: str,
     sequence: int,
     request_hash: str,
     uses: list[UnitUse],
     at: datetime | None = None,
 ) -> Answer:
-    """Open a session for `line` with its first request (create). The same `client_key` again gets the
-    stored answer (CreateReused if the request differs)."""
+    """Open a session for the line of `msisdn` (E.164) with its first request (create); UserUnknown when
+    no line has it. The same `client_key` again gets the stored answer (CreateReused if the request
+    differs)."""
     _require_transaction()
     now = at or clock.now()
-    locked = sql.lock_line(line.pk)
+    locked = sql.lock_line_by_msisdn(msisdn)
+    if locked is None:
+        raise UserUnknown()
     existing = sql.session_by_key(client_id=client.pk, client_key=client_key)
     if existing is not None:
         stored = Invocation.objects.filter(session=existing, request_hash=request_hash).order_by("sequence").first()

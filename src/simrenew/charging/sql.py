@@ -131,18 +131,17 @@ def _line_select(where: str) -> str:
     )
 
 
-def lock_line(line_id: int) -> Line:
-    """The line and its brand, the line's row locked for this transaction (lines.service.lock_line)."""
-    sql = _statement("lock_line", lambda: _line_select(f"l.{_q(Line._meta.pk.column)} = %s"))
-    rows = _fetch(sql, [line_id])
-    if not rows:
-        raise Line.DoesNotExist()
-    return _line_with_brand(rows[0])
+def lock_line_by_msisdn(msisdn: str) -> Line | None:
+    """The line with this number (E.164) and its brand, the line's row locked as lines.service.lock_line
+    locks it, in one statement; None when no line has it."""
+    sql = _statement("lock_line_by_msisdn", lambda: _line_select(f"l.{_column(Line, 'msisdn')} = %s"))
+    rows = _fetch(sql, [msisdn])
+    return _line_with_brand(rows[0]) if rows else None
 
 
 def lock_line_of_session(*, client_id: int, ref: str) -> Line | None:
-    """The line of the client's session `ref`, locked as lock_line locks it, in one statement (a
-    session's line never changes, so it is found by a subquery); None when there is no such session."""
+    """The line of the client's session `ref`, locked as lock_line_by_msisdn locks it, in one statement
+    (a session's line never changes, so it is found by a subquery); None when there is no such session."""
 
     def make() -> str:
         of_session = (

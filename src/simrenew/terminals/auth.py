@@ -12,7 +12,9 @@ wrongly signed (tampered), stale (X-Timestamp more than TERMINAL_MAX_SKEW_SECOND
 (nonce seen before) or from an unknown, inactive or other-kind terminal is refused with 401 and
 `{"code": "terminal_auth_refused", "detail": …}`; the refusal writes one audit line
 (`terminal.auth_refused`, committed even though nothing else is) and nothing else. The nonce of an
-accepted request is stored at once (a unique constraint), before the operation runs.
+accepted request is stored (a unique constraint) before the operation runs: at once, or, for a call
+that takes money, first thing in the call's own transaction (`PendingNonce`), so that the call
+commits once.
 """
 
 from collections.abc import Callable
@@ -108,14 +110,16 @@ def authenticate_request(request: HttpRequest, *, kinds: set[str]) -> Terminal:
     reason = signature_refusal(request, stamp=stamp, nonce=nonce, sent=sent, secret=lambda: service.secret_of(terminal))
     if reason:
         raise _refuse(request, key_id, reason)
-    pending = PendingNonce(terminal_id=terminal.pk, key_id=key_id, nonce=nonce)
+    pending = PendingNonce(
+        use=lambda: sql.use_nonce(terminal_id=terminal.pk, nonce=nonce, created_at=clock.now()),
+        refuse=lambda: _refuse(request, key_id, "replayed"),
+    )
     if request.method not in SAFE_METHODS and request.headers.get("Idempotency-Key"):
         # A call that takes money records its nonce in its own transaction (one commit per sale):
-        # respond_once does, before anything else; a call that ends before it is recorded at once
-        # after (RecordPendingNonce), so a nonce is never used twice either way.
-        request.pending_terminal_nonce = pending  # type: ignore[attr-defined]
+        # respond_once does, before anything else.
+        defer_nonce(request, pending)
     elif not pending.record():
-        raise _refuse(request, key_id, "replayed")
+        raise pending.refuse()
     return terminal
 
 
@@ -124,25 +128,36 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 @dataclass
 class PendingNonce:
-    """An authenticated request's nonce, not yet recorded."""
+    """An authenticated request's nonce, not yet recorded: `use` records it in the current transaction
+    (or autocommit) and answers False when its sender used it before; `refuse` audits a replay and
+    gives the refusal to raise (a terminal's or a network client's)."""
 
-    terminal_id: int
-    key_id: str
-    nonce: str
+    use: Callable[[], bool]
+    refuse: Callable[[], Exception]
     recorded: bool = False  # in the current transaction
     committed: bool = False  # and that transaction committed (a rollback takes the record back)
+    used_before: bool = False  # found recorded already: a replay (refused, and nothing to record)
 
     def record(self) -> bool:
-        """Record it in the current transaction (or autocommit); False if the terminal used it before."""
+        """Record it (once per transaction); False if it was used before."""
         if self.recorded:
             return True
-        self.recorded = sql.use_nonce(terminal_id=self.terminal_id, nonce=self.nonce, created_at=clock.now())
+        self.recorded = self.use()
         if self.recorded:
             transaction.on_commit(self._committed)  # at once in autocommit
+        else:
+            self.used_before = True
         return self.recorded
 
     def _committed(self) -> None:
         self.committed = True
+
+
+def defer_nonce(request: HttpRequest, pending: PendingNonce) -> None:
+    """Leave the nonce of an authenticated request to its view, which records it first thing in its
+    own transaction (record_pending_nonce); a call that ends before, or whose transaction is rolled
+    back (a refusal), has it recorded after (RecordPendingNonce): a nonce is never used twice."""
+    request.pending_nonce = pending  # type: ignore[attr-defined]
 
 
 class NonceReplayed(Exception):
@@ -151,30 +166,33 @@ class NonceReplayed(Exception):
 
 def record_pending_nonce(request: HttpRequest) -> None:
     """Inside the call's transaction: record the request's deferred nonce, or raise NonceReplayed."""
-    pending: PendingNonce | None = getattr(request, "pending_terminal_nonce", None)
+    pending: PendingNonce | None = getattr(request, "pending_nonce", None)
     if pending is not None and not pending.record():
         raise NonceReplayed()
 
 
-def refuse_replayed(request: HttpRequest) -> TerminalAuthRefused:
-    pending: PendingNonce | None = getattr(request, "pending_terminal_nonce", None)
-    return _refuse(request, pending.key_id if pending else "", "replayed")
+def refuse_replayed(request: HttpRequest) -> Exception:
+    """The refusal of a request whose deferred nonce was used before (audited)."""
+    pending: PendingNonce | None = getattr(request, "pending_nonce", None)
+    if pending is None:
+        raise RuntimeError("no deferred nonce on this request")
+    return pending.refuse()
 
 
 class RecordPendingNonce:
     """Middleware: a signed mutating call whose nonce was not committed with its work (it never
-    reached respond_once, or its transaction was rolled back: a refused sale) still uses it up."""
+    reached its transaction, or that was rolled back: a refused sale) still uses it up."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        pending: PendingNonce | None = getattr(request, "pending_terminal_nonce", None)
-        if pending is not None and not pending.committed:
+        pending: PendingNonce | None = getattr(request, "pending_nonce", None)
+        if pending is not None and not pending.committed and not pending.used_before:
             pending.recorded = False
             if not pending.record():
-                _refuse(request, pending.key_id, "replayed")  # audited; what it asked for changed nothing
+                pending.refuse()  # audited; what it asked for changed nothing
         return response
 
 

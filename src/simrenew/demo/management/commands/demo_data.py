@@ -176,7 +176,7 @@ class Command(BaseCommand):
             started = charging.start(
                 client=client,
                 client_key=key,
-                line=line,
+                msisdn=line.msisdn,
                 sequence=0,
                 request_hash=key,
                 uses=[charging.UnitUse(RatingGroup.DATA, requested=used)],
