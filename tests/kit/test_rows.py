@@ -10,6 +10,8 @@ from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 
 from simrenew.audit.models import AuditEntry
+from simrenew.charging import clients
+from simrenew.charging.models import ClientNonce
 from simrenew.customers.models import User
 from simrenew.kit import clock, rows
 from simrenew.ledger.models import Account
@@ -180,3 +182,18 @@ def test_update_all_writes_a_foreign_key_and_refuses_a_row_that_is_gone() -> Non
     gone = Line(pk=found[-1].pk + 1000, msisdn="+32470000004")
     with pytest.raises(DatabaseError, match="changed 1 of 2 rows"), transaction.atomic():
         rows.update_all([found[0], gone], ("msisdn",))
+
+
+def test_insert_new_inserts_once_per_key_in_one_statement_and_reads_back_as_the_orm_wrote_it() -> None:
+    client, _ = clients.register_client(name="SMF")
+    at = clock.now().replace(microsecond=654321)
+    values = {"client": client.pk, "nonce": "n" * 20, "created_at": at}
+    with CaptureQueriesContext(connection) as captured:
+        first = rows.insert_new(ClientNonce, values, unique=("client", "nonce"))
+        again = rows.insert_new(ClientNonce, dict(values, created_at=clock.now()), unique=("client", "nonce"))
+    assert first is not None and again is None
+    assert [query["sql"].split()[0] for query in captured.captured_queries] == ["INSERT", "INSERT"]  # no savepoint
+    stored = ClientNonce.objects.get()
+    assert (stored.pk, stored.client_id, stored.nonce, stored.created_at) == (first, client.pk, "n" * 20, at)
+    other = rows.insert_new(ClientNonce, dict(values, nonce="m" * 20), unique=("client", "nonce"))
+    assert other is not None and other != first and ClientNonce.objects.count() == 2

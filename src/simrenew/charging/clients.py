@@ -4,10 +4,9 @@ and the nonces of their signed requests."""
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
 
 from simrenew.charging.models import ClientNonce, NetworkClient
-from simrenew.kit import clock
+from simrenew.kit import clock, rows
 from simrenew.kit.codes import readable_code
 from simrenew.terminals import sealing
 from simrenew.terminals.service import new_secret
@@ -63,16 +62,8 @@ def secret_of(client: NetworkClient) -> str:
 def use_nonce(*, client_id: int, nonce: str) -> bool:
     """Record a request's nonce (in the current transaction, or autocommit); False when the client used
     it before (nothing is written)."""
-    quote = connection.ops.quote_name
-    created = ClientNonce._meta.get_field("created_at").get_db_prep_value(clock.now(), connection)
-    columns = ", ".join(quote(name) for name in ("client_id", "nonce", "created_at"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(ClientNonce._meta.db_table)} ({columns}) VALUES (%s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT ({quote('client_id')}, {quote('nonce')}) DO NOTHING RETURNING {quote('id')}",
-            [client_id, nonce, created],
-        )
-        return cursor.fetchone() is not None
+    values = {"client": client_id, "nonce": nonce, "created_at": clock.now()}
+    return rows.insert_new(ClientNonce, values, unique=("client", "nonce")) is not None
 
 
 def prune_nonces() -> int:

@@ -1,7 +1,8 @@
-"""Reading one row by a unique column, inserting a new row and writing some fields of a saved one, with a
-statement built once per model: for the rows a hot path reads or writes on every call (a sale's line, locked; its order,
-receipt, retail sale and audit line; the reference data's generation, read by every request; the
-line's credit validity, written by every top-up).
+"""Reading one row by a unique column, inserting a new row (or one unless its key is taken) and writing
+some fields of a saved one, with a statement built once per model: for the rows a hot path reads or
+writes on every call (a sale's line, locked; its order, receipt, retail sale and audit line; the
+reference data's generation, read by every request; the line's credit validity, written by every
+top-up; a request's nonce, an idempotency key, a journal's key).
 
 Why not the ORM: for each `get` or `save()` it builds, compiles and quotes the statement again, which
 on a POS sale cost more CPU than the database spends on the row. Here the statement is made from the
@@ -28,6 +29,7 @@ _statements: dict[tuple[type[Model], str], tuple[str, list[Field[Any, Any]]]] = 
 _Converters = list[tuple[int, list[Any], Any]]
 _selects: dict[tuple[type[Model], str, bool, str], tuple[str, list[str], Field[Any, Any], _Converters]] = {}
 _updates: dict[tuple[type[Model], tuple[str, ...], str], tuple[str, list[Field[Any, Any]]]] = {}
+_inserts_new: dict[tuple[type[Model], tuple[str, ...], tuple[str, ...], str], tuple[str, list[Field[Any, Any]]]] = {}
 
 
 def _column(field: Field[Any, Any]) -> str:
@@ -133,6 +135,49 @@ def insert[M: Model](obj: M) -> M:
     obj._state.adding = False
     obj._state.db = alias
     return obj
+
+
+def _insert_new_statement(
+    model: type[Model], names: tuple[str, ...], unique: tuple[str, ...], alias: str
+) -> tuple[str, list[Field[Any, Any]]]:
+    key = (model, names, unique, alias)
+    with _lock:
+        found = _inserts_new.get(key)
+    if found is not None:
+        return found
+    meta = model._meta
+    fields: list[Field[Any, Any]] = [meta.get_field(name) for name in names]  # type: ignore[misc]
+    quote = connections[alias].ops.quote_name
+    columns = ", ".join(quote(_column(field)) for field in fields)
+    conflict = ", ".join(quote(_column(meta.get_field(name))) for name in unique)  # type: ignore[arg-type]
+    marks = ", ".join(["%s"] * len(fields))
+    statement = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - the model's own table and columns
+        f" ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(_column(meta.pk))}"
+    )
+    with _lock:
+        _inserts_new[key] = (statement, fields)
+    return statement, fields
+
+
+def insert_new(model: type[Model], values: dict[str, Any], *, unique: tuple[str, ...]) -> int | None:
+    """Insert a row of `model` with `values` (by field name; the columns not named are left NULL, so
+    they must allow it) unless a row with the same `unique` fields (a unique constraint) exists:
+    the new row's primary key, or None and nothing is written. One round trip, no savepoint (`INSERT
+    … ON CONFLICT DO NOTHING RETURNING`); on PostgreSQL, an insert of what another open transaction
+    inserted waits for that transaction to end, which is what serialises concurrent callers. Values are
+    prepared as the ORM prepares them (`get_db_prep_save`), with no `pre_save` (no auto_now)."""
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    statement, fields = _insert_new_statement(model, tuple(values), unique, alias)
+    params = [
+        field.get_db_prep_save(value, connection=connection)
+        for field, value in zip(fields, values.values(), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    return int(row[0]) if row else None
 
 
 def _update_statement(model: type[Model], names: tuple[str, ...], alias: str) -> tuple[str, list[Field[Any, Any]]]:

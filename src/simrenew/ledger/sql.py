@@ -18,6 +18,7 @@ from datetime import datetime
 
 from django.db import connection
 
+from simrenew.kit import rows
 from simrenew.ledger.models import Account, Journal, Posting
 
 # Quoted as Django quotes them (PostgreSQL and SQLite both read double-quoted names), so that the
@@ -92,15 +93,8 @@ def undo_balances(changes: dict[int, int]) -> None:
 
 def insert_journal(*, key: str, kind: str, memo: str, created_at: datetime) -> int | None:
     """The new journal's id, or None when a journal with this key exists (nothing is written)."""
-    created = Journal._meta.get_field("created_at").get_db_prep_value(created_at, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO {_JOURNAL} ("key", "kind", "memo", "created_at") VALUES (%s, %s, %s, %s) '  # noqa: S608
-            'ON CONFLICT ("key") DO NOTHING RETURNING "id"',
-            [key, kind, memo, created],
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
+    values = {"key": key, "kind": kind, "memo": memo, "created_at": created_at}
+    return rows.insert_new(Journal, values, unique=("key",))
 
 
 def insert_postings(journal_id: int, postings: list[tuple[int, int, str]]) -> None:

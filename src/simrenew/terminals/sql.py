@@ -1,7 +1,8 @@
 """The terminals' statements the ORM cannot say: take an idempotency key (or a request nonce) unless
-it is taken, and get the new row's id back, in one round trip and without a savepoint (PostgreSQL, and SQLite ≥
-3.35), as `ledger.sql` does for journals. On PostgreSQL the insert of a key that another open
-transaction holds waits for that transaction to end: that is what serialises concurrent callers.
+it is taken, and get the new row's id back, in one round trip and without a savepoint
+(`kit.rows.insert_new`), as `ledger.sql` does for journals. On PostgreSQL the insert of a key that
+another open transaction holds waits for that transaction to end: that is what serialises concurrent
+callers.
 
 And the one the ORM says at a cost: storing a call's answer, which every terminal sale does (a
 queryset's UPDATE is built and compiled anew each time; this one is written once)."""
@@ -10,6 +11,7 @@ from datetime import datetime
 
 from django.db import connection
 
+from simrenew.kit import rows
 from simrenew.terminals.models import IdempotentCall, UsedNonce
 
 
@@ -17,33 +19,22 @@ def claim_key(
     *, scope: str, key: str, terminal_id: int | None, request_hash: str, status_code: int, created_at: datetime
 ) -> int | None:
     """The new row's id, or None when the scope already holds `key` (nothing is written)."""
-    quote = connection.ops.quote_name
-    names = ("scope", "key", "terminal_id", "request_hash", "status_code", "body_sealed", "created_at")
-    columns = ", ".join(quote(name) for name in names)
-    field = IdempotentCall._meta.get_field("created_at")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(IdempotentCall._meta.db_table)} ({columns}) "  # noqa: S608 - a model's own table
-            f"VALUES (%s, %s, %s, %s, %s, '', %s) "
-            f"ON CONFLICT ({quote('scope')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}",
-            [scope, key, terminal_id, request_hash, status_code, field.get_db_prep_value(created_at, connection)],
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row else None
+    values = {
+        "scope": scope,
+        "key": key,
+        "terminal": terminal_id,
+        "request_hash": request_hash,
+        "status_code": status_code,
+        "body_sealed": "",
+        "created_at": created_at,
+    }
+    return rows.insert_new(IdempotentCall, values, unique=("scope", "key"))
 
 
 def use_nonce(*, terminal_id: int, nonce: str, created_at: datetime) -> bool:
     """Record a request's nonce; False when the terminal used it before (nothing is written)."""
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(name) for name in ("terminal_id", "nonce", "created_at"))
-    field = UsedNonce._meta.get_field("created_at")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(UsedNonce._meta.db_table)} ({columns}) VALUES (%s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT ({quote('terminal_id')}, {quote('nonce')}) DO NOTHING RETURNING {quote('id')}",
-            [terminal_id, nonce, field.get_db_prep_value(created_at, connection)],
-        )
-        return cursor.fetchone() is not None
+    values = {"terminal": terminal_id, "nonce": nonce, "created_at": created_at}
+    return rows.insert_new(UsedNonce, values, unique=("terminal", "nonce")) is not None
 
 
 def store_answer(*, call_id: int, status_code: int, body_sealed: str) -> None:
