@@ -45,7 +45,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -65,6 +64,9 @@ from pos_sales import ROOT
 from shoppers import ANSWER_WITHIN, Call, Traffic, start_shoppers
 
 from faults import CORNER_SHOP_FLOAT, load_scenario, print_load, reconcile_wait
+
+sys.path.insert(0, str(ROOT / "scripts"))
+from cluster import free_base_port  # scripts/cluster.py: the cluster's own port layout
 
 KINDS = ("web-node", "worker", "leader", "replica", "primary")
 DESCRIBE = {
@@ -94,21 +96,6 @@ WAIT = 60.0  # the longest wait for any one repair (a hand-over, a node served, 
 
 
 # --- The cluster, through scripts/cluster.py
-
-
-def free_base_port() -> int:
-    """A port P with P, P+1, P+2, P+11 and P+12 free on 127.0.0.1 (scripts/cluster.py's layout)."""
-    rng = random.Random()
-    for _ in range(200):
-        base = rng.randrange(20000, 40000)
-        try:
-            for offset in (0, 1, 2, 11, 12):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", base + offset))
-        except OSError:
-            continue
-        return base
-    raise SystemExit("no free ports for the cluster")
 
 
 class ClusterControl:

@@ -32,6 +32,7 @@ import contextlib
 import csv
 import json
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -59,15 +60,28 @@ NODE_WORKERS = 2  # gunicorn processes per web node
 NODE_THREADS = 8  # threads per web node, all its processes together
 
 
+# Each service's port, from CLUSTER_PORT.
+PORT_OFFSETS = {"haproxy": 0, "web1": 1, "web2": 2, "provider": 3, "primary": 11, "replica": 12}
+
+
 def ports() -> dict[str, int]:
-    return {
-        "haproxy": BASE_PORT,
-        "web1": BASE_PORT + 1,
-        "web2": BASE_PORT + 2,
-        "provider": BASE_PORT + 3,
-        "primary": BASE_PORT + 11,
-        "replica": BASE_PORT + 12,
-    }
+    return {name: BASE_PORT + offset for name, offset in PORT_OFFSETS.items()}
+
+
+def free_base_port() -> int:
+    """A CLUSTER_PORT whose ports (PORT_OFFSETS) are all free on 127.0.0.1 now, below the ephemeral
+    range clients' ports come from: for the clusters tests and benchmarks start beside anything else."""
+    rng = random.Random()
+    for _ in range(200):
+        base = rng.randrange(20000, 32000)
+        try:
+            for offset in PORT_OFFSETS.values():
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", base + offset))
+        except OSError:
+            continue
+        return base
+    raise SystemExit("no free ports for a cluster")
 
 
 def say(text: str) -> None:

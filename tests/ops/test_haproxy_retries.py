@@ -34,21 +34,19 @@ def haproxy() -> str:
 
 
 def free_base_port() -> int:
-    """A base port whose cluster ports (base … base+3) are all free on 127.0.0.1."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base > 60000:
-            continue
-        try:
-            for offset in range(4):
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", base + offset))
-        except OSError:
-            continue
-        return base
-    raise RuntimeError("no free ports")
+    """A CLUSTER_PORT whose cluster ports are free (scripts/cluster.py's own search)."""
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, 'scripts'); import cluster; print(cluster.free_base_port())",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(found.stdout)
 
 
 class DyingNode:
