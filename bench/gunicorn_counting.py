@@ -13,6 +13,7 @@ import os
 import struct
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 TOTALS = ("requests", "statements", "begins", "commits", "rollbacks")
 BINS = 64  # requests by round trips sent (statements, BEGIN, COMMIT, ROLLBACK); the last bin: that many or more
-FIELDS = TOTALS + tuple(f"sent {n}" for n in range(BINS))
+# Requests by the time their thread took, from the request read to the response written, in steps of
+# SERVED_STEP_MS (the last bin: that long or longer): the server's share of a latency, without the wait
+# in the worker's queue or the load generator's.
+SERVED_BINS, SERVED_STEP_MS = 400, 0.5
+FIELDS = TOTALS + tuple(f"sent {n}" for n in range(BINS)) + tuple(f"served {n}" for n in range(SERVED_BINS))
 SLOTS = 256
 SLOT_SIZE = 8 * len(FIELDS)
 OFFSETS = {name: 8 * n for n, name in enumerate(FIELDS)}
@@ -80,11 +85,29 @@ def post_worker_init(worker: Any) -> None:
     connection_created.connect(_instrument, weak=False)
 
 
+def served_percentile(before: dict[str, int], after: dict[str, int], share: float) -> float:
+    """The time (ms, a bin's upper edge) within which `share` of the requests between two readings were
+    served by their thread; 0.0 when none were."""
+    counts = [after[f"served {n}"] - before[f"served {n}"] for n in range(SERVED_BINS)]
+    total = sum(counts)
+    if not total:
+        return 0.0
+    seen = 0
+    for n, count in enumerate(counts):
+        seen += count
+        if seen >= share * total:
+            return (n + 1) * SERVED_STEP_MS
+    return SERVED_BINS * SERVED_STEP_MS
+
+
 def pre_request(worker: Any, req: Any) -> None:
     _request.sent = 0
+    _request.began = time.perf_counter()
 
 
 def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
     if _state:
         _add("requests")
         _add(f"sent {min(getattr(_request, 'sent', 0), BINS - 1)}")
+        served_ms = (time.perf_counter() - getattr(_request, "began", time.perf_counter())) * 1000
+        _add(f"served {min(int(served_ms / SERVED_STEP_MS), SERVED_BINS - 1)}")
