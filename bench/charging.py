@@ -15,9 +15,10 @@ same statements (pgbench) in the same run.
 3. Starts gunicorn (`--workers 2*cores --threads 4`, as in docs/operations.md) with counting hooks
    (`gunicorn_counting`). For each session count, spread (every client on its own lines) and hot
    (every client on one line): a warm-up, then each client runs sessions over the Nchf API
-   (HMAC-signed) and the benchmark reports decisions/s, p50/p99 (and the p99 inside gunicorn's threads),
-   round trips and commits per decision (counted in gunicorn), web-server and PostgreSQL CPU per decision (/proc); then pgbench runs the
-   phase's script with as many clients, and its ceiling in decisions/s and the ratio follow.
+   (HMAC-signed) and the benchmark reports decisions/s, p50/p99 (and the p99 inside gunicorn's
+   threads), round trips and commits per decision (counted in gunicorn), web-server and PostgreSQL
+   CPU per decision (/proc); then pgbench runs the phase's script with as many clients, and its
+   ceiling in decisions/s and the ratio follow.
 4. Paced phases: the largest session count again, spread and hot, each client sending on a schedule
    so that together they ask for 80 % of that layout's measured peak; latency counts from when a
    request was due.

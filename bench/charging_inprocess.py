@@ -8,7 +8,9 @@ Python, the ORM and the database driver's client side, as a gunicorn worker spen
 and the round trips sent (statements and BEGIN/COMMIT, counted by an execute wrapper). With --profile
 it also runs the same sessions under cProfile (timed by this process's CPU, so that waiting on the
 database or for a core does not count) and prints the functions that take the most time, by
-own time and with what they call.
+own time and with what they call; with BENCH_PSTATS=FILE it also writes the profile there, for
+pstats' callers and callees (`python -m pstats FILE`). The test client's own work (its signal
+connections, encoding the request) is in these figures and not in gunicorn's.
 
 On a shared machine, CPU per decision is the figure to compare: other processes move it far less than
 wall time.
@@ -130,6 +132,8 @@ def in_process(slots: list[dict[str, Any]], *, sessions: int, updates: int, prof
         profiler.enable()
         drive(slots, sessions=sessions, updates=updates)
         profiler.disable()
+        if os.environ.get("BENCH_PSTATS"):
+            profiler.dump_stats(os.environ["BENCH_PSTATS"])  # for pstats' callers and callees
         for order in ("tottime", "cumulative"):
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(profile)
