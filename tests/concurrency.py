@@ -1,14 +1,14 @@
-"""Threads racing on one database, for the PostgreSQL race tests: each thread on its own connection,
-all released together by a barrier, every outcome collected.
+"""Threads racing on one database, for the PostgreSQL race tests: each thread on its own connections
+(closed when it is done), all released together by a barrier, every outcome collected.
 
-SQLite serialises every writer, so it cannot show row-lock races: the tests that use this run only
-with DATABASE_URL=postgres://….
+SQLite serialises every writer, so it cannot show row-lock races: the tests that rely on those run
+only with DATABASE_URL=postgres://….
 """
 
 import threading
 from collections.abc import Callable
 
-from django.db import connection
+from django.db import connections
 
 from simrenew.kit.errors import DomainError
 
@@ -32,7 +32,7 @@ def race(count: int, work: Callable[[int], object]) -> list[Outcome]:
         except Exception as error:  # anything else fails the test
             result = ("error", repr(error))
         finally:
-            connection.close()
+            connections.close_all()  # this thread's connections only
         with guard:
             outcomes.append(result)
 

@@ -2,8 +2,6 @@
 connections at once is credited once; credits racing an emptying are each counted by exactly one
 emptying, and the kiosk's cash account and the audit agree to the cent."""
 
-import threading
-
 import pytest
 from django.db import connection, transaction
 
@@ -13,6 +11,7 @@ from simrenew.kiosks.errors import CashBoxInUse
 from simrenew.kiosks.models import CashBoxEmptying, CashBoxEvent, CashBoxEventKind, CashDevice, Purpose
 from simrenew.ledger import service as ledger
 from simrenew.staff import roles
+from tests.concurrency import race
 from tests.factories import create_brand, create_line, create_topup_product
 from tests.kiosks.factories import create_kiosk
 from tests.staff.factories import create_staff_user
@@ -25,27 +24,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_together(count, work):
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def each(n):
-        try:
-            barrier.wait(timeout=30)
-            work(n)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=each, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
 
 
 @pytest.fixture
@@ -68,7 +46,7 @@ def test_one_device_event_written_from_many_connections_is_credited_once(setting
         with transaction.atomic():
             cashbox.credit_stacked(kiosk=kiosk, device=device, amount=2000, at=at, session_id=session.pk)
 
-    run_together(6, credit)
+    assert race(6, credit) == [("ok", None)] * 6
     session.refresh_from_db()
     assert session.inserted_amount == 2000
     assert CashBoxEvent.objects.filter(kind=CashBoxEventKind.CREDIT).count() == 1
@@ -105,7 +83,7 @@ def test_credits_racing_emptyings_are_each_counted_once(setting):
             with transaction.atomic():
                 kiosks.settle_cash_session(kiosk=kiosk, token=session.token)
 
-    run_together(2, work)
+    assert race(2, work) == [("ok", None)] * 2
     with transaction.atomic():
         expected = cashbox.expected_in_box(kiosk)
         cashbox.empty_cash_box(kiosk=kiosk, counted=dict(expected.counts), by=finance)

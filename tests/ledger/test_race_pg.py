@@ -1,8 +1,6 @@
 """The ledger's guard under real concurrency (PostgreSQL): journals on the same guarded accounts from
 many connections at once, in both directions, never overdraw, never deadlock, and sum up exactly."""
 
-import threading
-
 import pytest
 from django.db import connection, transaction
 
@@ -10,6 +8,7 @@ from simrenew.ledger import service as ledger
 from simrenew.ledger.errors import InsufficientFunds
 from simrenew.ledger.models import Account, AccountKind, Journal
 from simrenew.ledger.service import Entry, post_journal
+from tests.concurrency import race
 from tests.factories import OPENING_ACCOUNT
 
 THREADS = 12
@@ -38,47 +37,34 @@ def test_journals_on_two_guarded_accounts_from_many_connections_never_overdraw_o
             kind="test",
             entries=[Entry(opening, -30 * AMOUNT), Entry(float_account, 25 * AMOUNT), Entry(credit, 5 * AMOUNT)],
         )
-    barrier = threading.Barrier(THREADS)
-    done: list[int] = []
-    refused: list[int] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
 
-    def post(thread: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            for n in range(JOURNALS_EACH):
-                # Half the threads sell from the float to the line, half take back from the line:
-                # the two accounts are named in opposite orders, so a lock order by entry would deadlock.
-                if thread % 2:
-                    entries = [Entry(float_account, -AMOUNT), Entry(commission, -3), Entry(credit, AMOUNT + 3)]
-                else:
-                    entries = [Entry(credit, -AMOUNT - 3), Entry(commission, 3), Entry(float_account, AMOUNT)]
-                try:
-                    with transaction.atomic():
-                        post_journal(key=f"race:{thread}:{n}", kind="test", entries=entries)
-                    with lock:
-                        done.append(thread)
-                except InsufficientFunds:
-                    with lock:
-                        refused.append(thread)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
+    def post(thread: int) -> tuple[int, int, int]:
+        posted = refused = 0
+        for n in range(JOURNALS_EACH):
+            # Half the threads sell from the float to the line, half take back from the line:
+            # the two accounts are named in opposite orders, so a lock order by entry would deadlock.
+            if thread % 2:
+                entries = [Entry(float_account, -AMOUNT), Entry(commission, -3), Entry(credit, AMOUNT + 3)]
+            else:
+                entries = [Entry(credit, -AMOUNT - 3), Entry(commission, 3), Entry(float_account, AMOUNT)]
+            try:
+                with transaction.atomic():
+                    post_journal(key=f"race:{thread}:{n}", kind="test", entries=entries)
+                posted += 1
+            except InsufficientFunds:
+                refused += 1
+        return thread, posted, refused
 
-    threads = [threading.Thread(target=post, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    outcomes = race(THREADS, post)
     # then no thread failed (no deadlock), every journal was posted or refused
-    assert errors == []
-    assert len(done) + len(refused) == THREADS * JOURNALS_EACH
-    assert Journal.objects.filter(key__startswith="race:").exclude(key="race:fund").count() == len(done)
+    assert [kind for kind, _ in outcomes] == ["ok"] * THREADS, outcomes
+    counts = [answer for _, answer in outcomes]
+    assert sum(posted + refused for _, posted, refused in counts) == THREADS * JOURNALS_EACH
+    done = sum(posted for _, posted, _ in counts)
+    assert Journal.objects.filter(key__startswith="race:").exclude(key="race:fund").count() == done
     # and the balances are what the posted journals add up to, neither below zero
-    sold = sum(1 for thread in done if thread % 2)
-    taken_back = len(done) - sold
+    sold = sum(posted for thread, posted, _ in counts if thread % 2)
+    taken_back = done - sold
     balances = dict(Account.objects.filter(pk__in=[float_account.pk, credit.pk]).values_list("pk", "balance_amount"))
     assert balances[float_account.pk] == 25 * AMOUNT - sold * AMOUNT + taken_back * AMOUNT
     assert balances[credit.pk] == 5 * AMOUNT + sold * (AMOUNT + 3) - taken_back * (AMOUNT + 3)

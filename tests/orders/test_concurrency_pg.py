@@ -21,6 +21,7 @@ from simrenew.lines.queries import balances
 from simrenew.orders import service as orders
 from simrenew.orders.models import Order, OrderStatus, Receipt
 from tests import factories
+from tests.concurrency import race
 from tests.factories import create_brand, create_bundle, create_line, create_order
 
 THREADS = 20
@@ -43,45 +44,29 @@ def test_twenty_concurrent_renewals_from_credit_for_five():
     brand = create_brand()
     bundle = create_bundle(brand, price_amount=PRICE)
     line = create_line(brand, credit=PRICE * RENEWALS_COVERED)
-    barrier = threading.Barrier(THREADS)
-    outcomes: list[tuple[str, object]] = []
-    outcomes_lock = threading.Lock()
+    own = [
+        (Line.objects.select_related("brand").get(pk=line.pk), Product.objects.get(pk=bundle.pk))
+        for _ in range(THREADS)
+    ]
     lowest_seen: list[int] = []
 
-    def renew() -> None:
-        outcome: tuple[str, object]
+    def renew(index: int) -> int:
+        own_line, own_product = own[index]
         try:
-            own_line = Line.objects.select_related("brand").get(pk=line.pk)
-            own_product = Product.objects.get(pk=bundle.pk)
-            barrier.wait(timeout=30)
-            try:
-                with transaction.atomic():
-                    order = factories.place_order(customer=None, line=own_line, product=own_product, method="credit")
-                outcome = ("fulfilled", order.pk)
-            except InsufficientFunds:
-                outcome = ("refused", None)
+            with transaction.atomic():
+                return factories.place_order(customer=None, line=own_line, product=own_product, method="credit").pk
+        finally:  # fulfilled or refused: the credit as seen once this thread's transaction is over
             lowest_seen.append(Account.objects.get(code=line.credit_account_code).balance_amount)
-        except Exception as exc:  # anything else is a failure of the test
-            outcome = ("error", repr(exc))
-        finally:
-            connection.close()
-        with outcomes_lock:
-            outcomes.append(outcome)
 
     # when twenty threads renew at once
-    threads = [threading.Thread(target=renew, name=f"renew-{n}") for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
+    outcomes = race(THREADS, renew)
 
     # then exactly five were fulfilled and fifteen refused, with no other error
     kinds = sorted(kind for kind, _ in outcomes)
     assert [o for o in outcomes if o[0] == "error"] == []
-    assert kinds.count("fulfilled") == RENEWALS_COVERED
-    assert kinds.count("refused") == THREADS - RENEWALS_COVERED
-    fulfilled_ids = {pk for kind, pk in outcomes if kind == "fulfilled"}
+    assert kinds.count("ok") == RENEWALS_COVERED
+    assert kinds.count(InsufficientFunds.__name__) == THREADS - RENEWALS_COVERED
+    fulfilled_ids = {pk for kind, pk in outcomes if kind == "ok"}
     assert set(Order.objects.values_list("pk", flat=True)) == fulfilled_ids
     assert Order.objects.filter(status=OrderStatus.FULFILLED).count() == RENEWALS_COVERED
     assert Receipt.objects.count() == RENEWALS_COVERED

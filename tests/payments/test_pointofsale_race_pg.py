@@ -3,7 +3,6 @@ webhook and the waiting page's polls settling the same paid payment at the same 
 approved as the deadline's cancel goes out, place the sale exactly once (one order, one ledger
 journal, one receipt), at a kiosk and at a shop counter."""
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -25,6 +24,7 @@ from simrenew.sandbox import service as sandbox
 from simrenew.sandbox.models import SandboxPayment
 from simrenew.shops import service as shops
 from simrenew.shops.models import ShopSale
+from tests.concurrency import race
 from tests.factories import create_brand, create_bundle, create_line
 from tests.kiosks.factories import create_kiosk, enrol_screen
 from tests.sandbox.helpers import use_sandbox_terminals
@@ -44,26 +44,9 @@ WEBHOOK = "/payments/webhooks/mollie/terminal/"
 
 
 def run_together(work: list[Callable[[], object]]) -> None:
-    """Every callable in its own thread (and database connection), released at the same moment."""
-    barrier = threading.Barrier(len(work))
-    errors: list[BaseException] = []
-
-    def each(job: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            job()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=each, args=(job,)) for job in work]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-    assert not any(thread.is_alive() for thread in threads)
-    assert not errors, errors
+    """Every callable in its own thread (and database connection), released at the same moment; each must succeed."""
+    outcomes = race(len(work), lambda index: work[index]())
+    assert [kind for kind, _ in outcomes] == ["ok"] * len(work), outcomes
 
 
 @pytest.fixture

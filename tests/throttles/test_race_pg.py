@@ -1,17 +1,16 @@
 """Many requests take from one budget at the same moment (PostgreSQL, one connection each): exactly
 the limit is granted, the rest refused, and the count never goes past the limit."""
 
-import threading
 from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.db import connections as all_connections
 
 from simrenew.throttles import service as throttles
 from simrenew.throttles.errors import Throttled
 from simrenew.throttles.models import Counter
 from simrenew.throttles.service import Rule
+from tests.concurrency import race
 
 THREADS = 16
 SHARED = Rule("race:kiosk", 5, timedelta(hours=1), "kiosk %(until)s")
@@ -28,31 +27,9 @@ pytestmark = [
 
 
 def test_sixteen_concurrent_takes_from_a_budget_of_five():
-    barrier = threading.Barrier(THREADS)
-    granted: list[int] = []
-    refused: list[int] = []
-    lock = threading.Lock()
-
-    def take(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            try:
-                throttles.take(OWN.of(f"visit-{index}"), SHARED.of("k1"))
-            except Throttled:
-                with lock:
-                    refused.append(index)
-            else:
-                with lock:
-                    granted.append(index)
-        finally:
-            all_connections.close_all()
-
-    threads = [threading.Thread(target=take, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert (len(granted), len(refused)) == (5, THREADS - 5)
+    outcomes = race(THREADS, lambda index: throttles.take(OWN.of(f"visit-{index}"), SHARED.of("k1")))
+    kinds = sorted(kind for kind, _ in outcomes)
+    assert kinds == sorted(["ok"] * 5 + [Throttled.__name__] * (THREADS - 5)), outcomes
     assert Counter.objects.get(rule="race:kiosk").used == 5
     # a refused take used none of its budgets: the refused visits still have theirs
     assert sorted(Counter.objects.filter(rule="race:visit").values_list("used", flat=True)) == [1] * 5
