@@ -15,7 +15,7 @@ database). No signals are sent: `insert` and `update` refuse a model that has sa
 
 from __future__ import annotations  # Field[...] is for type checkers only
 
-import threading
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,13 +23,8 @@ from django.db import DatabaseError, connections, router
 from django.db.models import Field, Model, signals
 from django.db.models.fields import NOT_PROVIDED
 
-_lock = threading.Lock()
-_statements: dict[tuple[type[Model], str], tuple[str, list[Field[Any, Any]]]] = {}
 # A column's converters (the backend's, then the field's), as the ORM applies them to what a query reads.
 _Converters = list[tuple[int, list[Any], Any]]
-_selects: dict[tuple[type[Model], str, bool, str], tuple[str, list[str], Field[Any, Any], _Converters]] = {}
-_updates: dict[tuple[type[Model], tuple[str, ...], str], tuple[str, list[Field[Any, Any]]]] = {}
-_inserts_new: dict[tuple[type[Model], tuple[str, ...], tuple[str, ...], str], tuple[str, list[Field[Any, Any]]]] = {}
 
 
 def _column(field: Field[Any, Any]) -> str:
@@ -37,14 +32,12 @@ def _column(field: Field[Any, Any]) -> str:
     return field.column
 
 
+# Each statement below is made once per process from the model's fields and kept (functools.cache: two
+# threads may make the same one at once, alike; a refused one raises and is not kept).
+@functools.cache
 def _select(
     model: type[Model], column: str, lock: bool, alias: str
 ) -> tuple[str, list[str], Field[Any, Any], _Converters]:
-    key = (model, column, lock, alias)
-    with _lock:
-        found = _selects.get(key)
-    if found is not None:
-        return found
     meta = model._meta
     by = meta.get_field(column)
     if not isinstance(by, Field) or not (by.primary_key or by.unique):
@@ -62,10 +55,7 @@ def _select(
         found_converters = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
         if found_converters:
             converters.append((index, found_converters, col))
-    made = (statement, [field.attname for field in fields], by, converters)
-    with _lock:
-        _selects[key] = made
-    return made
+    return statement, [field.attname for field in fields], by, converters
 
 
 def get_by[M: Model](model: type[M], column: str, value: object, *, lock: bool = False) -> M | None:
@@ -88,12 +78,8 @@ def get_by[M: Model](model: type[M], column: str, value: object, *, lock: bool =
     return model.from_db(alias, attnames, values)
 
 
+@functools.cache
 def _statement(model: type[Model], alias: str) -> tuple[str, list[Field[Any, Any]]]:
-    key = (model, alias)
-    with _lock:
-        found = _statements.get(key)
-    if found is not None:
-        return found
     meta = model._meta
     if meta.parents:
         raise TypeError(f"{meta.label} inherits another model's table: save it with the ORM")
@@ -108,8 +94,6 @@ def _statement(model: type[Model], alias: str) -> tuple[str, list[Field[Any, Any
     columns = ", ".join(quote(_column(field)) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
     statement = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks}) RETURNING {quote(_column(meta.pk))}"  # noqa: S608 - the model's own table and columns
-    with _lock:
-        _statements[key] = (statement, fields)
     return statement, fields
 
 
@@ -137,14 +121,10 @@ def insert[M: Model](obj: M) -> M:
     return obj
 
 
+@functools.cache
 def _insert_new_statement(
     model: type[Model], names: tuple[str, ...], unique: tuple[str, ...], alias: str
 ) -> tuple[str, list[Field[Any, Any]]]:
-    key = (model, names, unique, alias)
-    with _lock:
-        found = _inserts_new.get(key)
-    if found is not None:
-        return found
     meta = model._meta
     fields: list[Field[Any, Any]] = [meta.get_field(name) for name in names]  # type: ignore[misc]
     quote = connections[alias].ops.quote_name
@@ -155,8 +135,6 @@ def _insert_new_statement(
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 - the model's own table and columns
         f" ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(_column(meta.pk))}"
     )
-    with _lock:
-        _inserts_new[key] = (statement, fields)
     return statement, fields
 
 
@@ -180,12 +158,8 @@ def insert_new(model: type[Model], values: dict[str, Any], *, unique: tuple[str,
     return int(row[0]) if row else None
 
 
+@functools.cache
 def _update_statement(model: type[Model], names: tuple[str, ...], alias: str) -> tuple[str, list[Field[Any, Any]]]:
-    key = (model, names, alias)
-    with _lock:
-        found = _updates.get(key)
-    if found is not None:
-        return found
     meta = model._meta
     quote = connections[alias].ops.quote_name
     fields: list[Field[Any, Any]] = []
@@ -196,8 +170,6 @@ def _update_statement(model: type[Model], names: tuple[str, ...], alias: str) ->
         fields.append(field)
     setting = ", ".join(f"{quote(_column(field))} = %s" for field in fields)
     statement = f"UPDATE {quote(meta.db_table)} SET {setting} WHERE {quote(_column(meta.pk))} = %s"  # noqa: S608 - the model's own table and columns
-    with _lock:
-        _updates[key] = (statement, fields)
     return statement, fields
 
 
