@@ -10,6 +10,7 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 
 from simrenew.jobs import service
+from simrenew.jobs.backend import enqueue_with_transaction
 from simrenew.jobs.models import Job, JobStatus
 from simrenew.jobs.worker import Worker
 from tests.jobs import tasks
@@ -43,6 +44,31 @@ def test_a_rolled_back_enqueue_queues_nothing(job_backend, django_db_blocker) ->
         tasks.add.enqueue(1, 1)
         raise RuntimeError("the request failed")
     assert not Job.objects.exists()
+
+
+def test_a_job_asked_for_with_a_transaction_is_written_in_it(job_backend, django_capture_on_commit_callbacks) -> None:
+    from django.db import transaction
+
+    # In the transaction itself, not after its commit: nothing between the two can lose the job.
+    with django_capture_on_commit_callbacks() as after_commit, transaction.atomic():
+        enqueue_with_transaction(tasks.add, 2, 3)
+        assert Job.objects.filter(task_path="tests.jobs.tasks.add").count() == 1
+    assert after_commit == []
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue_with_transaction(tasks.add, 4, 5)
+        raise RuntimeError("the request failed")
+    assert Job.objects.count() == 1  # the rolled-back one went with its transaction
+    assert run_due() == 1 and tasks.calls["add"] == 1
+
+
+def test_a_job_asked_for_with_a_transaction_runs_after_its_commit_on_an_immediate_backend(
+    django_capture_on_commit_callbacks,
+) -> None:
+    tasks.calls.clear()
+    with django_capture_on_commit_callbacks(execute=True) as after_commit:
+        enqueue_with_transaction(tasks.add, 2, 3)
+        assert tasks.calls["add"] == 0  # not inside the transaction that asked for it
+    assert len(after_commit) == 1 and tasks.calls["add"] == 1
 
 
 def test_a_transient_failure_is_retried_with_backoff_until_it_passes(job_backend) -> None:

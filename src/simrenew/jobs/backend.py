@@ -1,5 +1,6 @@
 """`django.tasks` backend on the `Job` table: `task.enqueue(...)` writes a row in the caller's
-transaction (so a rolled-back request queues nothing), and `simrenew worker` runs it.
+transaction (so a rolled-back request queues nothing), and `simrenew worker` runs it. Code that asks
+for a job as part of what it commits calls `enqueue_with_transaction`.
 
 OPTIONS (all optional): MAX_ATTEMPTS (8), RETRY_BASE_SECONDS (5), RETRY_MAX_SECONDS (3600),
 LEASE_SECONDS (60): how long a worker may stay silent before its job is taken for lost.
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.tasks import TaskResult, TaskResultStatus
 from django.tasks.backends.base import BaseTaskBackend
 from django.tasks.base import Task, TaskError
@@ -102,3 +104,14 @@ def to_task_result(job: Job, *, task: Task | None = None) -> TaskResult:
     )
     object.__setattr__(result, "_return_value", job.return_value)
     return result
+
+
+def enqueue_with_transaction(task: Task, *args: Any, **kwargs: Any) -> None:
+    """Queue `task` as part of the caller's transaction. With this backend its row is written in that
+    transaction, so the job exists exactly when what asked for it is committed: nothing between the
+    commit and the queueing (a process killed, the database restarting) can lose it. A backend that
+    runs tasks at once (tests, the demo's history) runs it after the commit, as a worker would."""
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(*args, **kwargs)
+    else:
+        transaction.on_commit(lambda: task.enqueue(*args, **kwargs))

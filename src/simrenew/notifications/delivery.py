@@ -28,7 +28,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from simrenew.jobs.backend import DatabaseBackend
+from simrenew.jobs.backend import enqueue_with_transaction
 from simrenew.kit import clock
 from simrenew.lines.models import Line
 from simrenew.notifications import facts as event_facts
@@ -258,15 +258,11 @@ def _deliver(ids: list[int]) -> None:
 
 
 def _enqueue(ids: list[int]) -> None:
-    """Our database queue writes the job in the caller's transaction: the notices and the job that
-    sends them commit together (one commit, and a rollback takes both back). Any other queue gets the
-    job after commit, so a worker never looks for rows not committed yet."""
+    """The notices and the job that sends them commit together (one commit, and a rollback takes both
+    back): jobs.backend.enqueue_with_transaction."""
     from simrenew.notifications.tasks import deliver_notifications
 
-    if isinstance(deliver_notifications.get_backend(), DatabaseBackend):
-        deliver_notifications.enqueue(ids)
-    else:
-        transaction.on_commit(lambda: deliver_notifications.enqueue(ids))
+    enqueue_with_transaction(deliver_notifications, ids)
 
 
 def render(*, kind: str, channel: str, facts: dict[str, Any], language: str) -> tuple[str, str, str]:

@@ -29,6 +29,7 @@ from django.db.models import Sum
 from django.utils.translation import get_language
 
 from simrenew.customers.models import User
+from simrenew.jobs.backend import enqueue_with_transaction
 from simrenew.kit import clock
 from simrenew.kit.money import format_money
 from simrenew.ledger import service as ledger
@@ -140,7 +141,7 @@ def request_refund(
         order.status = OrderStatus.REFUNDED
         order.closed_at = now
         order.save(update_fields=["status", "closed_at"])
-    _after_commit_send(refund.pk, notice=True)
+    _queue_send(refund.pk, notice=True)
     return refund
 
 
@@ -180,12 +181,12 @@ def _language() -> str:
     return get_language() or "en"
 
 
-def _after_commit_send(refund_id: int, *, notice: bool) -> None:
+def _queue_send(refund_id: int, *, notice: bool) -> None:
     from simrenew.orders.tasks import send_refund, send_refund_notice  # tasks import this module
 
-    transaction.on_commit(lambda: send_refund.enqueue(refund_id))
+    enqueue_with_transaction(send_refund, refund_id)
     if notice:
-        transaction.on_commit(lambda: send_refund_notice.enqueue(refund_id, "created"))
+        enqueue_with_transaction(send_refund_notice, refund_id, "created")
 
 
 def retry_refund(*, refund_id: int, actor: User | None) -> Refund:
@@ -202,7 +203,7 @@ def retry_refund(*, refund_id: int, actor: User | None) -> Refund:
     refund.updated_at = clock.now()
     refund.save(update_fields=["status", "attempt", "provider_refund_id", "failure", "failed_at", "updated_at"])
     log.info("refund %s of order %s sent again (attempt %s) by %s", refund.pk, refund.order_id, refund.attempt, actor)
-    _after_commit_send(refund.pk, notice=False)
+    _queue_send(refund.pk, notice=False)
     return refund
 
 
@@ -301,7 +302,7 @@ def _apply(
     if status in FINAL:
         from simrenew.orders.tasks import send_refund_notice  # tasks import this module
 
-        transaction.on_commit(lambda: send_refund_notice.enqueue(refund_id, "final"))
+        enqueue_with_transaction(send_refund_notice, refund_id, "final")
     return refund
 
 

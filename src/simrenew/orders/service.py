@@ -7,6 +7,7 @@ from django.db import transaction
 
 from simrenew.brands.models import SETTLED_AT_ONCE, PaymentMethod
 from simrenew.customers.models import User
+from simrenew.jobs.backend import enqueue_with_transaction
 from simrenew.kit import clock, rows
 from simrenew.kit.codes import readable_code
 from simrenew.kit.errors import DomainError
@@ -232,7 +233,7 @@ def _fulfil_or_refund(*, order: Order, provider: str) -> None:
         from simrenew.orders.tasks import refund_undeliverable  # tasks import this module
 
         order_id = order.pk
-        transaction.on_commit(lambda: refund_undeliverable.enqueue(order_id))
+        enqueue_with_transaction(refund_undeliverable, order_id)
 
 
 def _close_unpaid(order: Order, status: str) -> None:
@@ -376,7 +377,7 @@ def _deliver(
         from simrenew.orders.tasks import send_confirmation
 
         order_id = order.pk
-        transaction.on_commit(lambda: send_confirmation.enqueue(order_id))
+        enqueue_with_transaction(send_confirmation, order_id)
 
 
 def void_order(*, order_id: int) -> Order:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from simrenew.brands.models import Brand
 from simrenew.customers.models import User
+from simrenew.jobs.backend import enqueue_with_transaction
 from simrenew.kit import clock
 from simrenew.kit.iban import InvalidIban, parse_iban
 from simrenew.kit.money import format_money
@@ -236,7 +237,7 @@ def create_batch(*, brand_id: int, actor: User) -> PayoutBatch:
 def _notify(request_id: int, event: str) -> None:
     from simrenew.payouts.tasks import send_leftover_notice  # tasks import this module
 
-    transaction.on_commit(lambda: send_leftover_notice.enqueue(request_id, event))
+    enqueue_with_transaction(send_leftover_notice, request_id, event)
 
 
 def notice_context(request: LeftoverCreditRequest) -> dict[str, Any]:

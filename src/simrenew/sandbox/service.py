@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.crypto import get_random_string
 
+from simrenew.jobs.backend import enqueue_with_transaction
 from simrenew.kit import clock
 from simrenew.kit.structured_reference import make_structured_reference
 from simrenew.sandbox.models import SandboxCustomer, SandboxMandate, SandboxPayment, SandboxRefund, SandboxTerminal
@@ -249,7 +250,7 @@ def create_payment(data: dict[str, Any]) -> SandboxPayment:
     if mandate is not None:
         # Mollie charges the mandate and reports the outcome a moment later, by webhook.
         payment_id = payment.public_id
-        transaction.on_commit(lambda: settle_recurring.enqueue(payment_id))
+        enqueue_with_transaction(settle_recurring, payment_id)
     return payment
 
 
@@ -447,7 +448,7 @@ def cancel_payment(payment_id: str) -> SandboxPayment:
 def _queue_webhook(payment: SandboxPayment) -> None:
     if payment.webhook_url:
         payment_id, status_change = payment.public_id, payment.status_changes
-        transaction.on_commit(lambda: deliver_webhook.enqueue(payment_id, status_change=status_change))
+        enqueue_with_transaction(deliver_webhook, payment_id, status_change=status_change)
 
 
 # --- Refunds
@@ -490,7 +491,7 @@ def create_refund(payment_id: str, data: dict[str, Any]) -> SandboxRefund:
         )
         if payment.refund_outcome in {SandboxRefund.REFUNDED, SandboxRefund.FAILED}:
             refund_id = refund.public_id
-            transaction.on_commit(lambda: settle_refund.enqueue(payment_id, refund_id))
+            enqueue_with_transaction(settle_refund, payment_id, refund_id)
     return refund
 
 

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from simrenew.jobs.backend import enqueue_with_transaction
 from simrenew.kiosks.tasks import settle_card_payment as settle_kiosk_card_payment
 from simrenew.orders.tasks import process_webhook
 from simrenew.payments.models import TerminalPayment, WebhookInbox
@@ -24,7 +25,7 @@ def mollie_webhook(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         inbox = WebhookInbox.objects.create(provider="mollie", provider_payment_id=payment_id)
         inbox_id = inbox.pk
-        transaction.on_commit(lambda: process_webhook.enqueue(inbox_id))
+        enqueue_with_transaction(process_webhook, inbox_id)
     return HttpResponse(status=200)
 
 
