@@ -24,7 +24,6 @@ from simrenew.ledger.models import Account, Journal, Posting
 # Quoted as Django quotes them (PostgreSQL and SQLite both read double-quoted names), so that the
 # statements read like the ORM's in logs and in the benchmarks' recordings.
 _ACCOUNT = f'"{Account._meta.db_table}"'
-_JOURNAL = f'"{Journal._meta.db_table}"'
 _POSTING = f'"{Posting._meta.db_table}"'
 _ACCOUNT_ID = f'{_ACCOUNT}."id"'
 
