@@ -72,8 +72,12 @@ def drive(slots: list[dict[str, Any]], *, sessions: int, updates: int, run: Run 
     from django.test import Client
     from sql_trace import hook
 
+    from simrenew.handlers import routing_client_handler
+
     run = run or Run()
     client = Client()
+    # The charging API's middleware chain, as gunicorn serves it.
+    client.handler = routing_client_handler()(enforce_csrf_checks=False)
     sent = [0]
 
     def on_statement(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:

@@ -7,6 +7,20 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _machine_api_routing():
+    """The test client routes requests as simrenew.wsgi.application does (simrenew.handlers): the
+    machine APIs through their own middleware chain, the rest through settings.MIDDLEWARE."""
+    from django.test import client
+
+    from simrenew.handlers import routing_client_handler
+
+    original = client.ClientHandler
+    client.ClientHandler = routing_client_handler()  # what django.test.Client makes its handler with
+    yield
+    client.ClientHandler = original
+
+
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
     # Tests roll back what they wrote (and run on-commit callbacks inside that transaction), so a

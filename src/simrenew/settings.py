@@ -108,6 +108,28 @@ MIDDLEWARE = [
     "simrenew.terminals.auth.RecordPendingNonce",
 ]
 
+# The network's charging API (signed JSON from the network's charging function, one request per
+# decision on a call or a data session) skips what serves a browser: sessions, the visitor's
+# language, static files, slashes, CSRF, logins and their second factor, messages, framing and
+# content-security headers. That is a fifth of a decision's CPU (docs/performance.md).
+# simrenew.handlers sends requests under these prefixes through MACHINE_API_MIDDLEWARE.
+MACHINE_API_PREFIXES = ("/api/nchf-convergedcharging/",)
+BROWSER_ONLY_MIDDLEWARE = {
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "simrenew.web.staff.middleware.SecondFactorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+}
+MACHINE_API_MIDDLEWARE = [path for path in MIDDLEWARE if path not in BROWSER_ONLY_MIDDLEWARE]
+
 ROOT_URLCONF = "simrenew.urls"
 WSGI_APPLICATION = "simrenew.wsgi.application"
 AUTH_USER_MODEL = "customers.User"
