@@ -12,7 +12,8 @@ same statements (pgbench) in the same run.
    used and a MB asked for each time, charged to credit) and makes each phase's pgbench script from
    them (`charging_script`, `captured_sql`): a pgbench transaction is a whole session of today's
    statements.
-3. Starts gunicorn (`--workers 2*cores --threads 4`, as in docs/operations.md) with counting hooks
+3. Starts gunicorn as docs/operations.md runs the charging API (`--workers <cores> --threads 1`; the
+   charging API's lean middleware chain, simrenew.handlers) with counting hooks
    (`gunicorn_counting`). For each session count, spread (every client on its own lines) and hot
    (every client on one line): a warm-up, then each client runs sessions over the Nchf API
    (HMAC-signed) and the benchmark reports decisions/s, p50/p99 (and the p99 inside gunicorn's
@@ -106,7 +107,8 @@ def run(args: argparse.Namespace, url: str, home: Path) -> int:
         in_process(data["spread"], sessions=args.in_process_sessions, updates=args.updates, profile=args.profile)
         return 0
     print(
-        f"gunicorn {args.workers} workers x 4 threads; {args.seconds:g} s per phase after {args.warm_up:g} s warm-up;"
+        f"gunicorn {args.workers} workers x {args.threads} threads; {args.seconds:g} s per phase"
+        f" after {args.warm_up:g} s warm-up;"
         f" a session: create, {args.updates} updates, release (a MB used and a MB asked for each, from credit)"
     )
 
@@ -137,7 +139,13 @@ def run(args: argparse.Namespace, url: str, home: Path) -> int:
     postmaster = postmaster_of(url)
     log = home / "gunicorn.log"
     server = start_gunicorn(
-        url=url, port=args.port, workers=args.workers, var_dir=str(var_dir), counters=counters, log=log
+        url=url,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        var_dir=str(var_dir),
+        counters=counters,
+        log=log,
     )
     env = {"port": args.port, "counters": counters, "server": server.pid, "postmaster": postmaster, "url": url}
     phases: list[Phase] = []
@@ -189,7 +197,14 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=4, help="updates per session, between create and release")
     parser.add_argument("--seconds", type=float, default=15, help="per phase, for the app and for pgbench")
     parser.add_argument("--warm-up", type=float, default=2)
-    parser.add_argument("--workers", type=int, default=2 * cores, help="gunicorn workers (4 threads each)")
+    parser.add_argument("--workers", type=int, default=cores, help="gunicorn workers (processes)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads per gunicorn worker (1, as docs/operations.md runs the charging API: threads of one"
+        " process take turns on its interpreter, and a decision that waits for its turn holds its line's lock)",
+    )
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 3 s phases, 1 s warm-up")
     parser.add_argument("--show-script", action="store_true", help="print the generated pgbench script")

@@ -24,8 +24,9 @@ TARGET_WEB_MS, TARGET_RATIO, TARGET_P99_MS, TARGET_JOURNALS = 10.0, 0.25, 100.0,
 
 @dataclass
 class Usage:
-    """Cumulative counters at one moment: CPU seconds (gunicorn's tree, PostgreSQL's tree, this process:
-    the load generator), the machine's, and gunicorn's statement counters."""
+    """Cumulative counters at one moment: CPU seconds (gunicorn's tree, PostgreSQL's tree, the load
+    generator: this process and its children that ended, pgbench's being read before it runs), the
+    machine's, and gunicorn's statement counters."""
 
     web: float
     db: float
@@ -35,11 +36,11 @@ class Usage:
 
     @classmethod
     def now(cls, *, server: int, postmaster: int, counters: Path) -> "Usage":
-        own = resource.getrusage(resource.RUSAGE_SELF)
+        own, ended = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         return cls(
             web=tree_seconds(server),
             db=tree_seconds(postmaster),
-            client=own.ru_utime + own.ru_stime,
+            client=own.ru_utime + own.ru_stime + ended.ru_utime + ended.ru_stime,
             machine=Machine.now(),
             counters=read_totals(counters),
         )

@@ -57,8 +57,10 @@ DRY_TILLS = 4  # the corner shop's tills
 # --- Processes
 
 
-def gunicorn_command(*, port: int, workers: int, log_level: str = "warning", counting: bool = False) -> list[str]:
-    """gunicorn serving simrenew on 127.0.0.1 as in production: `workers` processes of 4 threads."""
+def gunicorn_command(
+    *, port: int, workers: int, threads: int = 4, log_level: str = "warning", counting: bool = False
+) -> list[str]:
+    """gunicorn serving simrenew on 127.0.0.1 as in production: `workers` processes of `threads` threads."""
     config = ["--config", str(ROOT / "bench" / "gunicorn_counting.py")] if counting else []
     return [
         str(Path(sys.executable).parent / "gunicorn"),
@@ -69,7 +71,7 @@ def gunicorn_command(*, port: int, workers: int, log_level: str = "warning", cou
         "--workers",
         str(workers),
         "--threads",
-        "4",
+        str(threads),
         "--no-control-socket",
         "--log-level",
         log_level,
@@ -77,7 +79,14 @@ def gunicorn_command(*, port: int, workers: int, log_level: str = "warning", cou
 
 
 def start_gunicorn(
-    *, url: str, port: int, workers: int, var_dir: str, counters: Path | None = None, log: Path | None = None
+    *,
+    url: str,
+    port: int,
+    workers: int,
+    threads: int = 4,
+    var_dir: str,
+    counters: Path | None = None,
+    log: Path | None = None,
 ) -> subprocess.Popen:
     """gunicorn started and answering; with `counters`, counting (gunicorn_counting); with `log`, its
     output goes there (the corner shop's expected refusals are logged as warnings)."""
@@ -89,7 +98,7 @@ def start_gunicorn(
         "PYTHONPATH": str(ROOT / "src"),
         **({"BENCH_COUNTERS": str(counters)} if counters else {}),
     }
-    command = gunicorn_command(port=port, workers=workers, counting=counters is not None)
+    command = gunicorn_command(port=port, workers=workers, threads=threads, counting=counters is not None)
     output = open(log, "ab") if log else None  # noqa: SIM115 - the server's, closed with the process
     server = subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True, stdout=output, stderr=output)
     deadline = time.time() + 60

@@ -114,3 +114,9 @@ def test_the_test_client_routes_as_gunicorn_does(client: Client):
     page = client.get("/en/login/")
     assert page.status_code == 200
     assert CSP in page.headers and "X-Frame-Options" in page.headers
+
+
+def test_the_objects_made_to_start_are_kept_out_of_the_collectors_passes(application):
+    import gc
+
+    assert gc.get_freeze_count() > 10_000
