@@ -82,53 +82,41 @@ INSTALLED_APPS = [
     "ninja",
 ]
 
-MIDDLEWARE = [
+# Every middleware, and whether the network's charging API has it too. That API (signed JSON from the
+# network's charging function, one request per decision on a call or a data session) goes through a
+# chain of its own (simrenew.handlers, for the paths under MACHINE_API_PREFIXES), without what serves
+# a browser: sessions, the visitor's language, static files, slashes, CSRF, logins and their second
+# factor, messages, framing and content-security headers. That is a fifth of a decision's CPU
+# (docs/performance.md).
+_ALL, _BROWSER = True, False
+_MIDDLEWARE = [
     # First, so that every log line of the request carries its id.
-    "simrenew.web.middleware.RequestIdMiddleware",
+    ("simrenew.web.middleware.RequestIdMiddleware", _ALL),
     # Times the whole request (simrenew_http_request_duration_seconds on /metrics).
-    "simrenew.web.ops.middleware.RequestMetricsMiddleware",
-    "django.middleware.security.SecurityMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "simrenew.reference.middleware.ReferenceDataMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    ("simrenew.web.ops.middleware.RequestMetricsMiddleware", _ALL),
+    ("django.middleware.security.SecurityMiddleware", _ALL),
+    ("django.middleware.csp.ContentSecurityPolicyMiddleware", _BROWSER),
+    ("whitenoise.middleware.WhiteNoiseMiddleware", _BROWSER),
+    ("simrenew.reference.middleware.ReferenceDataMiddleware", _ALL),
+    ("django.contrib.sessions.middleware.SessionMiddleware", _BROWSER),
+    ("django.middleware.locale.LocaleMiddleware", _BROWSER),
     # A NUL in the path, query, cookies, headers or a form: 400 in the visitor's language, not a 500.
-    "simrenew.web.input_guard.UnreadableInputMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    ("simrenew.web.input_guard.UnreadableInputMiddleware", _ALL),
+    ("django.middleware.common.CommonMiddleware", _BROWSER),
+    ("django.middleware.csrf.CsrfViewMiddleware", _BROWSER),
+    ("django.contrib.auth.middleware.AuthenticationMiddleware", _BROWSER),
     # request.user.is_verified(): the second factor; staff areas ask for it (simrenew.staff.queries).
-    "django_otp.middleware.OTPMiddleware",
-    "simrenew.web.staff.middleware.SecondFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",
-    "simrenew.web.middleware.DomainErrorMiddleware",
-    "simrenew.terminals.auth.RecordPendingNonce",
+    ("django_otp.middleware.OTPMiddleware", _BROWSER),
+    ("simrenew.web.staff.middleware.SecondFactorMiddleware", _BROWSER),
+    ("django.contrib.messages.middleware.MessageMiddleware", _BROWSER),
+    ("django.middleware.clickjacking.XFrameOptionsMiddleware", _BROWSER),
+    ("axes.middleware.AxesMiddleware", _BROWSER),
+    ("simrenew.web.middleware.DomainErrorMiddleware", _ALL),
+    ("simrenew.terminals.auth.RecordPendingNonce", _ALL),
 ]
-
-# The network's charging API (signed JSON from the network's charging function, one request per
-# decision on a call or a data session) skips what serves a browser: sessions, the visitor's
-# language, static files, slashes, CSRF, logins and their second factor, messages, framing and
-# content-security headers. That is a fifth of a decision's CPU (docs/performance.md).
-# simrenew.handlers sends requests under these prefixes through MACHINE_API_MIDDLEWARE.
+MIDDLEWARE = [path for path, _ in _MIDDLEWARE]
+MACHINE_API_MIDDLEWARE = [path for path, machines_too in _MIDDLEWARE if machines_too]
 MACHINE_API_PREFIXES = ("/api/nchf-convergedcharging/",)
-BROWSER_ONLY_MIDDLEWARE = {
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "simrenew.web.staff.middleware.SecondFactorMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "axes.middleware.AxesMiddleware",
-}
-MACHINE_API_MIDDLEWARE = [path for path in MIDDLEWARE if path not in BROWSER_ONLY_MIDDLEWARE]
 
 ROOT_URLCONF = "simrenew.urls"
 WSGI_APPLICATION = "simrenew.wsgi.application"
