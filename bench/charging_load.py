@@ -259,9 +259,14 @@ def _client_process(
         else:
             errors += 1
 
-    while time.perf_counter() < stop_at:
-        number = client["numbers"][n % len(client["numbers"])]
-        n += 1
-        run_session(post, client, number, updates, on_answer)
-        sessions += 1
-    results.put((slot, latencies, errors, sessions, n))
+    try:
+        while time.perf_counter() < stop_at:
+            number = client["numbers"][n % len(client["numbers"])]
+            n += 1
+            run_session(post, client, number, updates, on_answer)
+            sessions += 1
+    except Exception:  # an answer the session could not go on from (a create without Location, …)
+        errors += 1
+        raise
+    finally:
+        results.put((slot, latencies, errors, sessions, n))  # always: the parent waits for every client
