@@ -335,6 +335,17 @@ def _statement_text(index: int, event: Event, merged: dict[Key, str]) -> str:
     return ";\n".join(texts)
 
 
+def vacuum_analyze(url: str) -> None:
+    """VACUUM (ANALYZE) the whole database before a phase, as pgbench vacuums its own tables before a run:
+    a benchmark's tables grow from nothing by a tenth every few seconds, so autovacuum would otherwise
+    analyse them again and again during the phases (each time a core's worth of CPU for a fraction of a
+    second, taken from the phase it falls in), which a database of a real size does far less often."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+
+
 def run_pgbench(*, url: str, script: Path, clients: int, seconds: float) -> tuple[float, int]:
     """Run a script with the simple protocol (Django sends SQL so): transactions/s, and how many ran.
     A client that failed (a script that no longer matches the schema) stops the benchmark."""

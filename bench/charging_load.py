@@ -3,9 +3,12 @@ with credit (each client its own block of lines, and one hot line all clients sh
 that run data sessions over the Nchf API as the network does: create, updates, release, one request at
 a time each, HMAC-signed."""
 
+import contextlib
+import gc
 import http.client
 import json
 import multiprocessing
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -190,21 +193,33 @@ def run_clients(*, port: int, clients: list[dict], seconds: float, updates: int,
     of its own (so that no client waits for another's turn on an interpreter, and the latencies are the
     server's, not the load generator's). With `rate` (decisions/s over all clients), each client sends
     on a fixed schedule instead of at once, and a decision's latency counts from when it was due (a
-    late send is not hidden)."""
+    late send is not hidden).
+
+    The clients are forked from this process, which has Django loaded: so that they don't take the
+    cores from the server while they are measured, this process's objects are frozen before the fork
+    (a client's garbage collection would otherwise go through all of them, copying every page it
+    touches), each client signs a request before the start, and none exits (its memory torn down)
+    until all have finished."""
     context = multiprocessing.get_context("fork")
     start = context.Barrier(len(clients) + 1)
+    finish = context.Barrier(len(clients))
     results = context.SimpleQueue()
     interval = len(clients) / rate if rate else 0.0
     processes = [
         context.Process(
             target=_client_process,
-            args=(client, slot, len(clients), port, seconds, updates, interval, start, results),
+            args=(client, slot, len(clients), port, seconds, updates, interval, start, finish, results),
             daemon=True,
         )
         for slot, client in enumerate(clients)
     ]
-    for process in processes:
-        process.start()
+    gc.collect()
+    gc.freeze()
+    try:
+        for process in processes:
+            process.start()
+    finally:
+        gc.unfreeze()
     start.wait()
     began = time.perf_counter()
     outcome = Outcome()
@@ -229,9 +244,11 @@ def _client_process(
     updates: int,
     interval: float,
     start: Any,
+    finish: Any,
     results: Any,
 ) -> None:
     connection = Connection(port)
+    signed(client, BASE, create_body(client["numbers"][0]))  # the code a request runs, paged in before the start
     latencies: list[float] = []
     errors = sessions = 0
     n = client.get("next", 0)
@@ -270,3 +287,5 @@ def _client_process(
         raise
     finally:
         results.put((slot, latencies, errors, sessions, n))  # always: the parent waits for every client
+        with contextlib.suppress(threading.BrokenBarrierError):  # exiting while others measure takes their cores
+            finish.wait(timeout=seconds + 60)
