@@ -166,9 +166,9 @@ def run(args: argparse.Namespace, url: str, home: Path) -> int:
             # The peak again, just before: this machine's speed drifts by a third within minutes, and 80 %
             # of a rate it gave four minutes ago can be more than it serves now.
             size = max(sizes)
-            vacuum_analyze(url)
+            vacuum_analyze(url)  # the peak on a vacuumed database (run_phase vacuums again: this run grew it)
             again = run_clients(port=args.port, clients=slots[:size], seconds=args.peak_again, updates=args.updates)
-            peak = again.decisions / max(again.elapsed, 1e-9)
+            peak = again.rate
             earlier = max(p.rate for p in phases if p.layout == layout)
             print(f"  {layout} {size}: {peak:.1f} decisions/s flat out just before pacing (earlier: {earlier:.1f})")
             phase = Phase(layout, size, args.seconds, os.getloadavg()[0], paced=PACED_SHARE * peak)

@@ -162,6 +162,11 @@ class Outcome:
     def decisions(self) -> int:
         return len(self.latencies)
 
+    @property
+    def rate(self) -> float:
+        """Decisions answered as expected per second."""
+        return self.decisions / self.elapsed if self.elapsed else 0.0
+
 
 @dataclass
 class Answered:
