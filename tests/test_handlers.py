@@ -122,3 +122,25 @@ def test_the_objects_made_to_start_are_kept_out_of_the_collectors_passes(applica
     import gc
 
     assert gc.get_freeze_count() > 10_000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_client_made_while_a_machine_chain_loads_still_gets_the_full_chain(django_user_model):
+    """A test thread may make its client while another's machine chain has settings.MIDDLEWARE
+    swapped: that client waits, then builds the full chain (a page sees request.user)."""
+    import threading
+
+    from simrenew.handlers import middleware_setting
+
+    answers: list[int] = []
+
+    def visit() -> None:
+        answers.append(Client().get("/en/account/").status_code)  # the login redirect needs request.user
+
+    with middleware_setting(settings.MACHINE_API_MIDDLEWARE):
+        visitor = threading.Thread(target=visit)
+        visitor.start()
+        visitor.join(timeout=0.5)
+        assert visitor.is_alive()  # waiting for the swap to end, not loading the machine chain
+    visitor.join(timeout=30)
+    assert answers == [302]
