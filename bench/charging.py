@@ -70,6 +70,7 @@ def run_phase(phase: Phase, *, clients: list[dict], args: argparse.Namespace, en
     phase.measured(before, Usage.now(server=server, postmaster=postmaster, counters=counters))
     phase.decisions, phase.errors, phase.elapsed = outcome.decisions, outcome.errors, outcome.elapsed
     phase.p50, phase.p99 = percentile(outcome.latencies, 0.5) * 1000, percentile(outcome.latencies, 0.99) * 1000
+    phase.sent_p99, phase.late_p99 = percentile(outcome.from_send, 0.99) * 1000, percentile(outcome.late, 0.99) * 1000
     if script is not None:
         vacuum_analyze(env["url"])
         backends = children_of(postmaster)
@@ -87,6 +88,12 @@ def run_phase(phase: Phase, *, clients: list[dict], args: argparse.Namespace, en
         f" {phase.errors} errors{ceiling}; load {phase.load:.1f}",
         flush=True,
     )
+    if phase.paced:
+        print(
+            f"  {'':<15} p99 from the send {phase.sent_p99:5.1f} ms; sends late by up to {phase.late_p99:5.1f} ms"
+            " (p99: the client still waiting for its last answer, or for a core)",
+            flush=True,
+        )
     return phase
 
 

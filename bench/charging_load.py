@@ -154,6 +154,11 @@ def run_session(post: Any, client: dict[str, Any], number: str, updates: int, on
 @dataclass
 class Outcome:
     latencies: list[float] = field(default_factory=list)  # seconds, of the decisions answered as expected
+    # The same decisions' seconds from when the request was sent (the wait for an answer alone), and how
+    # late it was sent (paced: after when it was due, its client still waiting for its last answer or for
+    # a core to run on).
+    from_send: list[float] = field(default_factory=list)
+    late: list[float] = field(default_factory=list)
     errors: int = 0
     sessions: int = 0
     elapsed: float = 0.0  # seconds from the start until the last client finished its session
@@ -229,8 +234,10 @@ def run_clients(*, port: int, clients: list[dict], seconds: float, updates: int,
     began = time.perf_counter()
     outcome = Outcome()
     for _ in processes:
-        slot, latencies, errors, sessions, following = results.get()
+        slot, latencies, from_send, late, errors, sessions, following = results.get()
         outcome.latencies.extend(latencies)
+        outcome.from_send.extend(from_send)
+        outcome.late.extend(late)
         outcome.errors += errors
         outcome.sessions += sessions
         clients[slot]["next"] = following  # each phase goes on where the last left off
@@ -255,15 +262,17 @@ def _client_process(
     connection = Connection(port)
     signed(client, BASE, create_body(client["numbers"][0]))  # the code a request runs, paged in before the start
     latencies: list[float] = []
+    from_send: list[float] = []
+    late: list[float] = []
     errors = sessions = 0
     n = client.get("next", 0)
     start.wait()
     stop_at = time.perf_counter() + seconds
     due = time.perf_counter() + slot * interval / count
-    began = 0.0
+    began = sent = 0.0
 
     def post(path: str, data: bytes, headers: dict[str, str]) -> Answered:
-        nonlocal due, began
+        nonlocal due, began, sent
         now = time.perf_counter()
         if interval:
             if due > now:
@@ -272,12 +281,16 @@ def _client_process(
             due += interval
         else:
             began = now
+        sent = time.perf_counter()
         return connection.post(path, data, headers)
 
     def on_answer(ok: bool) -> None:
         nonlocal errors
         if ok:
-            latencies.append(time.perf_counter() - began)
+            answered = time.perf_counter()
+            latencies.append(answered - began)
+            from_send.append(answered - sent)
+            late.append(max(0.0, sent - began))
         else:
             errors += 1
 
@@ -291,6 +304,7 @@ def _client_process(
         errors += 1
         raise
     finally:
-        results.put((slot, latencies, errors, sessions, n))  # always: the parent waits for every client
+        # Always: the parent waits for every client.
+        results.put((slot, latencies, from_send, late, errors, sessions, n))
         with contextlib.suppress(threading.BrokenBarrierError):  # exiting while others measure takes their cores
             finish.wait(timeout=seconds + 60)
