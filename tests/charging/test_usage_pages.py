@@ -230,3 +230,18 @@ def test_the_line_page_reads_usage_in_a_few_queries(portal, line, django_assert_
         spend(line, data=MB_BYTES, sms=1)
     with django_assert_max_num_queries(40):
         assert portal.get(page_url(line)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "three"),
+    [("nl", "1 sms", "3 sms'en"), ("en", "1 SMS", "3 SMS"), ("zh-hans", "1 条短信", "3 条短信")],
+)
+def test_a_count_of_sms_takes_the_languages_plural(language, one, three):
+    """Dutch says 1 sms and 3 sms'en; the bundle filter and the usage pages share the phrase."""
+    from django.utils import translation
+
+    from simrenew.notifications.templatetags.formatting import sms
+
+    with translation.override(language):
+        assert (usage_views.quantity("sms", 1), usage_views.quantity("sms", 3)) == (one, three)
+        assert (sms(1), sms(3)) == (one, three)

@@ -302,6 +302,7 @@ def test_the_back_office_report_shows_redemptions_and_cost_to_staff_only(brand, 
     client = staff_session(create_staff_user(MARKETING, email="staff@example.be"))
     page = client.get(url).content.decode()
     assert "Spring deal" in page and "€3.00" in page and "€4.00 / €10.00" in page
+    assert "1 redemption, costing €3.00 in all" in page  # one, not "1 redemptions"
 
     detail = reverse("backoffice:promotion", kwargs={"promotion_id": promotion.pk})
     assert client.get(detail).status_code == 200

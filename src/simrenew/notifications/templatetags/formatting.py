@@ -4,7 +4,7 @@ from functools import lru_cache
 
 from babel.numbers import format_decimal
 from django import template
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from simrenew.kit.money import babel_locale, format_money
@@ -51,4 +51,6 @@ def minutes(value: int | None) -> str:
 
 @register.filter
 def sms(value: int | None) -> str:
-    return _("unlimited SMS") if value is None else _("%(count)s SMS") % {"count": value}
+    if value is None:
+        return _("unlimited SMS")
+    return ngettext("%(count)s SMS", "%(count)s SMS", value) % {"count": value}

@@ -18,7 +18,7 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 
 from simrenew.charging import queries as usage
@@ -50,7 +50,7 @@ def quantity(kind: str, units: int | None) -> str:
         return _("%(count)s MB") % {"count": _number(megabytes, 1 if megabytes < 100 else 0)}
     if kind == "voice":
         return _("%(count)s min") % {"count": _number(units / 60)}
-    return _("%(count)s SMS") % {"count": units}
+    return ngettext("%(count)s SMS", "%(count)s SMS", units) % {"count": units}
 
 
 def kind_of(rating_group: int) -> str:
