@@ -1,13 +1,16 @@
 """Brands an operator (or MVNE) runs, with their rules, their legal seller and per-method payment fees."""
 
 import contextlib
+import re
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from simrenew.kit.iban import validate_iban
+from simrenew.kit.parse import is_ascii_digits
 from simrenew.kit.vat_number import InvalidVatNumber, format_vat_number, parse_vat_number, validate_vat_number
 
 
@@ -61,6 +64,31 @@ def online_method_choices() -> list[tuple[str, Promise | str]]:
     ]
 
 
+# Reminder days: whole days before a bundle ends, "7,1" (commas or semicolons between them).
+REMINDER_DAYS_MAX = 365
+_REMINDER_SEPARATORS = re.compile(r"[,;]")
+
+
+def _is_day(part: str) -> bool:
+    return is_ascii_digits(part) and len(part) <= 6 and 1 <= int(part) <= REMINDER_DAYS_MAX  # bounded: no huge int()
+
+
+def reminder_days_of(text: str) -> list[int]:
+    """The days of `text` ("30,7") in ascending order, each once. A part that is not a day (ASCII digits,
+    1 to REMINDER_DAYS_MAX) is skipped: a setting typed wrong still sends the reminders it names."""
+    return sorted({int(part) for part in (p.strip() for p in _REMINDER_SEPARATORS.split(text or "")) if _is_day(part)})
+
+
+def validate_reminder_days(text: str) -> None:
+    """Every part of `text` a day (ASCII digits, 1 to REMINDER_DAYS_MAX): "7,1" or "30; 7; 1"."""
+    if not all(_is_day(part.strip()) for part in _REMINDER_SEPARATORS.split(text or "")):
+        raise ValidationError(
+            _("Give whole days before a bundle ends, separated by commas, each from 1 to %(maximum)s, e.g. 7,1."),
+            code="invalid_reminder_days",
+            params={"maximum": REMINDER_DAYS_MAX},
+        )
+
+
 class Brand(models.Model):
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=80)
@@ -74,7 +102,8 @@ class Brand(models.Model):
     credit_validity_days = models.PositiveIntegerField(default=365)
     # Receive-only days after credit validity lapses, before suspension.
     grace_days = models.PositiveIntegerField(default=30)
-    reminder_days = models.CharField(max_length=32, default="7,1")
+    # Days before a bundle ends that its holder is reminded, e.g. "7,1".
+    reminder_days = models.CharField(max_length=32, default="7,1", validators=[validate_reminder_days])
     currency = models.CharField(max_length=3, default="EUR")
     # The seller on every receipt (a simplified invoice): the legal entity, its address and VAT number.
     legal_name = models.CharField(max_length=120, blank=True)

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
-from simrenew.brands.models import Brand
+from simrenew.brands.models import Brand, reminder_days_of
 from simrenew.charging import service as charging
 from simrenew.customers import retention as retention_policy
 from simrenew.ledger.models import Account, Posting
@@ -146,10 +146,6 @@ def _reminders_since(since: datetime | None, until: datetime) -> datetime | None
     return None if since is None else min(since, until) - SCAN_OVERLAP
 
 
-def reminder_days(text: str) -> list[int]:
-    return sorted({int(part) for part in text.replace(";", ",").split(",") if part.strip().isdigit() and int(part) > 0})
-
-
 # --- The jobs
 
 
@@ -238,7 +234,7 @@ def reminders(since: datetime | None, until: datetime) -> Result:
 
 def _bundle_reminders(start: datetime | None, until: datetime, result: Result) -> None:
     for brand in Brand.objects.all():
-        for window in queries.crossed(reminder_days(brand.reminder_days), since=start, until=until):
+        for window in queries.crossed(reminder_days_of(brand.reminder_days), since=start, until=until):
 
             def remind_all(periods: list[BundlePeriod], days: int = window.days) -> int:
                 events = [
@@ -254,7 +250,7 @@ def _bundle_reminders(start: datetime | None, until: datetime, result: Result) -
 
 
 def _credit_reminders(start: datetime | None, until: datetime, result: Result) -> None:
-    schedule = reminder_days(getattr(settings, "CREDIT_VALIDITY_REMINDER_DAYS", "30,7"))
+    schedule = reminder_days_of(getattr(settings, "CREDIT_VALIDITY_REMINDER_DAYS", "30,7"))
     due = [
         (window, queries.credit_validity_ending(window))
         for window in queries.crossed(schedule, since=start, until=until)
