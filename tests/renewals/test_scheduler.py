@@ -116,7 +116,11 @@ def test_durations(text, expected):
     assert parse_duration(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "8", "d8", "8x", "-1d", "8d junk"])
+@pytest.mark.parametrize(
+    "text",
+    # Another script's digits (int() reads them), more digits than a part takes, further than a date goes.
+    ["", "8", "d8", "8x", "-1d", "8d junk", "\u0668d", "\uff18d", "9999999d", "999999w" * 200],
+)
 def test_bad_durations(text):
     with pytest.raises(CommandError):
         parse_duration(text)

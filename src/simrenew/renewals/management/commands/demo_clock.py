@@ -13,7 +13,7 @@ from simrenew.kit import clock
 from simrenew.renewals import scheduler
 
 UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
-PART = re.compile(r"(\d+)([wdhm])")
+PART = re.compile(r"([0-9]{1,6})([wdhm])")  # ASCII digits: int() would read other scripts' too
 
 
 def parse_duration(text: str) -> timedelta:
@@ -22,7 +22,10 @@ def parse_duration(text: str) -> timedelta:
     parts = PART.findall(cleaned)
     if not parts or "".join(number + unit for number, unit in parts) != cleaned:
         raise CommandError(f"durations look like 8d, 12h, 1d12h, 2w or 90m; got {text!r}")
-    return timedelta(**{UNITS[unit]: sum(int(n) for n, u in parts if u == unit) for _, unit in parts})
+    try:
+        return timedelta(**{UNITS[unit]: sum(int(n) for n, u in parts if u == unit) for _, unit in parts})
+    except OverflowError:
+        raise CommandError(f"{text!r} is further than the clock can go") from None
 
 
 class Command(BaseCommand):
