@@ -1,15 +1,16 @@
 from django.contrib import admin
 
 from simrenew.brands.models import Brand, PaymentMethodFee
+from simrenew.kit.admin import ModelAdmin, TabularInline
 
 
-class FeeInline(admin.TabularInline):
+class FeeInline(TabularInline):
     model = PaymentMethodFee
     extra = 0
 
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(ModelAdmin):
     list_display = ["code", "name", "legal_name", "vat_number", "credit_validity_days", "grace_days"]
     inlines = [FeeInline]
     fieldsets = [

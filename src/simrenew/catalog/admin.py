@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from simrenew.catalog.models import Product
+from simrenew.kit.admin import ModelAdmin
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ModelAdmin):
     list_display = [
         "brand",
         "code",

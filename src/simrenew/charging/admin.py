@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simrenew.charging import clients
 from simrenew.charging.models import ChargingSession, NetworkClient, Rate, Reservation
 from simrenew.kit import clock
-from simrenew.kit.admin import ReadOnlyAdmin
+from simrenew.kit.admin import ModelAdmin, ReadOnlyAdmin, TabularInline
 from simrenew.kit.codes import readable_code
 from simrenew.terminals import sealing
 from simrenew.terminals.service import new_secret
@@ -44,7 +44,7 @@ def _in_force(obj: Model | None) -> bool:
 
 
 @admin.register(Rate)
-class RateAdmin(admin.ModelAdmin):
+class RateAdmin(ModelAdmin):
     """A rate in force is never edited: a change is a new version with its own start."""
 
     form = RateForm
@@ -66,7 +66,7 @@ class NetworkClientForm(forms.ModelForm):
 
 
 @admin.register(NetworkClient)
-class NetworkClientAdmin(admin.ModelAdmin):
+class NetworkClientAdmin(ModelAdmin):
     """A client gets a secret when added or rotated; it is shown once, then kept sealed."""
 
     form = NetworkClientForm
@@ -96,7 +96,7 @@ class NetworkClientAdmin(admin.ModelAdmin):
             messages.warning(request, f"Network client {client.key_id}: new secret {plain} (shown once).")
 
 
-class ReservationInline(admin.TabularInline):
+class ReservationInline(TabularInline):
     model = Reservation
     extra = 0
     can_delete = False

@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from simrenew.customers.models import LineHolding, LineLink, User
-from simrenew.kit.admin import ReadOnlyAdmin
+from simrenew.kit.admin import ASCII_NUMBERS, ReadOnlyAdmin
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    formfield_overrides = ASCII_NUMBERS
     ordering = ["email"]
     list_display = ["email", "language", "email_verified_at", "is_staff", "is_active", "erased_at"]
     search_fields = ["email"]

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
 from simrenew.finance.models import Difference, ReconciliationRun
+from simrenew.kit.admin import ModelAdmin
 
 
 @admin.register(ReconciliationRun)
-class ReconciliationRunAdmin(admin.ModelAdmin):
+class ReconciliationRunAdmin(ModelAdmin):
     list_display = ("day", "provider", "status", "runs", "last_run_at")
     list_filter = ("status",)
     readonly_fields = [f.name for f in ReconciliationRun._meta.fields]
@@ -14,7 +15,7 @@ class ReconciliationRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Difference)
-class DifferenceAdmin(admin.ModelAdmin):
+class DifferenceAdmin(ModelAdmin):
     list_display = ("run", "cause", "reference", "expected_amount", "found_amount", "resolution")
     list_filter = ("cause", "resolution")
     search_fields = ("reference",)

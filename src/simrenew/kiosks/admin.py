@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from simrenew.customers.models import User
 from simrenew.kiosks import devices
 from simrenew.kiosks.models import CashSession, Kiosk, KioskDevice, KioskSale
-from simrenew.kit.admin import ReadOnlyAdmin
+from simrenew.kit.admin import ModelAdmin, ReadOnlyAdmin, TabularInline
 
 SCREEN_FIELDS: tuple[str, ...] = ("kiosk", "label", "enrolled_from", "enrolled_at", "last_seen_at", "revoked_at")
 
@@ -21,7 +21,7 @@ def _staff(request: HttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
-class KioskDeviceInline(admin.TabularInline):
+class KioskDeviceInline(TabularInline):
     """The kiosk's screens, to read here; revoked in Kiosk screens."""
 
     model = KioskDevice
@@ -35,7 +35,7 @@ class KioskDeviceInline(admin.TabularInline):
 
 
 @admin.register(Kiosk)
-class KioskAdmin(admin.ModelAdmin):
+class KioskAdmin(ModelAdmin):
     list_display = ["name", "code", "location", "active", "card_terminal", "screens"]
     list_select_related = ["card_terminal"]
     inlines = [KioskDeviceInline]
@@ -63,7 +63,7 @@ class KioskAdmin(admin.ModelAdmin):
 
 
 @admin.register(KioskDevice)
-class KioskDeviceAdmin(admin.ModelAdmin):
+class KioskDeviceAdmin(ModelAdmin):
     """Enrolled screens per kiosk. They are added by enrolling a screen and never edited; revoking
     one shows the neutral "not in service" page on it from its next request."""
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from simrenew.kit.admin import ReadOnlyAdmin
+from simrenew.kit.admin import ReadOnlyAdmin, TabularInline
 from simrenew.ledger.models import Account, Journal, Posting
 
 
@@ -11,7 +11,7 @@ class AccountAdmin(ReadOnlyAdmin):
     search_fields = ["code"]
 
 
-class PostingInline(admin.TabularInline):
+class PostingInline(TabularInline):
     model = Posting
     extra = 0
     can_delete = False

@@ -1,16 +1,17 @@
 from django.contrib import admin
 
+from simrenew.kit.admin import ModelAdmin
 from simrenew.notifications.models import MarketingConsent, Notification, NotificationPreference, OutboxMessage
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ModelAdmin):
     list_display = ["kind", "recipient", "subject", "created_at"]
     list_filter = ["kind"]
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ModelAdmin):
     list_display = ["kind", "channel", "recipient", "status", "send_after", "sent_at", "language"]
     list_filter = ["kind", "channel", "status"]
     search_fields = ["event_key", "recipient"]
@@ -18,11 +19,11 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(ModelAdmin):
     list_display = ["customer", "kind", "email", "sms"]
     list_filter = ["kind"]
 
 
 @admin.register(MarketingConsent)
-class MarketingConsentAdmin(admin.ModelAdmin):
+class MarketingConsentAdmin(ModelAdmin):
     list_display = ["customer", "email", "sms", "updated_at"]

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from simrenew.kit.admin import ModelAdmin
 from simrenew.orders.models import Order, Receipt, Refund
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ModelAdmin):
     list_display = ["number", "line", "kind", "channel", "method", "total_amount", "status", "created_at"]
     list_filter = ["status", "kind", "channel", "method"]
     search_fields = ["number", "line__msisdn"]
@@ -12,13 +13,13 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Receipt)
-class ReceiptAdmin(admin.ModelAdmin):
+class ReceiptAdmin(ModelAdmin):
     list_display = ["number", "order", "issued_at"]
     search_fields = ["number"]
 
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(ModelAdmin):
     """Read-only: refunds are made and sent again on the back office's order page (they book the ledger)."""
 
     list_display = ["order", "amount", "status", "attempt", "provider_refund_id", "created_at"]

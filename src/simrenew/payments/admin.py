@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from simrenew.kit.admin import ReadOnlyAdmin
+from simrenew.kit.admin import ModelAdmin, ReadOnlyAdmin
 from simrenew.payments import pointofsale
 from simrenew.payments.models import (
     CardTerminal,
@@ -62,23 +62,23 @@ class TerminalPaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ModelAdmin):
     list_display = ["provider_payment_id", "order", "method", "amount", "status", "created_at"]
     list_filter = ["provider", "method", "status"]
 
 
 @admin.register(WebhookInbox)
-class WebhookInboxAdmin(admin.ModelAdmin):
+class WebhookInboxAdmin(ModelAdmin):
     list_display = ["provider", "provider_payment_id", "received_at", "processed_at", "outcome"]
 
 
 @admin.register(PaymentEvent)
-class PaymentEventAdmin(admin.ModelAdmin):
+class PaymentEventAdmin(ModelAdmin):
     list_display = ["provider", "provider_payment_id", "status", "recorded_at"]
 
 
 @admin.register(Mandate)
-class MandateAdmin(admin.ModelAdmin):
+class MandateAdmin(ModelAdmin):
     list_display = ["label", "customer", "provider_mandate_id", "method", "status", "created_at"]
     list_filter = ["provider", "method", "status"]
     search_fields = ["provider_mandate_id", "provider_customer_id", "customer__email"]
@@ -86,6 +86,6 @@ class MandateAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProviderCustomer)
-class ProviderCustomerAdmin(admin.ModelAdmin):
+class ProviderCustomerAdmin(ModelAdmin):
     list_display = ["customer", "provider", "provider_customer_id", "created_at"]
     search_fields = ["provider_customer_id", "customer__email"]

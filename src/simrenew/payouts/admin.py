@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from simrenew.kit.admin import ModelAdmin
 from simrenew.payouts.models import LeftoverCreditRequest, PayoutBatch
 
 
 @admin.register(LeftoverCreditRequest)
-class LeftoverCreditRequestAdmin(admin.ModelAdmin):
+class LeftoverCreditRequestAdmin(ModelAdmin):
     list_display = ("id", "line", "status", "amount", "fee_amount", "iban_masked", "created_at")
     list_filter = ("status",)
     exclude = ("iban_encrypted",)
@@ -18,7 +19,7 @@ class LeftoverCreditRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(PayoutBatch)
-class PayoutBatchAdmin(admin.ModelAdmin):
+class PayoutBatchAdmin(ModelAdmin):
     list_display = ("message_id", "brand", "count", "total_amount", "created_at")
     exclude = ("xml_encrypted",)
     readonly_fields = [field.name for field in PayoutBatch._meta.fields if field.name != "xml_encrypted"]

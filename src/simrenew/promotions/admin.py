@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from simrenew.kit.admin import ModelAdmin, TabularInline
 from simrenew.promotions import service
 from simrenew.promotions.errors import PromotionEnded
 from simrenew.promotions.models import Promotion, PromotionKind, PromotionStatus, Redemption
@@ -67,7 +68,7 @@ class PromotionForm(forms.ModelForm):
         return data
 
 
-class RedemptionInline(admin.TabularInline):
+class RedemptionInline(TabularInline):
     model = Redemption
     extra = 0
     can_delete = False
@@ -86,7 +87,7 @@ class RedemptionInline(admin.TabularInline):
 
 
 @admin.register(Promotion)
-class PromotionAdmin(admin.ModelAdmin):
+class PromotionAdmin(ModelAdmin):
     form = PromotionForm
     list_display = ["code", "kind", "status", "brand", "promo_code", "starts_at", "ends_at", "budget_amount",
                     "spent_amount", "redemptions_count"]  # fmt: skip
@@ -121,7 +122,7 @@ class PromotionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(admin.ModelAdmin):
+class RedemptionAdmin(ModelAdmin):
     list_display = [
         "promotion",
         "order_id",

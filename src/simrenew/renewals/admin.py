@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from simrenew.kit.admin import ModelAdmin, TabularInline
 from simrenew.renewals.models import AutoRenewSetting, JobWatermark, RenewalAttempt, RenewalCharge, SpendingCap
 
 
-class RenewalChargeInline(admin.TabularInline):
+class RenewalChargeInline(TabularInline):
     model = RenewalCharge
     extra = 0
     can_delete = False
@@ -11,7 +12,7 @@ class RenewalChargeInline(admin.TabularInline):
 
 
 @admin.register(RenewalAttempt)
-class RenewalAttemptAdmin(admin.ModelAdmin):
+class RenewalAttemptAdmin(ModelAdmin):
     list_display = ["line", "product", "status", "reason", "due_at", "tries", "next_try_at", "finished_at"]
     list_filter = ["status", "reason"]
     search_fields = ["line__msisdn"]
@@ -20,17 +21,17 @@ class RenewalAttemptAdmin(admin.ModelAdmin):
 
 
 @admin.register(AutoRenewSetting)
-class AutoRenewSettingAdmin(admin.ModelAdmin):
+class AutoRenewSettingAdmin(ModelAdmin):
     list_display = ["line", "customer", "updated_at"]
     search_fields = ["line__msisdn", "customer__email"]
 
 
 @admin.register(SpendingCap)
-class SpendingCapAdmin(admin.ModelAdmin):
+class SpendingCapAdmin(ModelAdmin):
     list_display = ["customer", "monthly_limit_amount", "updated_at"]
 
 
 @admin.register(JobWatermark)
-class JobWatermarkAdmin(admin.ModelAdmin):
+class JobWatermarkAdmin(ModelAdmin):
     list_display = ["name", "done_until", "last_finished_at", "last_result", "runs", "lease_until"]
     readonly_fields = [f.name for f in JobWatermark._meta.fields]

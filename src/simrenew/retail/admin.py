@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from simrenew.audit import service as audit
 from simrenew.customers.models import User
-from simrenew.kit.admin import ReadOnlyAdmin
+from simrenew.kit.admin import AsciiDecimalField, ModelAdmin, ReadOnlyAdmin, TabularInline
 from simrenew.kit.money import format_money
 from simrenew.retail import queries, service
 from simrenew.retail.models import (
@@ -34,13 +34,13 @@ from simrenew.staff.access import requires_permission
 from simrenew.staff.permissions import VIEW_SETTLEMENT_REPORT
 
 
-class OutletInline(admin.TabularInline):
+class OutletInline(TabularInline):
     model = Outlet
     extra = 0
     fields = ["name", "street", "postal_code", "city", "active"]
 
 
-class CommissionRateInline(admin.TabularInline):
+class CommissionRateInline(TabularInline):
     model = CommissionRate
     extra = 1
     fields = ["brand", "product", "rate_bp"]
@@ -51,7 +51,7 @@ def _user_of(request: HttpRequest) -> User | None:
 
 
 @admin.register(Retailer)
-class RetailerAdmin(admin.ModelAdmin):
+class RetailerAdmin(ModelAdmin):
     list_display = ["name", "kind", "active", "float_balance", "settlement_link"]
     list_filter = ["kind", "active"]
     search_fields = ["name"]
@@ -111,19 +111,19 @@ class RetailerAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "retail/admin_settlement.html", context)
 
 
-class OutletTerminalInline(admin.TabularInline):
+class OutletTerminalInline(TabularInline):
     model = OutletTerminal
     extra = 0
 
 
-class CashierInline(admin.TabularInline):
+class CashierInline(TabularInline):
     model = Cashier
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Outlet)
-class OutletAdmin(admin.ModelAdmin):
+class OutletAdmin(ModelAdmin):
     list_display = ["name", "retailer", "city", "active"]
     list_filter = ["retailer", "active"]
     search_fields = ["name", "city", "retailer__name"]
@@ -131,7 +131,7 @@ class OutletAdmin(admin.ModelAdmin):
 
 
 @admin.register(CommissionRate)
-class CommissionRateAdmin(admin.ModelAdmin):
+class CommissionRateAdmin(ModelAdmin):
     list_display = ["retailer", "brand", "product", "rate_bp"]
     list_editable = ["rate_bp"]
     list_filter = ["retailer", "brand"]
@@ -148,7 +148,7 @@ class CommissionRateAdmin(admin.ModelAdmin):
 
 
 class FloatDepositForm(forms.ModelForm):
-    amount_euros = forms.DecimalField(
+    amount_euros = AsciiDecimalField(
         label=_("Amount (EUR)"), min_value=Decimal("0.01"), max_value=Decimal("1000000"), decimal_places=2
     )
 
@@ -158,7 +158,7 @@ class FloatDepositForm(forms.ModelForm):
 
 
 @admin.register(FloatDeposit)
-class FloatDepositAdmin(admin.ModelAdmin):
+class FloatDepositAdmin(ModelAdmin):
     """Float top-ups: adding one records the deposit and posts its journal; nothing is ever changed."""
 
     form = FloatDepositForm

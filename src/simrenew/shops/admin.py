@@ -1,17 +1,17 @@
 from django.contrib import admin
 
-from simrenew.kit.admin import ReadOnlyAdmin
+from simrenew.kit.admin import ModelAdmin, ReadOnlyAdmin, TabularInline
 from simrenew.shops.models import Shop, ShopSale, StaffProfile
 
 
-class StaffInline(admin.TabularInline):
+class StaffInline(TabularInline):
     model = StaffProfile
     extra = 0
     raw_id_fields = ["user"]
 
 
 @admin.register(Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(ModelAdmin):
     list_display = ["name", "code", "city", "active", "card_terminal"]
     list_select_related = ["card_terminal"]
     inlines = [StaffInline]

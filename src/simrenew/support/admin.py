@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.db.models import Model
 from django.http import HttpRequest
 
-from simrenew.kit.admin import ReadOnlyAdmin
+from simrenew.kit.admin import ReadOnlyAdmin, TabularInline
 from simrenew.support.models import Case, Message
 
 
-class MessageInline(admin.TabularInline):
+class MessageInline(TabularInline):
     model = Message
     fields = ("created_at", "direction", "author_name", "body", "sent_at", "send_error")
     readonly_fields = fields

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
+from simrenew.kit.admin import ModelAdmin
 from simrenew.kit.codes import readable_code
 from simrenew.terminals import sealing, service
 from simrenew.terminals.models import Terminal
@@ -17,7 +18,7 @@ class TerminalForm(forms.ModelForm):
 
 
 @admin.register(Terminal)
-class TerminalAdmin(admin.ModelAdmin):
+class TerminalAdmin(ModelAdmin):
     """Terminals get a secret when they are added or rotated; it is shown once, then kept sealed."""
 
     form = TerminalForm
