@@ -1,10 +1,10 @@
 """Back-office building blocks shared by every domain's admin.
 
-Every admin here derives from `ModelAdmin`, `TabularInline` or `ReadOnlyAdmin` below, not Django's own:
+Every admin of simrenew derives from `ModelAdmin`, `TabularInline` or `ReadOnlyAdmin` below, not Django's:
 their number fields take the digits 0-9 only. Django's form fields read a number with int() or
 Decimal(), which also read Arabic-Indic, fullwidth and other scripts' digits, so a rate or a fee
 typed with them would be saved as another number than the one staff see
-(tests/test_admin_numbers.py checks every registered admin).
+(tests/test_admin_numbers.py checks every admin of ours).
 """
 
 from typing import Any
@@ -15,8 +15,8 @@ from django.db import models
 from django.db.models import Model
 from django.http import HttpRequest
 
-# What a number typed in the back office may hold: ASCII digits, a sign, a decimal point or comma and
-# spaces around it (Django's own fields then read and check it as usual).
+# What a number typed in the back office may hold, once stripped: ASCII digits, a sign, a decimal point
+# or comma (Django's own fields then read and check it as usual).
 _NUMBER_CHARACTERS = frozenset("0123456789+-.,")
 
 
