@@ -136,7 +136,7 @@ def payment_url(order: Order, language: str) -> str:
 # --- The page --------------------------------------------------------------------------------------
 
 
-def _fee_text(fee: PaymentMethodFee | None, language: str) -> str:
+def fee_text(fee: PaymentMethodFee | None, language: str) -> str:
     if fee is None or not fee.enabled or not (fee.fixed_amount or fee.percent_bp):
         return _("no fee")
     parts = [format_money(fee.fixed_amount, "EUR", language)] if fee.fixed_amount else []
@@ -145,12 +145,12 @@ def _fee_text(fee: PaymentMethodFee | None, language: str) -> str:
     return _("fee %(fee)s") % {"fee": " + ".join(parts)}
 
 
-def _methods(brand: Brand, language: str) -> list[tuple[str, str]]:
+def methods_with_fees(brand: Brand, language: str) -> list[tuple[str, str]]:
     """The brand's online payment methods, each labelled with its fee."""
     enabled = set(enabled_online_methods(brand))
     fees = {fee.method: fee for fee in PaymentMethodFee.objects.filter(brand=brand)}
     return [
-        (value, f"{label} · {_fee_text(fees.get(value), language)}")
+        (value, f"{label} · {fee_text(fees.get(value), language)}")
         for value, label in METHOD_CHOICES
         if value in enabled
     ]
@@ -226,7 +226,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     submitted = request.method == "POST" and "checkout" in data
     initial = {"item": f"bundle:{product.pk}" if product else None, "email": customer.email if customer else ""}
     form = CheckoutForm(
-        data if submitted else None, items=choices.items(), methods=_methods(brand, language), initial=initial
+        data if submitted else None, items=choices.items(), methods=methods_with_fees(brand, language), initial=initial
     )
     quote: Quote | None = None
     if submitted and form.is_valid() and line is not None:

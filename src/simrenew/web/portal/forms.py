@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from simrenew.brands.models import PaymentMethod, online_method_choices
+from simrenew.brands.models import online_method_choices
 from simrenew.kit import parse
 from simrenew.kit.errors import DomainError
 from simrenew.kit.phone import normalize_msisdn
@@ -96,12 +96,10 @@ class RenewForm(forms.Form):
     method = forms.ChoiceField(label=_("Payment method"), widget=forms.RadioSelect)
     promo_code = forms.CharField(label=_("Promo code (optional)"), required=False, max_length=32)
 
-    def __init__(self, *args: object, products: list, credit_allowed: bool, **kwargs: object) -> None:
+    def __init__(self, *args: object, products: list, methods: list[tuple[str, str]], **kwargs: object) -> None:
+        """`methods`: (value, label) of each way to pay, its label saying its fee (as on the top-up page)."""
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         choice_field(self, "product").choices = [(str(p.pk), p.name) for p in products]
-        methods = list(METHOD_CHOICES)
-        if credit_allowed:
-            methods.insert(0, (PaymentMethod.CREDIT.value, PaymentMethod.CREDIT.label))
         choice_field(self, "method").choices = methods
 
 

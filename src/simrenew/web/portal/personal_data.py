@@ -7,11 +7,14 @@ customers) and identity checks (beside it) are added here, where every domain ma
 
 from typing import Any
 
+from django.utils.translation import get_language, get_language_info
+
 from simrenew.customers import privacy
 from simrenew.customers.models import User
 from simrenew.customers.queries import holdings_of
 from simrenew.identity import queries as identity_queries
 from simrenew.identity import service as identity
+from simrenew.identity.documents import country_name
 from simrenew.identity.models import Identification
 from simrenew.orders import privacy as order_privacy
 from simrenew.orders import queries as order_queries
@@ -22,8 +25,10 @@ from simrenew.support import service as support
 
 
 def gather(customer: User) -> dict[str, Any]:
-    """Every section, in the order the page shows them; plain values (see customers.privacy)."""
+    """Every section, in the order the page shows them; plain values (see customers.privacy). Codes
+    (a language, a nationality) come with their names in the active language, as the page shows them."""
     data = privacy.personal_data(customer)
+    data["account"]["language_name"] = language_name(customer.language)
     data["orders"] = [_order(order, customer) for order in order_queries.orders_of(customer).order_by("created_at")]
     data["top_ups_received"] = _top_ups_received(customer)
     data["auto_renew"] = _auto_renew(customer)
@@ -42,6 +47,15 @@ def delete_account(*, customer: User, password: str) -> User:
     order_privacy.forget_contact(customer_id=erased.pk)
     support.forget_customer(customer_id=erased.pk, email=email)
     return erased
+
+
+def language_name(code: str) -> str:
+    """A language's name in the active language ("Nederlands" for "nl" on a Dutch page); the code
+    itself for one Django does not know."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
 
 
 def _holding_windows(customer: User) -> list[tuple[int, Any, Any]]:
@@ -99,6 +113,7 @@ def _auto_renew(customer: User) -> dict[str, Any]:
 def _identity_checks(customer: User) -> list[dict[str, Any]]:
     """Identity documents checked on a line while the customer held it, masked as staff see them."""
     checks = []
+    language = get_language() or "en"
     for line_id, started_at, ended_at in _holding_windows(customer):
         found = Identification.objects.filter(line_id=line_id, checked_at__gte=started_at).select_related(
             "line", "checked_by"
@@ -110,9 +125,13 @@ def _identity_checks(customer: User) -> list[dict[str, Any]]:
             checks.append(
                 {
                     "mobile_number": identification.line.display,
+                    # itsme records no document, a bank-card payment neither: the method says how.
+                    "method": shown.method,
+                    "method_label": str(shown.method_label),
                     "document_type": str(shown.document_type_label),
                     "document_number": shown.masked_number,
                     "nationality": shown.nationality,
+                    "nationality_name": country_name(shown.nationality, language) if shown.nationality else "",
                     "birth_year": shown.birth_year,
                     "checked_at": shown.checked_at,
                     "checked_where": shown.checked_where,

@@ -10,9 +10,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from simrenew.customers.address import country_name
 from simrenew.customers.models import User
 from simrenew.kit import clock
 from simrenew.kit.errors import DomainError
@@ -29,7 +31,10 @@ def _customer(request: HttpRequest) -> User:
 @never_cache
 @login_required
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/privacy.html")
+    """The rights' page; it shows the name and address held, with the link to change them."""
+    customer = _customer(request)
+    country = country_name(customer.address_country, get_language() or "en") if customer.address_country else ""
+    return render(request, "portal/privacy.html", {"customer": customer, "country": country})
 
 
 @never_cache

@@ -42,7 +42,7 @@ from simrenew.vouchers.service import Guesser
 from simrenew.web import paging
 from simrenew.web.portal import usage_views
 from simrenew.web.portal.catalogue_views import brand_catalogues
-from simrenew.web.portal.checkout_views import payment_url
+from simrenew.web.portal.checkout_views import fee_text, methods_with_fees, payment_url
 from simrenew.web.portal.forms import (
     CodeForm,
     LinkLineForm,
@@ -171,6 +171,13 @@ def _quote_or_error(form: forms.Form, **kwargs: Any) -> Quote | None:
         return None
 
 
+def _renew_methods(brand: Brand, language: str) -> list[tuple[str, str]]:
+    """Line credit (never a fee) first, then the brand's online methods, each labelled with its fee as
+    the top-up page labels it (checkout_views): a customer sees a method's fee before paying."""
+    credit = (PaymentMethod.CREDIT.value, f"{PaymentMethod.CREDIT.label} · {fee_text(None, language)}")
+    return [credit, *methods_with_fees(brand, language)]
+
+
 @login_required
 def renew(request: HttpRequest, line_id: int) -> HttpResponse:
     if (response := _require_verified(request)) is not None:
@@ -183,7 +190,7 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
         products.sort(key=lambda p: p.pk != current.product_id)
     balances = line_queries.balances(line)
     data = request.POST if request.method == "POST" else (request.GET if "product" in request.GET else None)
-    form = RenewForm(data, products=products, credit_allowed=True)
+    form = RenewForm(data, products=products, methods=_renew_methods(line.brand, get_language() or "en"))
     quote = None
     if data is not None and form.is_valid():
         product = next(p for p in products if str(p.pk) == form.cleaned_data["product"])
