@@ -63,7 +63,7 @@ def test_the_chart_fits_a_phone_and_shows_its_numbers(browser: Browser, site: st
     tab = _open(browser, site, customer, line, 390, 844)
     _shot(tab, "en-390-line.png")
     assert tab.evaluate("document.documentElement.scrollWidth") <= 390
-    data = tab.get_by_role("img", name="Data: 1.2 GB used of 4 GB, 2.8 GB left")
+    data = tab.get_by_role("img", name="Data: 1.2 GB used of 4.0 GB, 2.8 GB left")
     assert data.is_visible()
     assert data.bounding_box()["width"] <= 390
     table = tab.get_by_role("table", name="Data per day")

@@ -71,7 +71,7 @@ def test_the_chart_counts_used_and_left_per_allowance(line):
     assert (data.given, data.left, data.used) == (100 * MB_BYTES, 70 * MB_BYTES, 30 * MB_BYTES)
     assert (voice.given, voice.left, voice.used) == (600, 480, 120)
     assert (sms.given, sms.left, sms.used) == (5, 3, 2)
-    assert data.summary == "30 MB used of 100 MB, 70 MB left"
+    assert data.summary == "30.0 MB used of 100.0 MB, 70.0 MB left"
     assert voice.summary == "2 min used of 10 min, 8 min left"
     assert data.left_percent == 70
     (today,) = data.days_with_use
@@ -122,11 +122,11 @@ def test_the_line_page_draws_the_chart_with_its_numbers(portal, line):
     spend(line, data=30 * MB_BYTES, sms=2)
     html = portal.get(page_url(line)).content.decode()
     assert '<svg viewBox="0 0 600 180" role="img"' in html
-    assert '<title id="usage-data-svg-title">Data: 30 MB used of 100 MB, 70 MB left</title>' in html
+    assert '<title id="usage-data-svg-title">Data: 30.0 MB used of 100.0 MB, 70.0 MB left</title>' in html
     assert "SMS: 2 SMS used of 5 SMS, 3 SMS left" in html
     assert "<caption>Data per day</caption>" in html
     assert html.count('class="left"') == 3 * 1  # one day, three charts
-    assert ">30 MB</td>" in html and ">70 MB</td>" in html  # the numbers as a table
+    assert ">30.0 MB</td>" in html and ">70.0 MB</td>" in html  # the numbers as a table
     assert "No use of this bundle yet." not in html
     assert csv_url(line) in html
 
@@ -138,7 +138,7 @@ def test_the_empty_states(portal, line):
     give_bundle(line, data_mb=100, minutes=10, sms=5)
     html = portal.get(page_url(line)).content.decode()
     assert "No use of this bundle yet." in html
-    assert "Data: 0 MB used of 100 MB, 100 MB left" in html
+    assert "Data: 0.0 MB used of 100.0 MB, 100.0 MB left" in html
     assert "<caption>" not in html  # no day to list
 
 
@@ -219,7 +219,7 @@ def test_the_shop_desk_shows_the_same_chart_and_all_of_the_history(line):
     answer = client.get(reverse("shop:line", kwargs={"line_id": line.pk}))
     assert answer.status_code == 200
     html = answer.content.decode()
-    assert "Data: 30 MB used of 100 MB, 70 MB left" in html and '<svg viewBox="0 0 600 180"' in html
+    assert "Data: 30.0 MB used of 100.0 MB, 70.0 MB left" in html and '<svg viewBox="0 0 600 180"' in html
     assert len(answer.context["usage_rows"].object_list) == 2
     assert "usage.csv" not in html  # the export is the holder's
 

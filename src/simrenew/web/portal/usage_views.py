@@ -34,20 +34,22 @@ HISTORY_PER_PAGE = 20
 WIDTH, HEIGHT, AXIS = 600, 180, 26
 
 
-def _number(value: float, digits: int = 1) -> str:
-    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+def _number(value: float, digits: int = 1, *, fixed: bool = False) -> str:
+    """`value` in the page language's digits; `fixed` keeps a trailing zero (7,0 beside 7,4)."""
+    pattern = "#,##0" + ("." + ("0" if fixed else "#") * digits if digits else "")
     return format_decimal(round(value, digits), format=pattern, locale=babel_locale(get_language() or "en"))
 
 
 def quantity(kind: str, units: int | None) -> str:
-    """Usage units (bytes, seconds, SMS) as people read them: GB or MB, minutes, SMS."""
+    """Usage units (bytes, seconds, SMS) as people read them: GB or MB (always with one decimal, so that a
+    column reads 7,0 GB beside 7,4 GB and 2,0 MB beside 40,6 MB), minutes, SMS."""
     if units is None:
         return _("Unlimited")
     if kind == "data":
         megabytes = units / usage.KIND_UNITS["data"]
-        if megabytes >= 1024:
-            return _("%(count)s GB") % {"count": _number(megabytes / 1024)}
-        return _("%(count)s MB") % {"count": _number(megabytes, 1 if megabytes < 100 else 0)}
+        if round(megabytes, 1) >= 1024:  # 1 023,96 MB reads 1,0 GB, not 1 024,0 MB
+            return _("%(count)s GB") % {"count": _number(megabytes / 1024, fixed=True)}
+        return _("%(count)s MB") % {"count": _number(megabytes, fixed=True)}
     if kind == "voice":
         return _("%(count)s min") % {"count": _number(units / 60)}
     return ngettext("%(count)s SMS", "%(count)s SMS", units) % {"count": units}
@@ -115,10 +117,18 @@ class BundleCharts:
     since: date
     charts: list[KindChart]
     trimmed: bool  # only the last CHART_DAYS days are drawn
+    # What is left of each allowance now, in usage units (None: unlimited), to the byte and second: the
+    # page's header and the charts both show these, so that they cannot disagree.
+    left: dict[str, int | None]
 
     @property
     def has_use(self) -> bool:
         return any(chart.days_with_use for chart in self.charts)
+
+    @property
+    def left_text(self) -> dict[str, str]:
+        """What is left, as the charts say it: `293,1 min`, not the whole minutes the period counts."""
+        return {kind: quantity(kind, units) for kind, units in self.left.items()}
 
 
 TITLES = {"data": gettext_lazy("Data"), "voice": gettext_lazy("Calls"), "sms": gettext_lazy("SMS")}
@@ -155,7 +165,7 @@ def bundle_charts(line: Line, *, since: datetime | None = None) -> BundleCharts 
         if given[kind] == 0 and not any(key[0] == kind for key in per_day):
             continue  # not part of the bundle and never used
         charts.append(_chart(kind, days, span, per_day, given[kind], left[kind]))
-    return BundleCharts(period=period, since=first, charts=charts, trimmed=trimmed)
+    return BundleCharts(period=period, since=first, charts=charts, trimmed=trimmed, left=left)
 
 
 def _chart(
@@ -255,7 +265,7 @@ def history_page(line: Line, *, since: datetime | None, number: Any) -> Page[Any
             at=row.at,
             service=service_name(row),
             used=quantity(kind_of(row.rating_group), row.units),
-            from_bundle=quantity(kind_of(row.rating_group), row.allowance_units) if row.allowance_units else "",
+            from_bundle=quantity(kind_of(row.rating_group), row.allowance_units),
             amount=row.amount,
             currency=row.currency,
         )
