@@ -90,28 +90,32 @@ def validate_reminder_days(text: str) -> None:
 
 
 class Brand(models.Model):
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=80)
-    primary_colour = models.CharField(max_length=7, default="#1f3a93")
-    accent_colour = models.CharField(max_length=7, default="#f5a623")
-    support_phone = models.CharField(max_length=32, blank=True)
-    support_email = models.EmailField(blank=True)
+    code = models.SlugField(max_length=32, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=80, verbose_name=_("name"))
+    primary_colour = models.CharField(max_length=7, default="#1f3a93", verbose_name=_("primary colour"))
+    accent_colour = models.CharField(max_length=7, default="#f5a623", verbose_name=_("accent colour"))
+    support_phone = models.CharField(max_length=32, blank=True, verbose_name=_("customer service phone number"))
+    support_email = models.EmailField(blank=True, verbose_name=_("customer service e-mail address"))
     # Official web domains, one per line: customers check these before paying (anti-phishing).
-    official_domains = models.TextField(blank=True)
+    official_domains = models.TextField(blank=True, verbose_name=_("official domains"))
     # Credit stays valid this many days after the last top-up.
-    credit_validity_days = models.PositiveIntegerField(default=365)
+    credit_validity_days = models.PositiveIntegerField(default=365, verbose_name=_("credit valid for (days)"))
     # Receive-only days after credit validity lapses, before suspension.
-    grace_days = models.PositiveIntegerField(default=30)
+    grace_days = models.PositiveIntegerField(default=30, verbose_name=_("grace period (days)"))
     # Days before a bundle ends that its holder is reminded, e.g. "7,1".
-    reminder_days = models.CharField(max_length=32, default="7,1", validators=[validate_reminder_days])
-    currency = models.CharField(max_length=3, default="EUR")
+    reminder_days = models.CharField(
+        max_length=32, default="7,1", validators=[validate_reminder_days], verbose_name=_("reminders (days before)")
+    )
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
     # The seller on every receipt (a simplified invoice): the legal entity, its address and VAT number.
-    legal_name = models.CharField(max_length=120, blank=True)
-    legal_street = models.CharField(max_length=120, blank=True)
-    legal_postal_code = models.CharField(max_length=8, blank=True)
-    legal_city = models.CharField(max_length=80, blank=True)
+    legal_name = models.CharField(max_length=120, blank=True, verbose_name=_("legal name"))
+    legal_street = models.CharField(max_length=120, blank=True, verbose_name=_("registered office street and number"))
+    legal_postal_code = models.CharField(max_length=8, blank=True, verbose_name=_("registered office postcode"))
+    legal_city = models.CharField(max_length=80, blank=True, verbose_name=_("registered office city"))
     # "BE0202239951" (stored without spaces or dots; shown as "BE 0202.239.951").
-    vat_number = models.CharField(max_length=20, blank=True, validators=[validate_vat_number])
+    vat_number = models.CharField(
+        max_length=20, blank=True, validators=[validate_vat_number], verbose_name=_("VAT number")
+    )
     # Leftover credit: whether a customer whose line was terminated or ported out may ask for its
     # paid credit back by bank transfer (bonus credit never is), and the fee kept (cents, VAT
     # included) from each such payout.
@@ -122,6 +126,8 @@ class Brand(models.Model):
     payout_bic = models.CharField(max_length=11, blank=True)
 
     class Meta:
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -151,13 +157,17 @@ class Brand(models.Model):
 class PaymentMethodFee(models.Model):
     """What a brand charges the customer for paying with one method; shown in every quote."""
 
-    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="fees")
-    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
-    fixed_amount = models.BigIntegerField(default=0)  # cents, VAT included
-    percent_bp = models.PositiveIntegerField(default=0)  # basis points of the price
-    enabled = models.BooleanField(default=True)
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="fees", verbose_name=_("brand"))
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices, verbose_name=_("payment method"))
+    fixed_amount = models.BigIntegerField(default=0, verbose_name=_("fixed fee"))  # cents, VAT included
+    percent_bp = models.PositiveIntegerField(
+        default=0, verbose_name=_("percentage (basis points)")
+    )  # basis points of the price
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
 
     class Meta:
+        verbose_name = _("payment method fee")
+        verbose_name_plural = _("payment method fees")
         constraints = [models.UniqueConstraint(fields=["brand", "method"], name="uniq_brand_method_fee")]
 
     def __str__(self) -> str:

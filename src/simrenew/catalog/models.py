@@ -13,35 +13,37 @@ class ProductKind(models.TextChoices):
 
 
 class Product(models.Model):
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="products")
-    code = models.SlugField(max_length=48)
-    kind = models.CharField(max_length=8, choices=ProductKind.choices)
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="products", verbose_name=_("brand"))
+    code = models.SlugField(max_length=48, verbose_name=_("code"))
+    kind = models.CharField(max_length=8, choices=ProductKind.choices, verbose_name=_("kind"))
     # {"en": "...", "nl": "...", ...}; falls back to English.
-    names = models.JSONField(default=dict)
-    descriptions = models.JSONField(default=dict, blank=True)
-    position = models.PositiveIntegerField(default=0)
-    active = models.BooleanField(default=True)
+    names = models.JSONField(default=dict, verbose_name=_("names"))
+    descriptions = models.JSONField(default=dict, blank=True, verbose_name=_("descriptions"))
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     # Bundle: price (VAT included) and allowances; a NULL allowance means unlimited.
-    price_amount = models.BigIntegerField(null=True, blank=True)
-    data_mb = models.PositiveIntegerField(null=True, blank=True)
-    voice_minutes = models.PositiveIntegerField(null=True, blank=True)
-    sms_count = models.PositiveIntegerField(null=True, blank=True)
-    validity_days = models.PositiveIntegerField(null=True, blank=True)
-    auto_renewable = models.BooleanField(default=True)
+    price_amount = models.BigIntegerField(null=True, blank=True, verbose_name=_("price (cents)"))
+    data_mb = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("data (MB)"))
+    voice_minutes = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("call minutes"))
+    sms_count = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("SMS"))
+    validity_days = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("valid for (days)"))
+    auto_renewable = models.BooleanField(default=True, verbose_name=_("can be auto-renewed"))
     # Unused allowances move to the next period when it follows straight on (a renewal in time);
     # otherwise they lapse when the period ends.
-    allowances_roll_over = models.BooleanField(default=False)
+    allowances_roll_over = models.BooleanField(default=False, verbose_name=_("unused allowances roll over"))
 
     # Top-up: either a list of fixed amounts in cents, or a range with a step.
-    topup_amounts = models.JSONField(default=list, blank=True)
-    topup_min_amount = models.BigIntegerField(null=True, blank=True)
-    topup_max_amount = models.BigIntegerField(null=True, blank=True)
-    topup_step_amount = models.BigIntegerField(null=True, blank=True)
+    topup_amounts = models.JSONField(default=list, blank=True, verbose_name=_("suggested top-up amounts"))
+    topup_min_amount = models.BigIntegerField(null=True, blank=True, verbose_name=_("minimum top-up"))
+    topup_max_amount = models.BigIntegerField(null=True, blank=True, verbose_name=_("maximum top-up"))
+    topup_step_amount = models.BigIntegerField(null=True, blank=True, verbose_name=_("top-up step"))
 
-    currency = models.CharField(max_length=3, default="EUR")
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
 
     class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
         ordering = ["brand", "kind", "position", "price_amount"]
         constraints = [
             models.UniqueConstraint(fields=["brand", "code"], name="uniq_product_code_per_brand"),

@@ -8,6 +8,8 @@ open sessions hold; the line's row lock (lines.service.lock_line) serialises eve
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from simrenew.brands.models import Brand
@@ -33,21 +35,48 @@ class Rate(models.Model):
     then the DATA rate); beyond, at this row's price from credit.
     """
 
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+")
-    rating_group = models.PositiveSmallIntegerField(choices=RatingGroup.choices)
-    valid_from = models.DateTimeField()
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"))
+    rating_group = models.PositiveSmallIntegerField(
+        choices=RatingGroup.choices,
+        verbose_name=_("rating group"),
+        help_text=_("Data and EU roaming data count in bytes, calls in seconds, SMS in messages."),
+    )
+    valid_from = models.DateTimeField(
+        verbose_name=_("valid from"),
+        help_text=_("The rate applies from this moment until a later version of it starts."),
+    )
     # `price_amount` cents (VAT included) per `per_units` units: bytes, seconds or events.
-    price_amount = models.BigIntegerField()
-    per_units = models.BigIntegerField()
+    price_amount = models.BigIntegerField(
+        verbose_name=_("price (cents)"),
+        help_text=_("Euro cents, VAT included, for the number of units below: 8 is €0.08."),
+    )
+    per_units = models.BigIntegerField(
+        verbose_name=_("for how many units"),
+        help_text=_("Bytes for data (1048576 is 1 MB), seconds for calls (60 is a minute), messages for SMS (1)."),
+    )
     # Used units are rounded up to a multiple of this per session: 1 s (per-second billing) or 60 s
     # (per-minute) for calls, 1 for SMS, e.g. 1024 bytes for data.
-    rounding_units = models.PositiveIntegerField(default=1)
+    rounding_units = models.PositiveIntegerField(
+        default=1,
+        verbose_name=_("rounded up to a multiple of"),
+        help_text=_(
+            "A session's use is rounded up to a multiple of this: 1024 bytes for data, 1 or 60 seconds for "
+            "calls, 1 for SMS."
+        ),
+    )
     # ROAMING_EU only: bytes a month at home rates (NULL: no limit).
-    fair_use_units = models.BigIntegerField(null=True, blank=True)
-    currency = models.CharField(max_length=3, default="EUR")
+    fair_use_units = models.BigIntegerField(
+        null=True,
+        blank=True,
+        verbose_name=_("fair use a month"),
+        help_text=_("EU roaming data only: bytes a month charged as at home; empty for no limit."),
+    )
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("rate")
+        verbose_name_plural = _("rates")
         ordering = ["brand", "rating_group", "-valid_from"]
         constraints = [
             models.UniqueConstraint(fields=["brand", "rating_group", "valid_from"], name="uniq_rate_version"),
@@ -58,21 +87,30 @@ class Rate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.brand_id} {self.get_rating_group_display()} from {self.valid_from:%Y-%m-%d %H:%M}"
+        # The brand's code when the brand is loaded with the rate (the admin selects it), else its id:
+        # a rate printed where brands are not loaded must not cost a query.
+        brand = self.brand.code if Rate.brand.is_cached(self) else f"#{self.brand_id}"
+        return gettext("%(brand)s %(rating_group)s from %(moment)s") % {
+            "brand": brand,
+            "rating_group": self.get_rating_group_display(),
+            "moment": f"{timezone.localtime(self.valid_from):%Y-%m-%d %H:%M}",
+        }
 
 
 class NetworkClient(models.Model):
     """A network function (SMF, IMS, SMSF) that asks for charging. Signs its requests like a terminal
     (terminals.signing) with its own key."""
 
-    key_id = models.CharField(max_length=40, unique=True)
-    name = models.CharField(max_length=120)
+    key_id = models.CharField(max_length=40, unique=True, verbose_name=_("key ID"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
     # The HMAC secret, encrypted with settings.TERMINAL_SECRET_KEYS (terminals.sealing).
     secret_sealed = models.TextField()
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("network client")
+        verbose_name_plural = _("network clients")
         ordering = ["key_id"]
 
     def __str__(self) -> str:
@@ -87,6 +125,8 @@ class ClientNonce(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("network client nonce")
+        verbose_name_plural = _("network client nonces")
         constraints = [models.UniqueConstraint(fields=["client", "nonce"], name="uniq_network_client_nonce")]
 
 
@@ -100,21 +140,27 @@ class ChargingSession(models.Model):
     """One charging session of the network (a data session, a call, an SMS): `ref` is its charging
     data reference in the API."""
 
-    ref = models.CharField(max_length=40, unique=True)
-    client = models.ForeignKey(NetworkClient, on_delete=models.PROTECT, related_name="+")
+    ref = models.CharField(max_length=40, unique=True, verbose_name=_("charging data reference"))
+    client = models.ForeignKey(
+        NetworkClient, on_delete=models.PROTECT, related_name="+", verbose_name=_("network client")
+    )
     # The client's own key for the create request (Idempotency-Key): a create sent twice is one session.
-    client_key = models.CharField(max_length=100)
-    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=SessionStatus.choices, default=SessionStatus.OPEN)
+    client_key = models.CharField(max_length=100, verbose_name=_("client's idempotency key"))
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+", verbose_name=_("line"))
+    status = models.CharField(
+        max_length=10, choices=SessionStatus.choices, default=SessionStatus.OPEN, verbose_name=_("status")
+    )
     # The last invocationSequenceNumber accepted; the next must be one more.
-    sequence = models.PositiveBigIntegerField()
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    sequence = models.PositiveBigIntegerField(verbose_name=_("sequence number"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
     # An open session not heard of by then has stopped reporting: its holds no longer count, and the
     # sweep (`simrenew charging expire`) closes it.
-    expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
 
     class Meta:
+        verbose_name = _("charging session")
+        verbose_name_plural = _("charging sessions")
         constraints = [models.UniqueConstraint(fields=["client", "client_key"], name="uniq_session_client_key")]
         indexes = [
             models.Index(fields=["expires_at"], name="charging_open_expiry", condition=Q(status=SessionStatus.OPEN))
@@ -136,6 +182,8 @@ class Invocation(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("charging request")
+        verbose_name_plural = _("charging requests")
         constraints = [models.UniqueConstraint(fields=["session", "sequence"], name="uniq_invocation_sequence")]
 
 
@@ -155,13 +203,13 @@ class Reservation(models.Model):
 
     session = models.ForeignKey(ChargingSession, on_delete=models.CASCADE, related_name="reservations")
     line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="+")
-    rating_group = models.PositiveSmallIntegerField(choices=RatingGroup.choices)
+    rating_group = models.PositiveSmallIntegerField(choices=RatingGroup.choices, verbose_name=_("rating group"))
     # Held now: units granted, and what covers them: a bundle's allowance, then bonus, then paid credit.
-    granted_units = models.BigIntegerField(default=0)
+    granted_units = models.BigIntegerField(default=0, verbose_name=_("units granted"))
     period = models.ForeignKey(BundlePeriod, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    allowance_units = models.BigIntegerField(default=0)
-    bonus_amount = models.BigIntegerField(default=0)
-    credit_amount = models.BigIntegerField(default=0)
+    allowance_units = models.BigIntegerField(default=0, verbose_name=_("units from the bundle"))
+    bonus_amount = models.BigIntegerField(default=0, verbose_name=_("bonus credit"))
+    credit_amount = models.BigIntegerField(default=0, verbose_name=_("paid credit"))
     expires_at = models.DateTimeField()
     # The totals of the current rate: units used as reported, billable (rounded up), charged out of
     # bundle, and cents charged for those.
@@ -170,9 +218,11 @@ class Reservation(models.Model):
     used_units = models.BigIntegerField(default=0)
     billable_units = models.BigIntegerField(default=0)
     charged_units = models.BigIntegerField(default=0)
-    charged_amount = models.BigIntegerField(default=0)
+    charged_amount = models.BigIntegerField(default=0, verbose_name=_("amount charged"))
 
     class Meta:
+        verbose_name = _("reservation")
+        verbose_name_plural = _("reservations")
         constraints = [
             models.UniqueConstraint(fields=["session", "rating_group"], name="uniq_reservation_group"),
             models.CheckConstraint(
@@ -197,6 +247,10 @@ class AllowanceCarry(models.Model):
     data_bytes = models.BigIntegerField(default=0)
     voice_seconds = models.BigIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("allowance carry-over")
+        verbose_name_plural = _("allowance carry-overs")
+
 
 class Usage(models.Model):
     """Usage settled: one row per rating group each time a session reports, append-only. The account
@@ -216,6 +270,8 @@ class Usage(models.Model):
     currency = models.CharField(max_length=3, default="EUR")
 
     class Meta:
+        verbose_name = _("usage record")
+        verbose_name_plural = _("usage records")
         indexes = [
             models.Index(fields=["line", "at"], name="usage_line_at"),
             models.Index(fields=["period", "at"], name="usage_period_at"),

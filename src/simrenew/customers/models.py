@@ -35,19 +35,23 @@ class User(AbstractBaseUser, PermissionsMixin):
     address_city = models.CharField(_("city"), max_length=80, blank=True)
     address_country = models.CharField(_("country"), max_length=2, blank=True)
     language = models.CharField(_("language"), max_length=8, default="en")
-    email_verified_at = models.DateTimeField(null=True, blank=True)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
+    email_verified_at = models.DateTimeField(null=True, blank=True, verbose_name=_("e-mail address verified at"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    is_staff = models.BooleanField(default=False, verbose_name=_("staff status"))
     date_joined = models.DateTimeField(auto_now_add=True)
     # Set when the customer deleted their account (customers.privacy): the row stays, pseudonymised,
     # because orders (kept for the accounting law) point at it; it can never log in again.
-    erased_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True, verbose_name=_("erased at"))
 
     objects = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.email
@@ -72,11 +76,13 @@ class LineLink(models.Model):
     (customers.service.take_line), so this table only ever says who holds a line now; who held it
     before, and when, is in LineHolding."""
 
-    customer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="line_links")
-    line = models.ForeignKey("lines.Line", on_delete=models.CASCADE, related_name="links")
-    linked_at = models.DateTimeField()
+    customer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="line_links", verbose_name=_("customer"))
+    line = models.ForeignKey("lines.Line", on_delete=models.CASCADE, related_name="links", verbose_name=_("line"))
+    linked_at = models.DateTimeField(verbose_name=_("linked at"))
 
     class Meta:
+        verbose_name = _("linked line")
+        verbose_name_plural = _("linked lines")
         constraints = [models.UniqueConstraint(fields=["line"], name="one_holder_per_line")]
 
 
@@ -93,13 +99,17 @@ class LineHolding(models.Model):
     line's LineLink; both are written together, only by customers.service.
     """
 
-    customer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="line_holdings")
-    line = models.ForeignKey("lines.Line", on_delete=models.CASCADE, related_name="holdings")
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-    end_reason = models.CharField(max_length=16, choices=HoldingEnd.choices, blank=True)
+    customer = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="line_holdings", verbose_name=_("customer")
+    )
+    line = models.ForeignKey("lines.Line", on_delete=models.CASCADE, related_name="holdings", verbose_name=_("line"))
+    started_at = models.DateTimeField(verbose_name=_("started at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
+    end_reason = models.CharField(max_length=16, choices=HoldingEnd.choices, blank=True, verbose_name=_("why it ended"))
 
     class Meta:
+        verbose_name = _("line holding")
+        verbose_name_plural = _("line holdings")
         ordering = ["started_at", "id"]
         indexes = [models.Index(fields=["customer", "line", "started_at"])]
         constraints = [
@@ -130,4 +140,6 @@ class LinkChallenge(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("line link code")
+        verbose_name_plural = _("line link codes")
         indexes = [models.Index(fields=["expires_at"])]  # the retention job purges old codes

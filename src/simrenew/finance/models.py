@@ -17,20 +17,29 @@ class RunStatus(models.TextChoices):
 
 
 class ReconciliationRun(models.Model):
-    day = models.DateField(unique=True)
-    provider = models.CharField(max_length=16)
-    status = models.CharField(max_length=12, choices=RunStatus.choices, default=RunStatus.MATCHED)
+    day = models.DateField(unique=True, verbose_name=_("day"))
+    provider = models.CharField(max_length=16, verbose_name=_("payment provider"))
+    status = models.CharField(
+        max_length=12, choices=RunStatus.choices, default=RunStatus.MATCHED, verbose_name=_("status")
+    )
     # What the provider reported and what was checked, in cents and counts (finance.service.Summary).
-    summary = models.JSONField(default=dict, blank=True)
-    error = models.CharField(max_length=500, blank=True)  # why the last attempt could not run
-    runs = models.PositiveIntegerField(default=0)  # how often the day was reconciled
-    first_run_at = models.DateTimeField()
-    last_run_at = models.DateTimeField()
+    summary = models.JSONField(default=dict, blank=True, verbose_name=_("summary"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("error"))  # why the last attempt could not run
+    runs = models.PositiveIntegerField(default=0, verbose_name=_("runs"))  # how often the day was reconciled
+    first_run_at = models.DateTimeField(verbose_name=_("first run at"))
+    last_run_at = models.DateTimeField(verbose_name=_("last run at"))
     last_run_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("last run by"),
     )
 
     class Meta:
+        verbose_name = _("daily reconciliation")
+        verbose_name_plural = _("daily reconciliations")
         ordering = ["-day"]
         permissions = [("run_reconciliation", "Can run the daily reconciliation of a day")]
 
@@ -57,25 +66,40 @@ class Resolution(models.TextChoices):
 
 
 class Difference(models.Model):
-    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="differences")
-    cause = models.CharField(max_length=20, choices=Cause.choices)
-    # What it is about: "tr_…", "re_…", "retailer:3", "brand:proximus", "kiosk:gare-midi", "emptying:7".
-    reference = models.CharField(max_length=80)
-    # Why, more precisely (finance.descriptions): e.g. "settled_amount", "ledger_amount", "refund_failed_here".
-    reason = models.CharField(max_length=32)
-    expected_amount = models.BigIntegerField(null=True, blank=True)  # ours (ledger, contract), in cents
-    found_amount = models.BigIntegerField(null=True, blank=True)  # the provider's or the counted, in cents
-    currency = models.CharField(max_length=3, default="EUR")
-    facts = models.JSONField(default=dict, blank=True)  # ids and statuses the description shows
-    found_at = models.DateTimeField()
-    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    run = models.ForeignKey(
+        ReconciliationRun, on_delete=models.CASCADE, related_name="differences", verbose_name=_("reconciliation run")
     )
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    cause = models.CharField(max_length=20, choices=Cause.choices, verbose_name=_("cause"))
+    # What it is about: "tr_…", "re_…", "retailer:3", "brand:proximus", "kiosk:gare-midi", "emptying:7".
+    reference = models.CharField(max_length=80, verbose_name=_("reference"))
+    # Why, more precisely (finance.descriptions): e.g. "settled_amount", "ledger_amount", "refund_failed_here".
+    reason = models.CharField(max_length=32, verbose_name=_("reason"))
+    expected_amount = models.BigIntegerField(
+        null=True, blank=True, verbose_name=_("expected amount")
+    )  # ours (ledger, contract), in cents
+    found_amount = models.BigIntegerField(
+        null=True, blank=True, verbose_name=_("amount found")
+    )  # the provider's or the counted, in cents
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    facts = models.JSONField(
+        default=dict, blank=True, verbose_name=_("facts")
+    )  # ids and statuses the description shows
+    found_at = models.DateTimeField(verbose_name=_("found at"))
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True, verbose_name=_("resolution"))
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("resolved at"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("reconciliation difference")
+        verbose_name_plural = _("reconciliation differences")
         ordering = ["cause", "reference"]
         permissions = [("resolve_difference", "Can resolve reconciliation differences with a decision")]
         constraints = [

@@ -38,27 +38,41 @@ class Identification(models.Model):
     birth but no document; a bank-card payment gives neither. Only an identification in person has a
     staff member who checked it."""
 
-    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="identifications")
-    method = models.CharField(
-        max_length=16, choices=IdentificationMethod.choices, default=IdentificationMethod.IN_PERSON
+    line = models.ForeignKey(
+        "lines.Line", on_delete=models.PROTECT, related_name="identifications", verbose_name=_("line")
     )
-    document_type = models.CharField(max_length=16, choices=DocumentType.choices, blank=True)
+    method = models.CharField(
+        max_length=16,
+        choices=IdentificationMethod.choices,
+        default=IdentificationMethod.IN_PERSON,
+        verbose_name=_("identification method"),
+    )
+    document_type = models.CharField(
+        max_length=16, choices=DocumentType.choices, blank=True, verbose_name=_("document type")
+    )
     # Fernet token of the normalised document number (kit.crypto); the clear number is never stored.
     # ERASED once the holder's account was deleted (identity.service.erase_identifications).
-    document_number_encrypted = models.TextField()
+    document_number_encrypted = models.TextField(verbose_name=_("document number (encrypted)"))
     # Keyed hash of type + number: finds every line identified with one document, without the number.
-    document_lookup = models.CharField(max_length=64, db_index=True)
-    nationality = models.CharField(max_length=2, blank=True)  # ISO 3166-1 alpha-2
-    date_of_birth = models.DateField(null=True, blank=True)
+    document_lookup = models.CharField(max_length=64, db_index=True, verbose_name=_("document lookup key"))
+    nationality = models.CharField(max_length=2, blank=True, verbose_name=_("nationality"))  # ISO 3166-1 alpha-2
+    date_of_birth = models.DateField(null=True, blank=True, verbose_name=_("date of birth"))
     # The staff member who looked at the document (in person only).
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("checked by"),
     )
-    checked_at = models.DateTimeField()
+    checked_at = models.DateTimeField(verbose_name=_("checked at"))
     # Where the document was looked at in person, e.g. "shop:brussels-central"; empty online.
-    checked_where = models.CharField(max_length=64, blank=True)
+    checked_where = models.CharField(max_length=64, blank=True, verbose_name=_("checked where"))
 
     class Meta:
+        verbose_name = _("identification")
+        verbose_name_plural = _("identifications")
         ordering = ["-checked_at", "-id"]
         indexes = [models.Index(fields=["line", "-checked_at"])]
 

@@ -23,11 +23,11 @@ class JobStatus(models.TextChoices):
 
 
 class Job(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
     task_path = models.CharField(_("task"), max_length=200)
     args_kwargs = models.JSONField(default=dict)
     queue_name = models.CharField(_("queue"), max_length=32, default="default")
-    priority = models.IntegerField(default=0)
+    priority = models.IntegerField(default=0, verbose_name=_("priority"))
     backend_name = models.CharField(max_length=32, default="default")
     status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.READY)
     # Not before this moment (real time, never the demo clock): set at enqueue and after each retry.
@@ -42,10 +42,10 @@ class Job(models.Model):
     worker_ids = models.JSONField(default=list)
     # While RUNNING: the worker's lease. Past it, the worker is taken for dead and the job is reclaimed.
     lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
-    return_value = models.JSONField(null=True, blank=True)
+    return_value = models.JSONField(null=True, blank=True, verbose_name=_("return value"))
     last_error = models.TextField(_("last error"), blank=True)
     exception_class_path = models.CharField(max_length=200, blank=True)
-    traceback = models.TextField(blank=True)
+    traceback = models.TextField(blank=True, verbose_name=_("traceback"))
     # One short line per failed attempt (when, which worker, what): the history staff read.
     errors = models.JSONField(default=list)
     # The id of the web request (or job) that queued this one: its log lines carry it too, so one id

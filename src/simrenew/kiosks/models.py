@@ -13,25 +13,37 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Kiosk(models.Model):
-    code = models.SlugField(max_length=48, unique=True)  # in its URL: /<lang>/kiosk/<code>/
-    name = models.CharField(max_length=120)
-    location = models.CharField(max_length=200, blank=True)
-    primary_colour = models.CharField(max_length=7, default="#1f3a93")
-    accent_colour = models.CharField(max_length=7, default="#f5a623")
+    code = models.SlugField(max_length=48, unique=True, verbose_name=_("code"))  # in its URL: /<lang>/kiosk/<code>/
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    location = models.CharField(max_length=200, blank=True, verbose_name=_("location"))
+    primary_colour = models.CharField(max_length=7, default="#1f3a93", verbose_name=_("primary colour"))
+    accent_colour = models.CharField(max_length=7, default="#f5a623", verbose_name=_("accent colour"))
     # The language the start screen shows after an idle reset, for the next customer.
-    default_language = models.CharField(max_length=8, default="en")
+    default_language = models.CharField(max_length=8, default="en", verbose_name=_("default language"))
     # The Mollie card terminal built into the kiosk (PAYMENT_TERMINAL=mollie); none: no card here.
     card_terminal = models.ForeignKey(
-        "payments.CardTerminal", null=True, blank=True, on_delete=models.SET_NULL, related_name="kiosks"
+        "payments.CardTerminal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kiosks",
+        verbose_name=_("card terminal"),
     )
     # The API credentials of a kiosk with its own UI (terminals.Terminal of kind kiosk).
     terminal = models.OneToOneField(
-        "terminals.Terminal", null=True, blank=True, on_delete=models.SET_NULL, related_name="kiosk"
+        "terminals.Terminal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kiosk",
+        verbose_name=_("terminal"),
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(default=True, verbose_name=_("active"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("kiosk")
+        verbose_name_plural = _("kiosks")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -61,20 +73,28 @@ class CashSession(models.Model):
     """One customer's cash at the kiosk, for one line. Once any cash is in, the session can only
     end by crediting it (a customer who walks away is credited too, as a top-up)."""
 
-    token = models.CharField(max_length=32, unique=True)  # the public id in URLs and the API
-    kiosk = models.ForeignKey(Kiosk, on_delete=models.PROTECT, related_name="cash_sessions")
-    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+")
-    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    token = models.CharField(max_length=32, unique=True, verbose_name=_("token"))  # the public id in URLs and the API
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.PROTECT, related_name="cash_sessions", verbose_name=_("kiosk"))
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+", verbose_name=_("line"))
+    purpose = models.CharField(max_length=8, choices=Purpose.choices, verbose_name=_("purpose"))
     # The bundle being bought (purpose bundle); top-ups use the brand's top-up product.
-    product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(max_length=10, choices=SessionStatus.choices, default=SessionStatus.OPEN)
-    inserted_amount = models.BigIntegerField(default=0)  # the sum of its insertions, cents
-    currency = models.CharField(max_length=3, default="EUR")
-    language = models.CharField(max_length=8, default="en")
-    created_at = models.DateTimeField()
-    settled_at = models.DateTimeField(null=True, blank=True)
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    status = models.CharField(
+        max_length=10, choices=SessionStatus.choices, default=SessionStatus.OPEN, verbose_name=_("status")
+    )
+    inserted_amount = models.BigIntegerField(
+        default=0, verbose_name=_("cash inserted")
+    )  # the sum of its insertions, cents
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    language = models.CharField(max_length=8, default="en", verbose_name=_("language"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    settled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("settled at"))
 
     class Meta:
+        verbose_name = _("cash session")
+        verbose_name_plural = _("cash sessions")
         indexes = [models.Index(fields=["kiosk", "status"])]
         constraints = [models.CheckConstraint(condition=models.Q(inserted_amount__gte=0), name="cash_not_negative")]
 
@@ -90,19 +110,34 @@ class CashInsertion(models.Model):
     kind = models.CharField(max_length=4)  # note or coin
     created_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("cash insertion")
+        verbose_name_plural = _("cash insertions")
+
 
 class KioskSale(models.Model):
     """A renewal or top-up sold by a kiosk, paid by card or from a cash session."""
 
-    kiosk = models.ForeignKey(Kiosk, on_delete=models.PROTECT, related_name="sales")
-    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="kiosk_sale")
-    method = models.CharField(max_length=16)
-    amount = models.BigIntegerField()
-    cash_session = models.ForeignKey(CashSession, null=True, blank=True, on_delete=models.PROTECT, related_name="sales")
-    terminal_reference = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField()
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.PROTECT, related_name="sales", verbose_name=_("kiosk"))
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.PROTECT, related_name="kiosk_sale", verbose_name=_("order")
+    )
+    method = models.CharField(max_length=16, verbose_name=_("payment method"))
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    cash_session = models.ForeignKey(
+        CashSession,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sales",
+        verbose_name=_("cash session"),
+    )
+    terminal_reference = models.CharField(max_length=64, blank=True, verbose_name=_("terminal reference"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("kiosk sale")
+        verbose_name_plural = _("kiosk sales")
         ordering = ["-created_at", "-id"]
         constraints = [
             # One charge on the kiosk's card terminal pays for one sale, however often it is reported.
@@ -127,6 +162,8 @@ class BalanceCheck(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("balance check")
+        verbose_name_plural = _("balance checks")
         indexes = [models.Index(fields=["line", "created_at"]), models.Index(fields=["kiosk", "created_at"])]
 
 
@@ -135,17 +172,19 @@ class KioskDevice(models.Model):
     keeps a random credential in a signed cookie; only its keyed hash is stored here, so a copy of
     the database opens no kiosk, and revoking the row shuts the screen out at its next request."""
 
-    kiosk = models.ForeignKey(Kiosk, on_delete=models.CASCADE, related_name="devices")
+    kiosk = models.ForeignKey(Kiosk, on_delete=models.CASCADE, related_name="devices", verbose_name=_("kiosk"))
     credential_hash = models.CharField(max_length=64, unique=True)
     # What staff see in the device list: the browser that enrolled, and from where.
-    label = models.CharField(max_length=200, blank=True)
-    enrolled_from = models.GenericIPAddressField(null=True, blank=True)
-    enrolled_at = models.DateTimeField()
+    label = models.CharField(max_length=200, blank=True, verbose_name=_("label"))
+    enrolled_from = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("enrolled from (IP address)"))
+    enrolled_at = models.DateTimeField(verbose_name=_("enrolled at"))
     # Refreshed at most once a day (with the cookie), not on every request.
-    last_seen_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last seen at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
+        verbose_name = _("kiosk screen")
+        verbose_name_plural = _("kiosk screens")
         ordering = ["kiosk", "-enrolled_at"]
 
     def __str__(self) -> str:
@@ -171,6 +210,10 @@ class EnrolmentCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     device = models.OneToOneField(KioskDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    class Meta:
+        verbose_name = _("enrolment code")
+        verbose_name_plural = _("enrolment codes")
+
 
 class CashDevice(models.Model):
     """A cash acceptor in a kiosk, as its device service (`simrenew cashbox run`) last saw it. The
@@ -187,6 +230,8 @@ class CashDevice(models.Model):
     last_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("cash device")
+        verbose_name_plural = _("cash devices")
         constraints = [models.UniqueConstraint(fields=["kiosk", "port"], name="uniq_cash_device_port")]
 
     def __str__(self) -> str:
@@ -239,6 +284,8 @@ class CashBoxEvent(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("cash-box event")
+        verbose_name_plural = _("cash-box events")
         ordering = ["-id"]
         indexes = [models.Index(fields=["kiosk", "kind", "id"])]
         constraints = [
@@ -270,6 +317,8 @@ class CashBoxEmptying(models.Model):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("cash-box emptying")
+        verbose_name_plural = _("cash-box emptyings")
         ordering = ["-emptied_at", "-id"]
         permissions = [("empty_cash_box", "Can record a kiosk cash-box emptying and its count")]
         constraints = [

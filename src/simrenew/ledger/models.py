@@ -7,6 +7,7 @@ journal's postings sum to zero.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountKind(models.TextChoices):
@@ -31,18 +32,20 @@ class AccountKind(models.TextChoices):
 
 
 class Account(models.Model):
-    code = models.CharField(max_length=96, unique=True)
-    kind = models.CharField(max_length=24, choices=AccountKind.choices)
-    currency = models.CharField(max_length=3, default="EUR")
+    code = models.CharField(max_length=96, unique=True, verbose_name=_("code"))
+    kind = models.CharField(max_length=24, choices=AccountKind.choices, verbose_name=_("kind"))
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
     # Guarded accounts (a line's credit, a retailer's float) may never go below zero. They keep
     # a cached balance, changed only by ledger.service under this row's lock. Platform accounts
     # are not guarded: their balance is the sum of their postings, so no single row serialises
     # every sale.
-    guarded = models.BooleanField(default=False)
-    balance_amount = models.BigIntegerField(default=0)
+    guarded = models.BooleanField(default=False, verbose_name=_("guarded"))
+    balance_amount = models.BigIntegerField(default=0, verbose_name=_("balance"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("ledger account")
+        verbose_name_plural = _("ledger accounts")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(guarded=False) | models.Q(balance_amount__gte=0),
@@ -57,15 +60,17 @@ class Account(models.Model):
 class Journal(models.Model):
     # Unique business key: `order:{id}:fulfil` etc. Posting the same key twice is impossible,
     # which is what makes fulfilment happen exactly once.
-    key = models.CharField(max_length=128, unique=True)
-    kind = models.CharField(max_length=32)
-    memo = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField()
+    key = models.CharField(max_length=128, unique=True, verbose_name=_("key"))
+    kind = models.CharField(max_length=32, verbose_name=_("kind"))
+    memo = models.CharField(max_length=255, blank=True, verbose_name=_("memo"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
     # Not stored: set by ledger.service.post_journal to the guarded accounts' balances after it.
     balances_after: dict[int, int]
 
     class Meta:
         # Scans of what happened since a moment (the low-credit job reads spending since its last run).
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
         indexes = [models.Index(fields=["created_at"], name="journal_created_at")]
 
     def __str__(self) -> str:
@@ -73,12 +78,18 @@ class Journal(models.Model):
 
 
 class Posting(models.Model):
-    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="postings")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
-    amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3, default="EUR")
+    journal = models.ForeignKey(
+        Journal, on_delete=models.PROTECT, related_name="postings", verbose_name=_("journal entry")
+    )
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="postings", verbose_name=_("ledger account")
+    )
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
 
     class Meta:
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
         indexes = [models.Index(fields=["account", "journal"])]
 
     def __str__(self) -> str:

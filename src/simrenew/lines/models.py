@@ -28,24 +28,31 @@ class IdentityStatus(models.TextChoices):
 
 class Line(models.Model):
     # E.164, validated as a Belgian mobile number (kit.phone.normalize_msisdn).
-    msisdn = models.CharField(max_length=16, unique=True)
-    iccid = models.CharField(max_length=20, unique=True)
-    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="lines")
-    status = models.CharField(max_length=12, choices=LineStatus.choices, default=LineStatus.ACTIVE)
-    identity_status = models.CharField(
-        max_length=16, choices=IdentityStatus.choices, default=IdentityStatus.UNIDENTIFIED
+    msisdn = models.CharField(max_length=16, unique=True, verbose_name=_("mobile number"))
+    iccid = models.CharField(max_length=20, unique=True, verbose_name=_("SIM card number (ICCID)"))
+    brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="lines", verbose_name=_("brand"))
+    status = models.CharField(
+        max_length=12, choices=LineStatus.choices, default=LineStatus.ACTIVE, verbose_name=_("status")
     )
-    activated_at = models.DateTimeField()
+    identity_status = models.CharField(
+        max_length=16,
+        choices=IdentityStatus.choices,
+        default=IdentityStatus.UNIDENTIFIED,
+        verbose_name=_("identity status"),
+    )
+    activated_at = models.DateTimeField(verbose_name=_("activated at"))
     # Paid credit may be used until this moment; a top-up or a renewal pushes it to now + the brand's
     # validity. When it passes, the line goes into grace (receive only), then is suspended.
-    credit_expires_at = models.DateTimeField(null=True, blank=True)
+    credit_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("credit valid until"))
     # When the status last changed (grace started, suspended, reactivated).
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("status changed at"))
     # The customer's switch; renewals decides how (credit, then a saved payment method).
-    auto_renew = models.BooleanField(default=False)
+    auto_renew = models.BooleanField(default=False, verbose_name=_("auto-renew"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("line")
+        verbose_name_plural = _("lines")
         indexes = [
             models.Index(fields=["brand", "status"]),
             # The lifecycle's ranges, walked in order of validity: lapsing (active), grace ending (the
@@ -81,30 +88,34 @@ class PeriodStatus(models.TextChoices):
 
 
 class BundlePeriod(models.Model):
-    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="periods")
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="periods", verbose_name=_("line"))
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
     # The order that bought it; one period per order (exactly-once fulfilment).
-    order_id = models.BigIntegerField(null=True, blank=True, unique=True)
-    status = models.CharField(max_length=8, choices=PeriodStatus.choices)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField()
+    order_id = models.BigIntegerField(null=True, blank=True, unique=True, verbose_name=_("order"))
+    status = models.CharField(max_length=8, choices=PeriodStatus.choices, verbose_name=_("status"))
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(verbose_name=_("ends at"))
     # Remaining allowances; NULL means unlimited.
-    data_mb_left = models.PositiveIntegerField(null=True, blank=True)
-    voice_minutes_left = models.PositiveIntegerField(null=True, blank=True)
-    sms_left = models.PositiveIntegerField(null=True, blank=True)
+    data_mb_left = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("data left (MB)"))
+    voice_minutes_left = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("call minutes left"))
+    sms_left = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("SMS left"))
     # Data carried over from the previous period (products whose allowances roll over); the
     # period's data allowance is the product's plus this.
-    rollover_data_mb = models.PositiveIntegerField(default=0)
+    rollover_data_mb = models.PositiveIntegerField(default=0, verbose_name=_("data rolled over (MB)"))
     # The highest data-use warning already given for this period: 0, 80 or 100 (% used).
-    data_alert_level = models.PositiveSmallIntegerField(default=0)
+    data_alert_level = models.PositiveSmallIntegerField(default=0, verbose_name=_("data alert level"))
     # The data left (MB) at or below which the next warning is due: a fifth of the allowance before
     # the 80 % one, 0 before the 100 % one, NULL once both were given or when data is unlimited. Kept
     # with the allowance (lines.service) so that "which periods need a warning" is an indexed
     # comparison of two columns, not a computation over every active period.
-    data_alert_at_mb = models.PositiveIntegerField(null=True, blank=True)
+    data_alert_at_mb = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("data alert at (MB)"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("bundle period")
+        verbose_name_plural = _("bundle periods")
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["line", "status", "ends_at"]),
@@ -152,17 +163,19 @@ class BonusGrant(models.Model):
     breakage. Bonus credit is never refunded.
     """
 
-    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="bonus_grants")
-    amount = models.BigIntegerField()
-    remaining_amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3, default="EUR")
-    granted_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
+    line = models.ForeignKey(Line, on_delete=models.PROTECT, related_name="bonus_grants", verbose_name=_("line"))
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    remaining_amount = models.BigIntegerField(verbose_name=_("remaining"))
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    granted_at = models.DateTimeField(verbose_name=_("granted at"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
     # The journal that credited it (e.g. `order:{id}:fulfil`): one grant per journal.
-    source_key = models.CharField(max_length=128, unique=True)
-    expired_at = models.DateTimeField(null=True, blank=True)
+    source_key = models.CharField(max_length=128, unique=True, verbose_name=_("source"))
+    expired_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expired at"))
 
     class Meta:
+        verbose_name = _("bonus credit grant")
+        verbose_name_plural = _("bonus credit grants")
         ordering = ["expires_at", "id"]
         indexes = [models.Index(fields=["expires_at", "remaining_amount"])]
         constraints = [

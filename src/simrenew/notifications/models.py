@@ -12,14 +12,16 @@ class OutboxKind(models.TextChoices):
 
 
 class OutboxMessage(models.Model):
-    kind = models.CharField(max_length=8, choices=OutboxKind.choices)
-    recipient = models.CharField(max_length=254)
-    subject = models.CharField(max_length=255, blank=True)
-    body = models.TextField()
-    html_body = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=8, choices=OutboxKind.choices, verbose_name=_("kind"))
+    recipient = models.CharField(max_length=254, verbose_name=_("recipient"))
+    subject = models.CharField(max_length=255, blank=True, verbose_name=_("subject"))
+    body = models.TextField(verbose_name=_("text"))
+    html_body = models.TextField(blank=True, verbose_name=_("HTML text"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -64,33 +66,46 @@ class Notification(models.Model):
 
     # Unique and indexed by Meta's constraint and index, not unique=True and db_index=True: on PostgreSQL
     # those add a second index each for LIKE, which nothing asks, and every notice would write to both.
-    key = models.CharField(max_length=200)
-    event_key = models.CharField(max_length=160)
-    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    recipient = models.CharField(max_length=254)  # an e-mail address or an E.164 number
+    key = models.CharField(max_length=200, verbose_name=_("key"))
+    event_key = models.CharField(max_length=160, verbose_name=_("event key"))
+    kind = models.CharField(max_length=24, choices=NotificationKind.choices, verbose_name=_("kind"))
+    channel = models.CharField(max_length=8, choices=Channel.choices, verbose_name=_("channel"))
+    recipient = models.CharField(max_length=254, verbose_name=_("recipient"))  # an e-mail address or an E.164 number
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notifications",
+        verbose_name=_("customer"),
     )
-    line = models.ForeignKey("lines.Line", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    language = models.CharField(max_length=8, default="en")
+    line = models.ForeignKey(
+        "lines.Line", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("line")
+    )
+    language = models.CharField(max_length=8, default="en", verbose_name=_("language"))
     # The event's facts (notifications.facts): the text is rendered from them by the first send and
     # kept below, so that a send again after an interruption is the same message. Empty text: not yet.
-    facts = models.JSONField(default=dict, blank=True)
-    subject = models.CharField(max_length=255, blank=True)
-    body = models.TextField(blank=True)
-    html_body = models.TextField(blank=True)
-    status = models.CharField(max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING)
+    facts = models.JSONField(default=dict, blank=True, verbose_name=_("facts"))
+    subject = models.CharField(max_length=255, blank=True, verbose_name=_("subject"))
+    body = models.TextField(blank=True, verbose_name=_("text"))
+    html_body = models.TextField(blank=True, verbose_name=_("HTML text"))
+    status = models.CharField(
+        max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.PENDING, verbose_name=_("status")
+    )
     # SMS are held until 08:00 Brussels time when the event comes at night.
-    send_after = models.DateTimeField()
-    created_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)  # when a sender took it (stuck detection)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True)
-    gateway_reference = models.CharField(max_length=120, blank=True)
+    send_after = models.DateTimeField(verbose_name=_("send after"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    claimed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("claimed at")
+    )  # when a sender took it (stuck detection)
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("error"))
+    gateway_reference = models.CharField(max_length=120, blank=True, verbose_name=_("gateway reference"))
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "send_after"]),
@@ -105,19 +120,29 @@ class Notification(models.Model):
 class NotificationPreference(models.Model):
     """A customer's choice of channels for one kind of message (defaults apply without a row)."""
 
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
-    email = models.BooleanField()
-    sms = models.BooleanField()
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    kind = models.CharField(max_length=24, choices=NotificationKind.choices, verbose_name=_("kind"))
+    email = models.BooleanField(verbose_name=_("by e-mail"))
+    sms = models.BooleanField(verbose_name=_("by SMS"))
 
     class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
         constraints = [models.UniqueConstraint(fields=["customer", "kind"], name="uniq_preference_kind")]
 
 
 class MarketingConsent(models.Model):
     """Consent to offers by e-mail or SMS: separate from service messages and off until given."""
 
-    customer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    email = models.BooleanField(default=False)
-    sms = models.BooleanField(default=False)
-    updated_at = models.DateTimeField()
+    customer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    email = models.BooleanField(default=False, verbose_name=_("by e-mail"))
+    sms = models.BooleanField(default=False, verbose_name=_("by SMS"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("marketing consent")
+        verbose_name_plural = _("marketing consents")

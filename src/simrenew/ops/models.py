@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CheckRun(models.Model):
@@ -13,6 +14,10 @@ class CheckRun(models.Model):
     ok = models.BooleanField()
     duration_ms = models.PositiveIntegerField(default=0)
     detail = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("check run")
+        verbose_name_plural = _("check runs")
 
     def __str__(self) -> str:
         return f"{self.name}: {'ok' if self.ok else 'FAILED'} at {self.ran_at:%Y-%m-%d %H:%M:%S}"

@@ -46,39 +46,50 @@ UNPAID_FINAL_STATUSES = {OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus
 
 
 class Order(models.Model):
-    number = models.CharField(max_length=16, unique=True)
+    number = models.CharField(max_length=16, unique=True, verbose_name=_("number"))
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("customer"),
     )
-    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="orders")
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=8, choices=OrderKind.choices)
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    method = models.CharField(max_length=16, choices=PaymentMethod.choices)
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="orders", verbose_name=_("line"))
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    kind = models.CharField(max_length=8, choices=OrderKind.choices, verbose_name=_("kind"))
+    channel = models.CharField(max_length=8, choices=Channel.choices, verbose_name=_("channel"))
+    method = models.CharField(max_length=16, choices=PaymentMethod.choices, verbose_name=_("payment method"))
     # Price breakdown in cents, VAT included. total = list - discount + fee; vat is the VAT part of total.
-    list_amount = models.BigIntegerField()
-    discount_amount = models.BigIntegerField(default=0)
-    fee_amount = models.BigIntegerField(default=0)
-    total_amount = models.BigIntegerField()
-    vat_amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3, default="EUR")
-    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.CREATED)
-    language = models.CharField(max_length=8, default="en")
-    email = models.EmailField(blank=True)  # where the confirmation goes
-    created_at = models.DateTimeField()
-    paid_at = models.DateTimeField(null=True, blank=True)
-    fulfilled_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    list_amount = models.BigIntegerField(verbose_name=_("list price"))
+    discount_amount = models.BigIntegerField(default=0, verbose_name=_("discount"))
+    fee_amount = models.BigIntegerField(default=0, verbose_name=_("fee"))
+    total_amount = models.BigIntegerField(verbose_name=_("total"))
+    vat_amount = models.BigIntegerField(verbose_name=_("VAT"))
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.CREATED, verbose_name=_("status")
+    )
+    language = models.CharField(max_length=8, default="en", verbose_name=_("language"))
+    email = models.EmailField(blank=True, verbose_name=_("e-mail address"))  # where the confirmation goes
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    fulfilled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("fulfilled at"))
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("confirmation sent at"))
     # The promotion applied (in the order's language) and the bonus credit it gives with the order.
-    promotion_label = models.CharField(max_length=200, blank=True)
-    bonus_amount = models.BigIntegerField(default=0)
-    bonus_expires_at = models.DateTimeField(null=True, blank=True)
+    promotion_label = models.CharField(max_length=200, blank=True, verbose_name=_("promotion"))
+    bonus_amount = models.BigIntegerField(default=0, verbose_name=_("bonus credit"))
+    bonus_expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("bonus credit expires at"))
     # Not stored: the fulfilment journal, on the order that was just fulfilled (its balances_after
     # say what the guarded accounts hold now, without reading them again).
     fulfilment: "Journal | None" = None
 
     class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["customer", "-created_at"]),
@@ -120,11 +131,15 @@ class Order(models.Model):
 
 
 class Receipt(models.Model):
-    number = models.CharField(max_length=20, unique=True)
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="receipt")
+    number = models.CharField(max_length=20, unique=True, verbose_name=_("number"))
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="receipt", verbose_name=_("order"))
     # Printed on the receipt; anyone can check a receipt is genuine with number + code.
-    verification_code = models.CharField(max_length=12)
-    issued_at = models.DateTimeField()
+    verification_code = models.CharField(max_length=12, verbose_name=_("verification code"))
+    issued_at = models.DateTimeField(verbose_name=_("issued at"))
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
 
     def __str__(self) -> str:
         return self.number
@@ -168,35 +183,48 @@ class Refund(models.Model):
     A failed or cancelled attempt leaves the amount owed until staff retry it.
     """
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    payment = models.ForeignKey("payments.Payment", on_delete=models.PROTECT, related_name="refunds")
-    amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3, default="EUR")
-    # How `amount` splits: the part of what the order bought (price) and the part of its payment fee.
-    item_amount = models.BigIntegerField()
-    fee_amount = models.BigIntegerField(default=0)
-    # False when staff refunded without taking back what the order delivered (used bundle, spent credit).
-    reversed_fulfilment = models.BooleanField(default=True)
-    reason = models.TextField()
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("order"))
+    payment = models.ForeignKey(
+        "payments.Payment", on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
     )
-    provider = models.CharField(max_length=16)
-    provider_refund_id = models.CharField(max_length=64, blank=True)
-    status = models.CharField(max_length=12, choices=RefundStatus.choices, default=RefundStatus.REQUESTED)
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    # How `amount` splits: the part of what the order bought (price) and the part of its payment fee.
+    item_amount = models.BigIntegerField(verbose_name=_("amount for the item"))
+    fee_amount = models.BigIntegerField(default=0, verbose_name=_("fee"))
+    # False when staff refunded without taking back what the order delivered (used bundle, spent credit).
+    reversed_fulfilment = models.BooleanField(default=True, verbose_name=_("fulfilment reversed"))
+    reason = models.TextField(verbose_name=_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    provider = models.CharField(max_length=16, verbose_name=_("payment provider"))
+    provider_refund_id = models.CharField(max_length=64, blank=True, verbose_name=_("refund ID at the provider"))
+    status = models.CharField(
+        max_length=12, choices=RefundStatus.choices, default=RefundStatus.REQUESTED, verbose_name=_("status")
+    )
     # Numbers the provider calls: each attempt has its own idempotency key `refund:{id}:attempt:{n}`.
-    attempt = models.PositiveSmallIntegerField(default=1)
-    failure = models.CharField(max_length=300, blank=True)  # why the provider refused, for staff
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField()
-    refunded_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=1, verbose_name=_("attempt"))
+    failure = models.CharField(
+        max_length=300, blank=True, verbose_name=_("failure")
+    )  # why the provider refused, for staff
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
+    refunded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refunded at"))
+    failed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("failed at"))
     # The customer's e-mails: "created" once; the final one once per final status reached.
-    created_notice_sent_at = models.DateTimeField(null=True, blank=True)
-    final_notice_status = models.CharField(max_length=12, blank=True)
+    created_notice_sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("notice of the refund sent at"))
+    final_notice_status = models.CharField(max_length=12, blank=True, verbose_name=_("final notice"))
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),

@@ -17,25 +17,31 @@ class PaymentStatus(models.TextChoices):
 
 
 class Payment(models.Model):
-    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
-    provider = models.CharField(max_length=16)
-    provider_payment_id = models.CharField(max_length=64, blank=True)
-    method = models.CharField(max_length=16)
-    amount = models.BigIntegerField()
-    fee_amount = models.BigIntegerField(default=0)
-    currency = models.CharField(max_length=3, default="EUR")
-    status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.OPEN)
-    checkout_url = models.URLField(max_length=500, blank=True)
-    details = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, related_name="payments", verbose_name=_("order")
+    )
+    provider = models.CharField(max_length=16, verbose_name=_("payment provider"))
+    provider_payment_id = models.CharField(max_length=64, blank=True, verbose_name=_("payment ID at the provider"))
+    method = models.CharField(max_length=16, verbose_name=_("payment method"))
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    fee_amount = models.BigIntegerField(default=0, verbose_name=_("fee"))
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    status = models.CharField(
+        max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.OPEN, verbose_name=_("status")
+    )
+    checkout_url = models.URLField(max_length=500, blank=True, verbose_name=_("checkout URL"))
+    details = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     updated_at = models.DateTimeField(auto_now=True)
-    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
     # When to ask the provider again while the order still awaits this payment (a webhook may never
     # come); null once the order is no longer waiting. Checks back off as the payment ages, so a bank
     # transfer open for days costs a few calls a day, not one a minute (orders.reconcile).
-    next_check_at = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, verbose_name=_("next check at"))
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         constraints = [
             models.UniqueConstraint(
                 fields=["provider", "provider_payment_id"],
@@ -59,13 +65,15 @@ class WebhookInbox(models.Model):
     so the handler job fetches the real status; the status it finds is recorded in
     PaymentEvent, which is unique per (provider, payment id, status)."""
 
-    provider = models.CharField(max_length=16)
-    provider_payment_id = models.CharField(max_length=64)
-    received_at = models.DateTimeField(auto_now_add=True)
-    processed_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=32, blank=True)
+    provider = models.CharField(max_length=16, verbose_name=_("payment provider"))
+    provider_payment_id = models.CharField(max_length=64, verbose_name=_("payment ID at the provider"))
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
+    processed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("processed at"))
+    outcome = models.CharField(max_length=32, blank=True, verbose_name=_("outcome"))
 
     class Meta:
+        verbose_name = _("webhook call received")
+        verbose_name_plural = _("webhook calls received")
         indexes = [
             models.Index(fields=["provider", "provider_payment_id"]),
             # The few rows not processed yet (the reconcile tick looks for ones left behind).
@@ -76,12 +84,14 @@ class WebhookInbox(models.Model):
 
 
 class PaymentEvent(models.Model):
-    provider = models.CharField(max_length=16)
-    provider_payment_id = models.CharField(max_length=64)
-    status = models.CharField(max_length=12)
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    provider = models.CharField(max_length=16, verbose_name=_("payment provider"))
+    provider_payment_id = models.CharField(max_length=64, verbose_name=_("payment ID at the provider"))
+    status = models.CharField(max_length=12, verbose_name=_("status"))
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded at"))
 
     class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment events")
         constraints = [
             models.UniqueConstraint(fields=["provider", "provider_payment_id", "status"], name="uniq_payment_event")
         ]
@@ -90,12 +100,16 @@ class PaymentEvent(models.Model):
 class ProviderCustomer(models.Model):
     """Our customer's record at a payment provider (Mollie hangs mandates off it)."""
 
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    provider = models.CharField(max_length=16)
-    provider_customer_id = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("customer")
+    )
+    provider = models.CharField(max_length=16, verbose_name=_("payment provider"))
+    provider_customer_id = models.CharField(max_length=64, verbose_name=_("customer ID at the provider"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("customer at a payment provider")
+        verbose_name_plural = _("customers at payment providers")
         constraints = [
             models.UniqueConstraint(fields=["customer", "provider"], name="uniq_provider_customer"),
             models.UniqueConstraint(fields=["provider", "provider_customer_id"], name="uniq_provider_customer_id"),
@@ -115,19 +129,25 @@ class Mandate(models.Model):
     """A payment means the customer saved for later charges (auto-renew), created by a first
     payment they completed at the provider. Charges on it are recurring payments."""
 
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mandates")
-    provider = models.CharField(max_length=16)
-    provider_customer_id = models.CharField(max_length=64)
-    provider_mandate_id = models.CharField(max_length=64)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mandates", verbose_name=_("customer")
+    )
+    provider = models.CharField(max_length=16, verbose_name=_("payment provider"))
+    provider_customer_id = models.CharField(max_length=64, verbose_name=_("customer ID at the provider"))
+    provider_mandate_id = models.CharField(max_length=64, verbose_name=_("mandate ID at the provider"))
     # Our payment method of the first payment (card, Bancontact, PayPal): what the customer chose,
     # used for the fee and shown on orders; the provider may charge it as another method (SEPA).
-    method = models.CharField(max_length=16)
-    label = models.CharField(max_length=80, blank=True)  # "Mastercard •••• 6787"
-    status = models.CharField(max_length=8, choices=MandateStatus.choices, default=MandateStatus.VALID)
-    created_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    method = models.CharField(max_length=16, verbose_name=_("payment method"))
+    label = models.CharField(max_length=80, blank=True, verbose_name=_("label"))  # "Mastercard •••• 6787"
+    status = models.CharField(
+        max_length=8, choices=MandateStatus.choices, default=MandateStatus.VALID, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
 
     class Meta:
+        verbose_name = _("mandate")
+        verbose_name_plural = _("mandates")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "provider_mandate_id"], name="uniq_provider_mandate")
@@ -147,7 +167,7 @@ class CardTerminal(models.Model):
     serial_number = models.CharField(_("serial number"), max_length=40, blank=True)
     # Mollie's terminal status: pending (not yet set up), active, inactive. Only an active one is charged.
     status = models.CharField(_("status"), max_length=10)
-    currency = models.CharField(max_length=3, default="EUR")
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
     description = models.CharField(_("description"), max_length=255, blank=True)
     synced_at = models.DateTimeField(_("listed at"))
 
@@ -179,37 +199,59 @@ class TerminalPayment(models.Model):
     first: `outcome` leaves WAITING once, under that lock, and `order` is set in the same
     transaction, so a payment places at most one order. Nothing is placed unless it is paid."""
 
-    reference = models.CharField(max_length=64, unique=True)  # ours: "shop:3:…", "kiosk:5:…"
-    terminal = models.ForeignKey(CardTerminal, on_delete=models.PROTECT, related_name="payments")
-    provider_payment_id = models.CharField(max_length=64, blank=True)
+    reference = models.CharField(
+        max_length=64, unique=True, verbose_name=_("reference")
+    )  # ours: "shop:3:…", "kiosk:5:…"
+    terminal = models.ForeignKey(
+        CardTerminal, on_delete=models.PROTECT, related_name="payments", verbose_name=_("terminal")
+    )
+    provider_payment_id = models.CharField(max_length=64, blank=True, verbose_name=_("payment ID at the provider"))
     # Where the sale happens: "shop" or "kiosk", and that shop's or kiosk's id.
-    channel = models.CharField(max_length=8)
-    seller_id = models.BigIntegerField()
+    channel = models.CharField(max_length=8, verbose_name=_("channel"))
+    seller_id = models.BigIntegerField(verbose_name=_("seller"))
     staff = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("staff member"),
     )
-    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+")
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
-    topup_amount = models.BigIntegerField(null=True, blank=True)
-    amount = models.BigIntegerField()  # cents: the quote's total, what the terminal asks for
-    currency = models.CharField(max_length=3, default="EUR")
-    language = models.CharField(max_length=12, default="en")
-    client_address = models.GenericIPAddressField(null=True, blank=True)
-    status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.OPEN)
-    outcome = models.CharField(max_length=12, choices=TerminalOutcome.choices, default=TerminalOutcome.WAITING)
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+", verbose_name=_("line"))
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    topup_amount = models.BigIntegerField(null=True, blank=True, verbose_name=_("top-up amount"))
+    amount = models.BigIntegerField(verbose_name=_("amount"))  # cents: the quote's total, what the terminal asks for
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    language = models.CharField(max_length=12, default="en", verbose_name=_("language"))
+    client_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("client IP address"))
+    status = models.CharField(
+        max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.OPEN, verbose_name=_("status")
+    )
+    outcome = models.CharField(
+        max_length=12, choices=TerminalOutcome.choices, default=TerminalOutcome.WAITING, verbose_name=_("outcome")
+    )
     order = models.OneToOneField(
-        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="terminal_payment"
+        "orders.Order",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="terminal_payment",
+        verbose_name=_("order"),
     )
-    card_label = models.CharField(max_length=40, blank=True)
-    created_at = models.DateTimeField()
+    card_label = models.CharField(max_length=40, blank=True, verbose_name=_("card"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
     # After this the waiting page gives up: the payment is cancelled at Mollie and nothing is placed.
-    deadline_at = models.DateTimeField()
+    deadline_at = models.DateTimeField(verbose_name=_("deadline"))
     # The last time we asked Mollie (rate-limits the waiting page's polls).
-    checked_at = models.DateTimeField(null=True, blank=True)
-    cancel_requested_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("checked at"))
+    cancel_requested_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancellation asked at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("card terminal payment")
+        verbose_name_plural = _("card terminal payments")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -23,17 +23,23 @@ OPEN_STATUSES = (LeftoverStatus.REQUESTED, LeftoverStatus.APPROVED)
 class PayoutBatch(models.Model):
     """One pain.001 file: the approved requests of one brand paid from the brand's payout account."""
 
-    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"))
     # The file's GrpHdr/MsgId, unique per initiating party as the bank requires.
-    message_id = models.CharField(max_length=35, unique=True)
-    schema = models.CharField(max_length=16, default="pain.001.001.03")
-    count = models.PositiveIntegerField()
-    total_amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3, default="EUR")
+    message_id = models.CharField(max_length=35, unique=True, verbose_name=_("message ID"))
+    schema = models.CharField(max_length=16, default="pain.001.001.03", verbose_name=_("schema"))
+    count = models.PositiveIntegerField(verbose_name=_("count"))
+    total_amount = models.BigIntegerField(verbose_name=_("total"))
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
     # The file as given to finance (it holds the customers' IBANs, so it is kept encrypted).
-    xml_encrypted = models.TextField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
+    xml_encrypted = models.TextField(verbose_name=_("XML file (encrypted)"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("payout batch")
+        verbose_name_plural = _("payout batches")
 
     def __str__(self) -> str:
         return self.message_id
@@ -48,39 +54,67 @@ class LeftoverCreditRequest(models.Model):
     ended line: requested → approved (the credit moved to a payable) → paid (in a SEPA file), or
     rejected with a reason. Bonus credit is never paid back."""
 
-    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="leftover_requests")
+    line = models.ForeignKey(
+        "lines.Line", on_delete=models.PROTECT, related_name="leftover_requests", verbose_name=_("line")
+    )
     # The account that asked; blank when customer service asked for someone without an account.
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("customer"),
     )
     # The staff member who asked on the customer's behalf (null when the customer asked).
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     # Where and in which language the customer is written to about it.
-    email = models.EmailField()
-    language = models.CharField(max_length=8, default="en")
+    email = models.EmailField(verbose_name=_("e-mail address"))
+    language = models.CharField(max_length=8, default="en", verbose_name=_("language"))
     # The IBAN, encrypted (personal data); shown masked.
-    iban_encrypted = models.TextField()
-    iban_masked = models.CharField(max_length=16)
-    holder_name = models.CharField(max_length=70)
+    iban_encrypted = models.TextField(verbose_name=_("IBAN (encrypted)"))
+    iban_masked = models.CharField(max_length=16, verbose_name=_("IBAN (masked)"))
+    holder_name = models.CharField(max_length=70, verbose_name=_("account holder's name"))
     # The paid credit on the line when asked (bonus excluded), the brand's fee then, both in cents.
-    amount = models.BigIntegerField()
-    fee_amount = models.BigIntegerField(default=0)
-    currency = models.CharField(max_length=3, default="EUR")
-    status = models.CharField(max_length=10, choices=LeftoverStatus.choices, default=LeftoverStatus.REQUESTED)
-    reject_reason = models.CharField(max_length=300, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    fee_amount = models.BigIntegerField(default=0, verbose_name=_("fee"))
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    status = models.CharField(
+        max_length=10, choices=LeftoverStatus.choices, default=LeftoverStatus.REQUESTED, verbose_name=_("status")
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="requests")
-    paid_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    reject_reason = models.CharField(max_length=300, blank=True, verbose_name=_("reason for rejecting"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    batch = models.ForeignKey(
+        PayoutBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name=_("SEPA file"),
+    )
+    paid_at = models.DateTimeField(null=True, blank=True, verbose_name=_("paid at"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
     # The e-mails sent: "requested", then "paid" or "rejected" (each once).
-    notices_sent = models.CharField(max_length=40, blank=True)
+    notices_sent = models.CharField(max_length=40, blank=True, verbose_name=_("notices sent"))
 
     class Meta:
+        verbose_name = _("leftover credit request")
+        verbose_name_plural = _("leftover credit requests")
         ordering = ["-created_at", "-id"]
         permissions = [
             ("request_leftover_payout", "Can ask for a line's leftover credit on the customer's behalf"),

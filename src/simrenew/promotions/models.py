@@ -20,46 +20,58 @@ class PromotionStatus(models.TextChoices):
 
 
 class Promotion(models.Model):
-    code = models.SlugField(max_length=48, unique=True, help_text=_("Internal name, e.g. welcome-2026"))
+    code = models.SlugField(
+        max_length=48, unique=True, help_text=_("Internal name, e.g. welcome-2026"), verbose_name=_("code")
+    )
     # What customers read in quotes, receipts and e-mails: {"en": "...", "nl": "...", ...}.
-    names = models.JSONField(default=dict)
-    kind = models.CharField(max_length=16, choices=PromotionKind.choices)
-    status = models.CharField(max_length=8, choices=PromotionStatus.choices, default=PromotionStatus.DRAFT)
+    names = models.JSONField(default=dict, verbose_name=_("names"))
+    kind = models.CharField(max_length=16, choices=PromotionKind.choices, verbose_name=_("kind"))
+    status = models.CharField(
+        max_length=8, choices=PromotionStatus.choices, default=PromotionStatus.DRAFT, verbose_name=_("status")
+    )
 
     # Eligibility. Empty means "any": every brand, every product of the kind, every channel.
-    brand = models.ForeignKey("brands.Brand", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    brand = models.ForeignKey(
+        "brands.Brand", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("brand")
+    )
     products = models.ManyToManyField("catalog.Product", blank=True, related_name="+")
-    channels = models.JSONField(default=list, blank=True)
+    channels = models.JSONField(default=list, blank=True, verbose_name=_("channels"))
     # Customers must type this code (stored in capitals); empty: applies without a code.
-    promo_code = models.CharField(max_length=32, blank=True, db_index=True)
-    new_lines_only = models.BooleanField(default=False)
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField(null=True, blank=True)
-    per_line_limit = models.PositiveIntegerField(null=True, blank=True)
-    per_customer_limit = models.PositiveIntegerField(null=True, blank=True)
-    stackable = models.BooleanField(default=False, help_text=_("May be combined with other stackable offers"))
+    promo_code = models.CharField(max_length=32, blank=True, db_index=True, verbose_name=_("promo code"))
+    new_lines_only = models.BooleanField(default=False, verbose_name=_("new lines only"))
+    starts_at = models.DateTimeField(verbose_name=_("starts at"))
+    ends_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ends at"))
+    per_line_limit = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("limit per line"))
+    per_customer_limit = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("limit per customer"))
+    stackable = models.BooleanField(
+        default=False, help_text=_("May be combined with other stackable offers"), verbose_name=_("stackable")
+    )
 
     # What it gives. Bundles: percent (basis points, 10000 = free) and/or an amount off, VAT included.
-    percent_bp = models.PositiveIntegerField(default=0)
-    amount_off = models.BigIntegerField(default=0)
+    percent_bp = models.PositiveIntegerField(default=0, verbose_name=_("percentage (basis points)"))
+    amount_off = models.BigIntegerField(default=0, verbose_name=_("amount off"))
     # Top-ups: bonus credit (fixed and/or a percentage of the top-up), valid this many days.
-    bonus_amount = models.BigIntegerField(default=0)
-    bonus_percent_bp = models.PositiveIntegerField(default=0)
-    bonus_validity_days = models.PositiveIntegerField(default=31)
-    min_topup_amount = models.BigIntegerField(null=True, blank=True)
+    bonus_amount = models.BigIntegerField(default=0, verbose_name=_("bonus credit"))
+    bonus_percent_bp = models.PositiveIntegerField(default=0, verbose_name=_("bonus (basis points)"))
+    bonus_validity_days = models.PositiveIntegerField(default=31, verbose_name=_("bonus credit valid for (days)"))
+    min_topup_amount = models.BigIntegerField(null=True, blank=True, verbose_name=_("minimum top-up"))
     # The top-up must come within this many days of the line's previous top-up.
-    within_days_of_previous_topup = models.PositiveIntegerField(null=True, blank=True)
+    within_days_of_previous_topup = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("within days of the previous top-up")
+    )
 
     # Budget: the most all redemptions together may cost (discounts + bonus), and what they cost so
     # far, reserved when an order is placed and given back if it is never paid. The check
     # constraint is the last guard: no concurrent orders can take `spent_amount` past the budget.
-    budget_amount = models.BigIntegerField(null=True, blank=True)
-    spent_amount = models.BigIntegerField(default=0)
-    redemptions_count = models.PositiveIntegerField(default=0)
-    currency = models.CharField(max_length=3, default="EUR")
+    budget_amount = models.BigIntegerField(null=True, blank=True, verbose_name=_("budget"))
+    spent_amount = models.BigIntegerField(default=0, verbose_name=_("spent"))
+    redemptions_count = models.PositiveIntegerField(default=0, verbose_name=_("redemptions"))
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("promotion")
+        verbose_name_plural = _("promotions")
         ordering = ["-starts_at", "code"]
         constraints = [
             models.CheckConstraint(
@@ -92,20 +104,31 @@ class RedemptionStatus(models.TextChoices):
 
 
 class Redemption(models.Model):
-    promotion = models.ForeignKey(Promotion, on_delete=models.PROTECT, related_name="redemptions")
-    order_id = models.BigIntegerField()  # orders.Order (orders sits above promotions)
-    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+")
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    promotion = models.ForeignKey(
+        Promotion, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("promotion")
     )
-    discount_amount = models.BigIntegerField(default=0)
-    bonus_amount = models.BigIntegerField(default=0)
-    status = models.CharField(max_length=8, choices=RedemptionStatus.choices, default=RedemptionStatus.RESERVED)
-    created_at = models.DateTimeField()
-    redeemed_at = models.DateTimeField(null=True, blank=True)
-    released_at = models.DateTimeField(null=True, blank=True)
+    order_id = models.BigIntegerField(verbose_name=_("order"))  # orders.Order (orders sits above promotions)
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+", verbose_name=_("line"))
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    discount_amount = models.BigIntegerField(default=0, verbose_name=_("discount"))
+    bonus_amount = models.BigIntegerField(default=0, verbose_name=_("bonus credit"))
+    status = models.CharField(
+        max_length=8, choices=RedemptionStatus.choices, default=RedemptionStatus.RESERVED, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    redeemed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("redeemed at"))
+    released_at = models.DateTimeField(null=True, blank=True, verbose_name=_("released at"))
 
     class Meta:
+        verbose_name = _("promotion redemption")
+        verbose_name_plural = _("promotion redemptions")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["promotion", "order_id"], name="uniq_redemption_per_order")]
         indexes = [models.Index(fields=["order_id"]), models.Index(fields=["promotion", "line", "status"])]

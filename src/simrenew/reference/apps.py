@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ReferenceConfig(AppConfig):
     name = "simrenew.reference"
     label = "reference"
+    verbose_name = _("Reference data")
 
     def ready(self) -> None:
         from django.db.models.signals import post_migrate

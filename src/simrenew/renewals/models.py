@@ -12,20 +12,32 @@ class AutoRenewSetting(models.Model):
     The switch itself is `Line.auto_renew` (lines owns it); this row names the payer.
     """
 
-    line = models.OneToOneField("lines.Line", on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    updated_at = models.DateTimeField()
+    line = models.OneToOneField("lines.Line", on_delete=models.CASCADE, related_name="+", verbose_name=_("line"))
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("auto-renew setting")
+        verbose_name_plural = _("auto-renew settings")
 
 
 class SpendingCap(models.Model):
     """The most automatic renewals may charge a customer's saved payment means per calendar month."""
 
-    customer = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    monthly_limit_amount = models.BigIntegerField(null=True, blank=True)  # None: no cap
-    currency = models.CharField(max_length=3, default="EUR")
-    updated_at = models.DateTimeField()
+    customer = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("customer")
+    )
+    monthly_limit_amount = models.BigIntegerField(
+        null=True, blank=True, verbose_name=_("monthly limit")
+    )  # None: no cap
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("spending cap")
+        verbose_name_plural = _("spending caps")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(monthly_limit_amount__isnull=True) | models.Q(monthly_limit_amount__gte=0),
@@ -60,23 +72,38 @@ class RenewalAttempt(models.Model):
     most once. Each try that charges money has a RenewalCharge with its own order.
     """
 
-    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+")
-    period = models.OneToOneField("lines.BundlePeriod", on_delete=models.PROTECT, related_name="+")
-    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="+")
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    line = models.ForeignKey("lines.Line", on_delete=models.PROTECT, related_name="+", verbose_name=_("line"))
+    period = models.OneToOneField(
+        "lines.BundlePeriod", on_delete=models.PROTECT, related_name="+", verbose_name=_("bundle period")
     )
-    status = models.CharField(max_length=12, choices=AttemptStatus.choices, default=AttemptStatus.PENDING)
-    due_at = models.DateTimeField()
-    next_try_at = models.DateTimeField()
-    tries = models.PositiveSmallIntegerField(default=0)
-    first_failed_at = models.DateTimeField(null=True, blank=True)
-    reason = models.CharField(max_length=32, blank=True)
-    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
+    product = models.ForeignKey(
+        "catalog.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("customer"),
+    )
+    status = models.CharField(
+        max_length=12, choices=AttemptStatus.choices, default=AttemptStatus.PENDING, verbose_name=_("status")
+    )
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    next_try_at = models.DateTimeField(verbose_name=_("next try at"))
+    tries = models.PositiveSmallIntegerField(default=0, verbose_name=_("tries"))
+    first_failed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("first failed at"))
+    reason = models.CharField(max_length=32, blank=True, verbose_name=_("reason"))
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("order")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
+        verbose_name = _("renewal attempt")
+        verbose_name_plural = _("renewal attempts")
         ordering = ["-due_at", "-id"]
         indexes = [models.Index(fields=["status", "next_try_at"])]
 
@@ -95,14 +122,20 @@ class RenewalCharge(models.Model):
     MANDATE = "mandate"
 
     attempt = models.ForeignKey(RenewalAttempt, on_delete=models.PROTECT, related_name="charges")
-    try_number = models.PositiveSmallIntegerField()
-    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="+")
-    funding = models.CharField(max_length=8, choices=[(CREDIT, "credit"), (MANDATE, "mandate")])
-    mandate = models.ForeignKey("payments.Mandate", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    key = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField()
+    try_number = models.PositiveSmallIntegerField(verbose_name=_("try number"))
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="+", verbose_name=_("order"))
+    funding = models.CharField(
+        max_length=8, choices=[(CREDIT, "credit"), (MANDATE, "mandate")], verbose_name=_("paid from")
+    )
+    mandate = models.ForeignKey(
+        "payments.Mandate", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("mandate")
+    )
+    key = models.CharField(max_length=64, unique=True, verbose_name=_("key"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("renewal charge")
+        verbose_name_plural = _("renewal charges")
         constraints = [models.UniqueConstraint(fields=["attempt", "try_number"], name="uniq_attempt_try")]
 
 
@@ -114,15 +147,19 @@ class JobWatermark(models.Model):
     died leaves the lease to expire and the next run catches up.
     """
 
-    name = models.CharField(max_length=64, unique=True)
-    done_until = models.DateTimeField(null=True, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-    lease_owner = models.CharField(max_length=64, blank=True)
-    last_started_at = models.DateTimeField(null=True, blank=True)
-    last_finished_at = models.DateTimeField(null=True, blank=True)
-    last_result = models.CharField(max_length=255, blank=True)
-    last_error = models.TextField(blank=True)
-    runs = models.PositiveIntegerField(default=0)
+    name = models.CharField(max_length=64, unique=True, verbose_name=_("name"))
+    done_until = models.DateTimeField(null=True, blank=True, verbose_name=_("done until"))
+    lease_until = models.DateTimeField(null=True, blank=True, verbose_name=_("lease until"))
+    lease_owner = models.CharField(max_length=64, blank=True, verbose_name=_("lease owner"))
+    last_started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last started at"))
+    last_finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last finished at"))
+    last_result = models.CharField(max_length=255, blank=True, verbose_name=_("last result"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    runs = models.PositiveIntegerField(default=0, verbose_name=_("runs"))
+
+    class Meta:
+        verbose_name = _("scheduled job state")
+        verbose_name_plural = _("scheduled job states")
 
     def __str__(self) -> str:
         return self.name

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RetailConfig(AppConfig):
     name = "simrenew.retail"
     label = "retail"
+    verbose_name = _("Retailers")
 
     def ready(self) -> None:
         from simrenew.reference import cache

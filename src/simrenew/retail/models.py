@@ -18,14 +18,16 @@ class RetailerKind(models.TextChoices):
 
 
 class Retailer(models.Model):
-    name = models.CharField(max_length=120, unique=True)
-    kind = models.CharField(max_length=12, choices=RetailerKind.choices)
-    vat_number = models.CharField(max_length=20, blank=True)
-    contact_email = models.EmailField(blank=True)
-    active = models.BooleanField(default=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    kind = models.CharField(max_length=12, choices=RetailerKind.choices, verbose_name=_("kind"))
+    vat_number = models.CharField(max_length=20, blank=True, verbose_name=_("VAT number"))
+    contact_email = models.EmailField(blank=True, verbose_name=_("contact e-mail address"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("retailer")
+        verbose_name_plural = _("retailers")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -37,14 +39,16 @@ class Retailer(models.Model):
 
 
 class Outlet(models.Model):
-    retailer = models.ForeignKey(Retailer, on_delete=models.PROTECT, related_name="outlets")
-    name = models.CharField(max_length=120)
-    street = models.CharField(max_length=120, blank=True)
-    postal_code = models.CharField(max_length=8, blank=True)
-    city = models.CharField(max_length=80, blank=True)
-    active = models.BooleanField(default=True)
+    retailer = models.ForeignKey(Retailer, on_delete=models.PROTECT, related_name="outlets", verbose_name=_("retailer"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    street = models.CharField(max_length=120, blank=True, verbose_name=_("street and number"))
+    postal_code = models.CharField(max_length=8, blank=True, verbose_name=_("postcode"))
+    city = models.CharField(max_length=80, blank=True, verbose_name=_("city"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
+        verbose_name = _("outlet")
+        verbose_name_plural = _("outlets")
         ordering = ["retailer", "name"]
         constraints = [models.UniqueConstraint(fields=["retailer", "name"], name="uniq_outlet_name_per_retailer")]
 
@@ -55,8 +59,14 @@ class Outlet(models.Model):
 class OutletTerminal(models.Model):
     """Where a POS terminal is installed (terminals sit below retail and know nothing of outlets)."""
 
-    terminal = models.OneToOneField("terminals.Terminal", on_delete=models.PROTECT, related_name="+")
-    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="terminals")
+    terminal = models.OneToOneField(
+        "terminals.Terminal", on_delete=models.PROTECT, related_name="+", verbose_name=_("terminal")
+    )
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="terminals", verbose_name=_("outlet"))
+
+    class Meta:
+        verbose_name = _("outlet terminal")
+        verbose_name_plural = _("outlet terminals")
 
     def __str__(self) -> str:
         return f"{self.terminal_id} @ {self.outlet_id}"
@@ -65,9 +75,15 @@ class OutletTerminal(models.Model):
 class Cashier(models.Model):
     """A login (in the "Retail cashier" group) that sells at one outlet's POS page."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cashier")
-    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="cashiers")
-    active = models.BooleanField(default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cashier", verbose_name=_("user")
+    )
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="cashiers", verbose_name=_("outlet"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+
+    class Meta:
+        verbose_name = _("cashier")
+        verbose_name_plural = _("cashiers")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.outlet}"
@@ -77,12 +93,20 @@ class CommissionRate(models.Model):
     """What a retailer keeps of a sale, in basis points: for one product, or for a brand as a whole
     (product empty; also used for PINs). The most specific rate applies; none means no commission."""
 
-    retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="commission_rates")
-    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
-    product = models.ForeignKey("catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    rate_bp = models.PositiveIntegerField(help_text=_("Basis points: 450 = 4.5 %"))
+    retailer = models.ForeignKey(
+        Retailer, on_delete=models.CASCADE, related_name="commission_rates", verbose_name=_("retailer")
+    )
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"))
+    product = models.ForeignKey(
+        "catalog.Product", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    rate_bp = models.PositiveIntegerField(
+        help_text=_("Basis points: 450 = 4.5 %"), verbose_name=_("commission (basis points)")
+    )
 
     class Meta:
+        verbose_name = _("commission rate")
+        verbose_name_plural = _("commission rates")
         constraints = [
             models.UniqueConstraint(
                 fields=["retailer", "brand"], condition=models.Q(product__isnull=True), name="uniq_brand_rate"
@@ -100,16 +124,25 @@ class CommissionRate(models.Model):
 class FloatDeposit(models.Model):
     """Money a retailer paid us to prefund its float (bank transfer received by the back office)."""
 
-    retailer = models.ForeignKey(Retailer, on_delete=models.PROTECT, related_name="deposits")
+    retailer = models.ForeignKey(
+        Retailer, on_delete=models.PROTECT, related_name="deposits", verbose_name=_("retailer")
+    )
     amount = models.BigIntegerField()
     currency = models.CharField(max_length=3, default="EUR")
-    reference = models.CharField(max_length=80, blank=True)
+    reference = models.CharField(max_length=80, blank=True, verbose_name=_("reference"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("float top-up")
+        verbose_name_plural = _("float top-ups")
         constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="deposit_positive")]
 
     def __str__(self) -> str:
@@ -133,34 +166,55 @@ class SaleStatus(models.TextChoices):
 
 
 class Sale(models.Model):
-    number = models.CharField(max_length=16, unique=True)
-    retailer = models.ForeignKey(Retailer, on_delete=models.PROTECT, related_name="sales")
-    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="sales")
+    number = models.CharField(max_length=16, unique=True, verbose_name=_("number"))
+    retailer = models.ForeignKey(Retailer, on_delete=models.PROTECT, related_name="sales", verbose_name=_("retailer"))
+    outlet = models.ForeignKey(Outlet, on_delete=models.PROTECT, related_name="sales", verbose_name=_("outlet"))
     terminal = models.ForeignKey(
-        "terminals.Terminal", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "terminals.Terminal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("terminal"),
     )
     cashier = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("cashier"),
     )
-    kind = models.CharField(max_length=8, choices=SaleKind.choices)
-    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=8, choices=SaleKind.choices, verbose_name=_("kind"))
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+", verbose_name=_("brand"))
     # Exactly one of order (top-up, bundle) and voucher (PIN, card).
-    order = models.OneToOneField("orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="sale")
-    voucher = models.OneToOneField(
-        "vouchers.Voucher", null=True, blank=True, on_delete=models.PROTECT, related_name="sale"
+    order = models.OneToOneField(
+        "orders.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="sale", verbose_name=_("order")
     )
-    msisdn = models.CharField(max_length=16, blank=True)
+    voucher = models.OneToOneField(
+        "vouchers.Voucher",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sale",
+        verbose_name=_("voucher"),
+    )
+    msisdn = models.CharField(max_length=16, blank=True, verbose_name=_("mobile number"))
     # What the customer paid; the retailer keeps the commission; its float paid amount - commission.
-    amount = models.BigIntegerField()
-    commission_amount = models.BigIntegerField()
-    currency = models.CharField(max_length=3, default="EUR")
-    status = models.CharField(max_length=10, choices=SaleStatus.choices, default=SaleStatus.COMPLETED)
-    created_at = models.DateTimeField()
-    voided_at = models.DateTimeField(null=True, blank=True)
+    amount = models.BigIntegerField(verbose_name=_("amount"))
+    commission_amount = models.BigIntegerField(verbose_name=_("commission"))
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    status = models.CharField(
+        max_length=10, choices=SaleStatus.choices, default=SaleStatus.COMPLETED, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    voided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("voided at"))
     # Not stored: the float's balance right after this sale, known from the sale's own journal.
     float_balance_after: int | None = None
 
     class Meta:
+        verbose_name = _("retail sale")
+        verbose_name_plural = _("retail sales")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["retailer", "created_at"]), models.Index(fields=["outlet", "created_at"])]
         constraints = [

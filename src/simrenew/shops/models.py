@@ -7,6 +7,7 @@ without a cached balance (money we hold goes negative, see ledger.models).
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from simrenew.staff.roles import SHOP_ASSISTANT, SHOP_MANAGER
 
@@ -16,18 +17,25 @@ MANAGER_GROUP = SHOP_MANAGER.group
 
 
 class Shop(models.Model):
-    code = models.SlugField(max_length=48, unique=True)
-    name = models.CharField(max_length=120)
-    address = models.CharField(max_length=200, blank=True)
-    city = models.CharField(max_length=80, blank=True)
-    active = models.BooleanField(default=True)
+    code = models.SlugField(max_length=48, unique=True, verbose_name=_("code"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    address = models.CharField(max_length=200, blank=True, verbose_name=_("address"))
+    city = models.CharField(max_length=80, blank=True, verbose_name=_("city"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
     # The Mollie card terminal on the counter (PAYMENT_TERMINAL=mollie); none: no card at this counter.
     card_terminal = models.ForeignKey(
-        "payments.CardTerminal", null=True, blank=True, on_delete=models.SET_NULL, related_name="shops"
+        "payments.CardTerminal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="shops",
+        verbose_name=_("card terminal"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
         ordering = ["name"]
         permissions = [
             ("use_shop_desk", "Can use the shop desk: find lines, identify holders, renew and top up"),
@@ -50,10 +58,16 @@ class Shop(models.Model):
 class StaffProfile(models.Model):
     """What makes a login a shop staff account: customers have none and cannot use the shop desk."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_staff")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="staff")
-    active = models.BooleanField(default=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_staff", verbose_name=_("user")
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="staff", verbose_name=_("shop"))
+    active = models.BooleanField(default=True, verbose_name=_("active"))
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shop staff member")
+        verbose_name_plural = _("shop staff members")
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.shop}"
@@ -66,19 +80,25 @@ class ShopSale(models.Model):
     the shop's till (cash) or card clearing account; the till report joins the two.
     """
 
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="sales")
-    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="shop_sale")
-    method = models.CharField(max_length=16)
-    amount = models.BigIntegerField()  # cents, what the customer paid (the order's total)
-    currency = models.CharField(max_length=3, default="EUR")
-    terminal_reference = models.CharField(max_length=64, blank=True)
-    authorisation_code = models.CharField(max_length=16, blank=True)
-    card_label = models.CharField(max_length=40, blank=True)
-    client_address = models.GenericIPAddressField(null=True, blank=True)
-    created_at = models.DateTimeField()
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="sales", verbose_name=_("shop"))
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("staff member")
+    )
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.PROTECT, related_name="shop_sale", verbose_name=_("order")
+    )
+    method = models.CharField(max_length=16, verbose_name=_("payment method"))
+    amount = models.BigIntegerField(verbose_name=_("amount"))  # cents, what the customer paid (the order's total)
+    currency = models.CharField(max_length=3, default="EUR", verbose_name=_("currency"))
+    terminal_reference = models.CharField(max_length=64, blank=True, verbose_name=_("terminal reference"))
+    authorisation_code = models.CharField(max_length=16, blank=True, verbose_name=_("authorisation code"))
+    card_label = models.CharField(max_length=40, blank=True, verbose_name=_("card"))
+    client_address = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("client IP address"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("shop sale")
+        verbose_name_plural = _("shop sales")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["shop", "created_at"])]
 

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _sync_roles(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
@@ -13,7 +14,7 @@ def _sync_roles(sender: AppConfig, using: str = "default", **kwargs: object) -> 
 class StaffConfig(AppConfig):
     name = "simrenew.staff"
     label = "staff"
-    verbose_name = "Staff roles and two-factor authentication"
+    verbose_name = _("Staff roles and two-factor authentication")
 
     def ready(self) -> None:
         # The role groups hold their permissions in every database after every migrate (and after a

@@ -28,22 +28,35 @@ class Case(models.Model):
     """One customer's question and its conversation. The reference (`SC-…`) is in every e-mail's
     subject, so either side can find the case from a message."""
 
-    reference = models.CharField(max_length=16, unique=True)
+    reference = models.CharField(max_length=16, unique=True, verbose_name=_("reference"))
     # Lower case. Both blank once the customer deleted their account (support.service.forget_customer).
-    email = models.EmailField(blank=True)
-    name = models.CharField(max_length=120, blank=True)
-    language = models.CharField(max_length=8)  # the customer's: every answer goes out in it
-    topic = models.CharField(max_length=16, choices=Topic.choices)
-    status = models.CharField(max_length=8, choices=CaseStatus.choices, default=CaseStatus.OPEN)
-    customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="support_cases"
+    email = models.EmailField(blank=True, verbose_name=_("e-mail address"))
+    name = models.CharField(max_length=120, blank=True, verbose_name=_("name"))
+    language = models.CharField(max_length=8, verbose_name=_("language"))  # the customer's: every answer goes out in it
+    topic = models.CharField(max_length=16, choices=Topic.choices, verbose_name=_("topic"))
+    status = models.CharField(
+        max_length=8, choices=CaseStatus.choices, default=CaseStatus.OPEN, verbose_name=_("status")
     )
-    line = models.ForeignKey("lines.Line", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    msisdn = models.CharField(max_length=16, blank=True)  # the number the customer gave (E.164)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()  # the last message, either way
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="support_cases",
+        verbose_name=_("customer"),
+    )
+    line = models.ForeignKey(
+        "lines.Line", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("line")
+    )
+    msisdn = models.CharField(
+        max_length=16, blank=True, verbose_name=_("mobile number")
+    )  # the number the customer gave (E.164)
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    updated_at = models.DateTimeField(verbose_name=_("updated at"))  # the last message, either way
 
     class Meta:
+        verbose_name = _("support case")
+        verbose_name_plural = _("support cases")
         ordering = ["-updated_at", "-id"]
         indexes = [models.Index(fields=["status", "updated_at"]), models.Index(fields=["email"])]
         permissions = [("answer_case", "Can answer support cases by e-mail and close them")]
@@ -61,17 +74,21 @@ class Message(models.Model):
     """One message of a case's conversation. An answer is e-mailed after commit; `sent_at` says it went."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
-    direction = models.CharField(max_length=3, choices=Direction.choices)
+    direction = models.CharField(max_length=3, choices=Direction.choices, verbose_name=_("direction"))
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    author_name = models.CharField(max_length=120, blank=True)  # as shown: the customer's name, or the staff member's
-    body = models.TextField()
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)  # out: when the e-mail went
-    send_error = models.CharField(max_length=300, blank=True)
+    author_name = models.CharField(
+        max_length=120, blank=True, verbose_name=_("author")
+    )  # as shown: the customer's name, or the staff member's
+    body = models.TextField(verbose_name=_("text"))
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))  # out: when the e-mail went
+    send_error = models.CharField(max_length=300, blank=True, verbose_name=_("sending error"))
 
     class Meta:
+        verbose_name = _("case message")
+        verbose_name_plural = _("case messages")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:

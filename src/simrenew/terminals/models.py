@@ -14,16 +14,18 @@ class TerminalKind(models.TextChoices):
 
 class Terminal(models.Model):
     # The public half of the credentials, sent in X-Terminal-Id (e.g. `T-7KQ2MX9P`).
-    key_id = models.CharField(max_length=40, unique=True)
-    kind = models.CharField(max_length=16, choices=TerminalKind.choices)
-    name = models.CharField(max_length=120)
+    key_id = models.CharField(max_length=40, unique=True, verbose_name=_("key ID"))
+    kind = models.CharField(max_length=16, choices=TerminalKind.choices, verbose_name=_("kind"))
+    name = models.CharField(max_length=120, verbose_name=_("name"))
     # The HMAC secret, encrypted with settings.TERMINAL_SECRET_KEYS (terminals.sealing). HMAC needs
     # the secret itself to verify a signature, so it cannot be stored as a one-way hash.
     secret_sealed = models.TextField()
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    active = models.BooleanField(default=True, verbose_name=_("active"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("terminal")
+        verbose_name_plural = _("terminals")
         ordering = ["key_id"]
 
     def __str__(self) -> str:
@@ -39,6 +41,8 @@ class UsedNonce(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("used nonce")
+        verbose_name_plural = _("used nonces")
         constraints = [models.UniqueConstraint(fields=["terminal", "nonce"], name="uniq_terminal_nonce")]
 
 
@@ -62,4 +66,6 @@ class IdempotentCall(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("idempotent call")
+        verbose_name_plural = _("idempotent calls")
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="uniq_idempotency_scope_key")]

@@ -7,16 +7,23 @@ how often someone was limited, never who (an address, a phone number or an accou
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Counter(models.Model):
-    rule = models.CharField(max_length=48)  # throttles.service.Rule.name, e.g. "voucher-pin:screen"
-    actor = models.CharField(max_length=64)  # kit.codes.keyed_hash of who acts (purpose "throttle")
+    rule = models.CharField(
+        max_length=48, verbose_name=_("rule")
+    )  # throttles.service.Rule.name, e.g. "voucher-pin:screen"
+    actor = models.CharField(
+        max_length=64, verbose_name=_("actor")
+    )  # kit.codes.keyed_hash of who acts (purpose "throttle")
     # Units used in the window that ends at window_ends; at most the rule's limit once committed.
-    used = models.PositiveIntegerField()
-    window_ends = models.DateTimeField()
+    used = models.PositiveIntegerField(verbose_name=_("used"))
+    window_ends = models.DateTimeField(verbose_name=_("window ends at"))
 
     class Meta:
+        verbose_name = _("throttle counter")
+        verbose_name_plural = _("throttle counters")
         constraints = [models.UniqueConstraint(fields=["rule", "actor"], name="uniq_throttle_rule_actor")]
         indexes = [models.Index(fields=["window_ends"])]
 

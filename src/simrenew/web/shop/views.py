@@ -46,6 +46,7 @@ from simrenew.staff.errors import MissingPermission
 from simrenew.staff.permissions import SELL_AT_COUNTER, USE_SHOP_DESK, VIEW_ALL_TILLS, VIEW_SHOP_AUDIT_LOG
 from simrenew.terminals.idempotency import Done, new_form_key, submit_once
 from simrenew.web.portal import usage_views
+from simrenew.web.shop import audit_entries
 from simrenew.web.shop.forms import (
     FindLineForm,
     IdentifyForm,
@@ -435,8 +436,10 @@ def receipt(request: HttpRequest, shop: Shop, number: str) -> HttpResponse:
 @staff_required(USE_SHOP_DESK)
 @require_safe
 def till(request: HttpRequest, shop: Shop) -> HttpResponse:
-    form = TillDayForm(request.GET or None)
-    day = form.cleaned_data["day"] if form.is_bound and form.is_valid() else timezone.localdate()
+    today = timezone.localdate()
+    # The date field is an <input type="date">: it shows the day viewed only when given in ISO form.
+    form = TillDayForm(request.GET or None, initial={"day": today.isoformat()})
+    day = form.cleaned_data["day"] if form.is_bound and form.is_valid() else today
     see_all = request.user.has_perm(VIEW_ALL_TILLS)
     report = shop_queries.till_report(shop=shop, day=day, staff=None if see_all else _staff(request))
     return render(
@@ -449,4 +452,5 @@ def till(request: HttpRequest, shop: Shop) -> HttpResponse:
 def audit_log(request: HttpRequest, shop: Shop) -> HttpResponse:
     entries = AuditEntry.objects.filter(details__shop=shop.code).order_by("-created_at", "-id")
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    return render(request, "shop/audit.html", {"shop": shop, "entries": page})
+    rows = audit_entries.present(page, language=get_language() or "en")
+    return render(request, "shop/audit.html", {"shop": shop, "entries": page, "rows": rows})
