@@ -4,11 +4,12 @@ Lines are created not identified; `demo_identities` (run by `demo_offline`, once
 records how their holders were identified."""
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import timezone
 
 from simrenew.brands.models import Brand, PaymentMethodFee
 from simrenew.catalog.models import Product, ProductKind
@@ -156,14 +157,15 @@ class Command(BaseCommand):
         every_day: bool,
     ) -> None:
         """What the line used of its bundle since it started, reported as the network reports it: a
-        charging session (create, then release with the units used) on some of the days since (on every
-        one for the demo customer's line), so that My account's usage chart and history show where its
+        charging session (create, then release with the units used) on some of the days since (for the demo
+        customer's line, on every day whose share of the use comes to a MB or more), so that My account's usage chart and history show where its
         allowance went. Data only, within the allowance: nothing is charged to credit."""
         if not period.data_mb_left:
             return
         days = (min(now, period.ends_at) - period.starts_at).days  # the days it ran (a short one may have ended)
         if days < 1:
             return
+        first_day = timezone.localtime(period.starts_at).date()
         chosen = range(1, days + 1) if every_day else sorted(rng.sample(range(1, days + 1), min(days, 3)))
         total = rng.randint(0, period.data_mb_left)  # MB used in all, as the allowance left shows
         shares = [rng.random() for _ in chosen]
@@ -171,7 +173,11 @@ class Command(BaseCommand):
             used = int(total * share / sum(shares)) * MB_BYTES
             if not used:
                 continue
-            at = period.starts_at + timedelta(days=day - 1, hours=rng.randint(8, 22), minutes=rng.randint(0, 59))
+            # A moment of that calendar day, Brussels time (a whole day after the period's start could fall
+            # on the day after), not before the period began.
+            moment = time(rng.randint(8, 22), rng.randint(0, 59))
+            at = timezone.make_aware(datetime.combine(first_day + timedelta(days=day - 1), moment))
+            at = max(at, period.starts_at + timedelta(minutes=1))
             key = f"demo:{line.pk}:{day}"
             started = charging.start(
                 client=client,
