@@ -158,8 +158,9 @@ class Command(BaseCommand):
     ) -> None:
         """What the line used of its bundle since it started, reported as the network reports it: a
         charging session (create, then release with the units used) on some of the days since (for the demo
-        customer's line, on every day whose share of the use comes to a MB or more), so that My account's usage chart and history show where its
-        allowance went. Data only, within the allowance: nothing is charged to credit."""
+        customer's line, on every day whose share of the use comes to a MB or more), so that My account's
+        usage chart and history show where its allowance went. Data only, within the allowance: nothing is
+        charged to credit."""
         if not period.data_mb_left:
             return
         days = (min(now, period.ends_at) - period.starts_at).days  # the days it ran (a short one may have ended)
