@@ -16,6 +16,11 @@ def _fees(brand_id: int) -> dict[str, PaymentMethodFee]:
     )
 
 
+def fees_of(brand: Brand) -> dict[str, PaymentMethodFee]:
+    """The brand's fee per payment method (a method without a row has none), kept per process."""
+    return _fees(brand.pk)
+
+
 def method_fee(*, brand: Brand, method: str, price_amount: int) -> int:
     """The fee in cents the customer pays for `method` on a price; zero when none is configured."""
     if method == PaymentMethod.CREDIT:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from simrenew.audit import service as audit
 from simrenew.brands.models import Brand, PaymentMethod, PaymentMethodFee
-from simrenew.brands.queries import enabled_online_methods
+from simrenew.brands.queries import enabled_online_methods, fees_of
 from simrenew.catalog import queries as catalog
 from simrenew.catalog.models import Product
 from simrenew.customers import service as customers
@@ -148,7 +148,7 @@ def fee_text(fee: PaymentMethodFee | None, language: str) -> str:
 def methods_with_fees(brand: Brand, language: str) -> list[tuple[str, str]]:
     """The brand's online payment methods, each labelled with its fee."""
     enabled = set(enabled_online_methods(brand))
-    fees = {fee.method: fee for fee in PaymentMethodFee.objects.filter(brand=brand)}
+    fees = fees_of(brand)
     return [
         (value, f"{label} · {fee_text(fees.get(value), language)}")
         for value, label in METHOD_CHOICES

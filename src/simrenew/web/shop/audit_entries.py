@@ -49,7 +49,8 @@ class AuditRow:
 
     @property
     def raw_details(self) -> str:
-        return " ".join(f"{key}={value}" for key, value in self.entry.details.items())
+        # Sorted: PostgreSQL's jsonb keeps its keys in an order of its own.
+        return " ".join(f"{key}={value}" for key, value in sorted(self.entry.details.items()))
 
 
 def action_label(code: str) -> str:
