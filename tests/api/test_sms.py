@@ -98,7 +98,7 @@ def test_bal_answers_credit_and_bundle(gateway, brand, smart):
     assert (answer.body["ok"], answer.body["code"]) == (True, "balance")
     reply = answer.body["reply"]
     assert "Credit €20.00" in reply and "Bundle: Smart 10" in reply
-    assert "8 GB, 300 min" in reply
+    assert "8.0 GB, 300 min" in reply  # as the account pages say it
 
 
 def test_bal_in_chinese_for_a_chinese_holder(gateway, brand, smart):

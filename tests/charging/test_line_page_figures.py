@@ -66,7 +66,7 @@ def test_the_header_and_the_chart_say_the_same_minutes_left(portal, line):
     assert fact(html, "Minutes left") == "294.1 min"
     assert "Calls: 5.9 min used of 300 min, 294.1 min left" in html
     assert fact(html, "Data left") == "100.0 MB"
-    assert fact(html, "SMS left") == "5"
+    assert fact(html, "SMS left") == "5 SMS"
     html = page(portal, line, "nl")
     assert fact(html, "Resterende minuten") == "294,1 min"
     assert "294,1 min over" in html

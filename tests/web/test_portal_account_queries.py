@@ -10,10 +10,11 @@ from tests.factories import create_brand, create_bundle, create_customer, create
 
 pytestmark = pytest.mark.django_db
 
-# Session and user, the customer's lines, their balances, their running periods, the lines they hold
-# (orders of theirs no account bought), and a page of orders with one more row (no COUNT: the pager
-# only links to newer and older pages).
-ACCOUNT_QUERIES = 7
+# Session and user, the customer's lines, their balances, their running periods, the carry of their
+# bundles' next MB and minute (what is left, to the byte and second), the lines they hold (orders of
+# theirs no account bought), and a page of orders with one more row (no COUNT: the pager only links to
+# newer and older pages).
+ACCOUNT_QUERIES = 8
 
 
 def customer_with_lines(count: int):

@@ -19,6 +19,7 @@ from ninja import Field, Router, Schema
 from simrenew.brands.models import PaymentMethod
 from simrenew.catalog import queries as catalog
 from simrenew.catalog.models import Product
+from simrenew.charging.models import MB_BYTES
 from simrenew.kiosks import queries as kiosk_queries
 from simrenew.kiosks import service as kiosks
 from simrenew.kiosks.errors import AmountMismatch, TooManyWrongCodes, WrongCode
@@ -95,9 +96,15 @@ class CodeIn(Schema):
 class BundleOut(Schema):
     product_code: str
     name: str
-    data_mb_left: int | None = Field(description="null: unlimited")
-    voice_minutes_left: int | None = Field(description="null: unlimited")
+    data_mb_left: int | None = Field(description="whole MB not yet started; null: unlimited")
+    voice_minutes_left: int | None = Field(description="whole minutes not yet started; null: unlimited")
     sms_left: int | None = Field(description="null: unlimited")
+    data_bytes_left: int | None = Field(
+        description="bytes left, the part of the next MB used taken off; null: unlimited"
+    )
+    voice_seconds_left: int | None = Field(
+        description="seconds left, the part of the next minute used taken off; null: unlimited"
+    )
     starts_at: datetime
     ends_at: datetime
 
@@ -239,13 +246,22 @@ def _transaction(order: Order) -> TransactionOut:
     )
 
 
-def _bundle_out(period: Any) -> BundleOut:
+def _bundle_out(period: Any, left: dict[str, int | None] | None = None) -> BundleOut:
+    """`left`: the current bundle's exact units left (kiosks.queries.BalanceView.left); a queued bundle has
+    used nothing, so its whole MB and minutes are exact."""
+    data, voice = period.data_mb_left, period.voice_minutes_left
+    exact = left or {
+        "data": None if data is None else data * MB_BYTES,
+        "voice": None if voice is None else voice * 60,
+    }
     return BundleOut(
         product_code=period.product.code,
         name=period.product.name,
-        data_mb_left=period.data_mb_left,
-        voice_minutes_left=period.voice_minutes_left,
+        data_mb_left=data,
+        voice_minutes_left=voice,
         sms_left=period.sms_left,
+        data_bytes_left=exact["data"],
+        voice_seconds_left=exact["voice"],
         starts_at=period.starts_at,
         ends_at=period.ends_at,
     )
@@ -261,7 +277,7 @@ def _balance(line: Line) -> BalanceOut:
         bonus_amount=view.bonus_amount,
         currency=view.currency,
         credit_expires_at=view.credit_expires_at,
-        bundle=_bundle_out(view.bundle) if view.bundle else None,
+        bundle=_bundle_out(view.bundle, view.left) if view.bundle else None,
         queued=[_bundle_out(p) for p in view.queued],
     )
 

@@ -16,11 +16,13 @@ from django.utils.translation import gettext as _
 from simrenew.brands.models import PaymentMethod
 from simrenew.catalog import queries as catalog
 from simrenew.catalog.models import Product
+from simrenew.charging import queries as usage
+from simrenew.charging.quantities import quantity
 from simrenew.customers.queries import holder_of
 from simrenew.kit.money import babel_locale, format_money
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import BundlePeriod, Line, LineStatus
-from simrenew.notifications.templatetags.formatting import data_mb, minutes, sms
+from simrenew.notifications.templatetags.formatting import sms
 from simrenew.orders import service as orders
 from simrenew.orders.models import Order
 from simrenew.orders.quotes import quote_order
@@ -53,8 +55,12 @@ def day(value: datetime) -> str:
 
 
 def allowances(period: BundlePeriod) -> str:
-    data = _("unlimited data") if period.data_mb_left is None else data_mb(period.data_mb_left)
-    return ", ".join([data, minutes(period.voice_minutes_left), sms(period.sms_left)])
+    """What is left of the bundle, as the account pages say it (the part of the next MB or minute used
+    taken off)."""
+    left = usage.allowance_left_units(period)
+    data = _("unlimited data") if left["data"] is None else plain(quantity("data", left["data"]))
+    voice = _("unlimited calls") if left["voice"] is None else plain(quantity("voice", left["voice"]))
+    return ", ".join([data, voice, sms(period.sms_left)])
 
 
 @dataclass(frozen=True)

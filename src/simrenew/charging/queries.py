@@ -170,14 +170,25 @@ KIND_UNITS = {"data": MB_BYTES, "voice": 60, "sms": 1}
 def allowance_left_units(period: BundlePeriod) -> dict[str, int | None]:
     """What is left of a period's allowances in usage units (bytes, seconds, SMS; None: unlimited),
     exact to the byte and second (the part of the next MB or minute used is carried)."""
-    carry = AllowanceCarry.objects.filter(period=period).first()
-    data_bytes = carry.data_bytes if carry else 0
-    voice_seconds = carry.voice_seconds if carry else 0
-    return {
-        "data": None if period.data_mb_left is None else max(0, period.data_mb_left * MB_BYTES - data_bytes),
-        "voice": None if period.voice_minutes_left is None else max(0, period.voice_minutes_left * 60 - voice_seconds),
-        "sms": period.sms_left,
-    }
+    return allowances_left([period])[period.pk]
+
+
+def allowances_left(periods: list[BundlePeriod]) -> dict[int, dict[str, int | None]]:
+    """`allowance_left_units` of several periods (by their id) in one query, whatever their number."""
+    carries = {carry.period_id: carry for carry in AllowanceCarry.objects.filter(period__in=periods)} if periods else {}
+    left: dict[int, dict[str, int | None]] = {}
+    for period in periods:
+        carry = carries.get(period.pk)
+        data_bytes = carry.data_bytes if carry else 0
+        voice_seconds = carry.voice_seconds if carry else 0
+        left[period.pk] = {
+            "data": None if period.data_mb_left is None else max(0, period.data_mb_left * MB_BYTES - data_bytes),
+            "voice": None
+            if period.voice_minutes_left is None
+            else max(0, period.voice_minutes_left * 60 - voice_seconds),
+            "sms": period.sms_left,
+        }
+    return left
 
 
 def allowance_given_units(period: BundlePeriod) -> dict[str, int | None]:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from simrenew.charging import queries as usage
 from simrenew.kiosks import cashbox
 from simrenew.kiosks.models import CashBoxEmptying, CashBoxEvent, Kiosk, KioskSale
 from simrenew.lines import queries as line_queries
@@ -20,10 +21,14 @@ class BalanceView:
     credit_expires_at: datetime | None
     bundle: BundlePeriod | None
     queued: list[BundlePeriod]
+    # What is left of the bundle's allowances in usage units (bytes, seconds, SMS; None: unlimited), to
+    # the byte and second as the account pages show it; empty without a bundle.
+    left: dict[str, int | None]
 
 
 def balance_view(line: Line) -> BalanceView:
     balances = line_queries.balances(line)
+    bundle = line_queries.current_period(line)
     return BalanceView(
         masked_number=line.masked,
         brand=line.brand.name,
@@ -32,8 +37,9 @@ def balance_view(line: Line) -> BalanceView:
         bonus_amount=balances.bonus_amount,
         currency=line.brand.currency,
         credit_expires_at=line.credit_expires_at,
-        bundle=line_queries.current_period(line),
+        bundle=bundle,
         queued=line_queries.queued_periods(line),
+        left=usage.allowance_left_units(bundle) if bundle is not None else {},
     )
 
 

@@ -12,47 +12,26 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_decimal
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from simrenew.charging import queries as usage
 from simrenew.charging.models import Mode, RatingGroup, Usage
+from simrenew.charging.quantities import left_texts, quantity
 from simrenew.customers import queries as customer_queries
 from simrenew.kit import clock
-from simrenew.kit.money import babel_locale
 from simrenew.lines.models import BundlePeriod, Line
+from simrenew.lines.queries import Balances, LineSummary
 
 CHART_DAYS = 31  # a longer bundle shows its last 31 days
 HISTORY_PER_PAGE = 20
 # The chart's drawing area in SVG units (it scales to the width of the page).
 WIDTH, HEIGHT, AXIS = 600, 180, 26
-
-
-def _number(value: float, digits: int = 1, *, fixed: bool = False) -> str:
-    """`value` in the page language's digits; `fixed` keeps a trailing zero (7,0 beside 7,4)."""
-    pattern = "#,##0" + ("." + ("0" if fixed else "#") * digits if digits else "")
-    return format_decimal(round(value, digits), format=pattern, locale=babel_locale(get_language() or "en"))
-
-
-def quantity(kind: str, units: int | None) -> str:
-    """Usage units (bytes, seconds, SMS) as people read them: GB or MB (always with one decimal, so that a
-    column reads 7,0 GB beside 7,4 GB and 2,0 MB beside 40,6 MB), minutes, SMS."""
-    if units is None:
-        return _("Unlimited")
-    if kind == "data":
-        megabytes = units / usage.KIND_UNITS["data"]
-        if round(megabytes, 1) >= 1024:  # 1 023,96 MB reads 1,0 GB, not 1 024,0 MB
-            return _("%(count)s GB") % {"count": _number(megabytes / 1024, fixed=True)}
-        return _("%(count)s MB") % {"count": _number(megabytes, fixed=True)}
-    if kind == "voice":
-        return _("%(count)s min") % {"count": _number(units / 60)}
-    return ngettext("%(count)s SMS", "%(count)s SMS", units) % {"count": units}
 
 
 def kind_of(rating_group: int) -> str:
@@ -128,7 +107,33 @@ class BundleCharts:
     @property
     def left_text(self) -> dict[str, str]:
         """What is left, as the charts say it: `293,1 min`, not the whole minutes the period counts."""
-        return {kind: quantity(kind, units) for kind, units in self.left.items()}
+        return left_texts(self.left)
+
+
+@dataclass(frozen=True)
+class LineCard:
+    """A line as My account shows it: its summary, and what is left of its bundle as its line page says it."""
+
+    line: Line
+    balances: Balances
+    period: BundlePeriod | None
+    queued: list[BundlePeriod]
+    left: dict[str, str] | None  # None without a bundle
+
+
+def line_cards(summaries: list[LineSummary]) -> list[LineCard]:
+    """Each line's card, with what its bundle has left to the byte and second: one query for them all."""
+    left = usage.allowances_left([item.period for item in summaries if item.period is not None])
+    return [
+        LineCard(
+            item.line,
+            item.balances,
+            item.period,
+            item.queued,
+            left_texts(left[item.period.pk]) if item.period is not None else None,
+        )
+        for item in summaries
+    ]
 
 
 TITLES = {"data": gettext_lazy("Data"), "voice": gettext_lazy("Calls"), "sms": gettext_lazy("SMS")}

@@ -87,7 +87,7 @@ def _own_line(request: HttpRequest, line_id: int) -> Line:
 def account(request: HttpRequest) -> HttpResponse:
     customer = _customer(request)
     # The same few queries for one line or ten: balances and bundles of every line at once.
-    lines = line_queries.summaries(customers.lines_of(customer))
+    lines = usage_views.line_cards(line_queries.summaries(customers.lines_of(customer)))
     page = paging.page_of(order_queries.orders_of(customer), request.GET.get("page"), ORDERS_PER_PAGE)
     return render(request, "portal/account.html", {"lines": lines, "orders": page})
 
