@@ -8,6 +8,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from django.utils.functional import Promise
 
 from simrenew.charging.admin import rate_price
@@ -63,6 +64,21 @@ def test_every_model_of_ours_has_translatable_names():
         or not isinstance(model._meta.original_attrs.get("verbose_name_plural"), Promise)
     ]
     assert untranslated == []
+
+
+def test_every_app_the_back_office_lists_has_a_translated_name():
+    """Django's own apps come translated; ours, django-otp's and django-axes's carry names of ours."""
+    listed = {model._meta.app_config for model in admin.site._registry}
+    with translation.override("nl"):
+        names = {config.label: str(config.verbose_name) for config in listed if config.label not in UNTRANSLATED_APPS}
+    assert names["otp_totp"] == "Tweestapsverificatie: authenticator-apps"
+    assert names["otp_static"] == "Tweestapsverificatie: herstelcodes"
+    assert names["axes"] == "Aanmeldpogingen"
+    with translation.override("zh-hans"):
+        chinese = {config.label: str(config.verbose_name) for config in listed if config.label not in UNTRANSLATED_APPS}
+    # A name left to Django's default (the label, title-cased) is not translated: "Otp_Totp", "Axes".
+    defaults = sorted(label for label, name in chinese.items() if name.isascii())
+    assert defaults == [], defaults
 
 
 def test_plurals_are_words_not_an_s_stuck_on():
