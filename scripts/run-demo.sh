@@ -16,6 +16,9 @@ SITE_URL=$("$venv/bin/python" -m simrenew.demo.address url "$host" "$port") || e
 export SITE_URL
 export ALLOWED_HOSTS=${ALLOWED_HOSTS:-$("$venv/bin/python" -m simrenew.demo.address allowed-hosts "$host")}
 export DEMO_CLOCK=${DEMO_CLOCK:-true}
+# One clock in the terminal: Django logs in its TIME_ZONE (it sets TZ for its processes), so the
+# supervisor's lines and gunicorn's own are written in the same zone.
+export TZ=${TZ:-Europe/Brussels}
 # Card at the shop counter and the kiosk goes through Mollie's point-of-sale payments with the official
 # client, here against the payment sandbox: the sale waits for the card on the counter's or kiosk's
 # terminal, and the sandbox's terminal screen page (/sandbox/mollie/terminals/) presents or refuses it.
