@@ -15,7 +15,10 @@ from simrenew.charging.admin import rate_price
 from simrenew.charging.models import MB_BYTES, Rate, RatingGroup
 from simrenew.kit import clock
 from tests.charging.helpers import create_rates
-from tests.factories import create_brand
+from tests.factories import (
+    create_brand,
+    start_in_english,  # noqa: F401 - an autouse fixture: each test starts in English
+)
 
 # The payment provider's sandbox is a stand-in for Mollie in development, kept in English on purpose
 # (makemessages ignores it, see tests/test_i18n_complete.py).

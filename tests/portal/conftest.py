@@ -1,0 +1,1 @@
+from tests.factories import start_in_english  # noqa: F401 - an autouse fixture for every test here
