@@ -4,10 +4,10 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from simrenew.api.urls import api
 from simrenew.web import site_files, webhooks
+from simrenew.web.language import set_language
 from simrenew.web.ops import views as ops
 
 urlpatterns = [
