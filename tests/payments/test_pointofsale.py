@@ -158,3 +158,52 @@ def test_inactive_or_missing_terminal_refuses_before_anything_is_started(desk, c
     response = client.post(page, {**form, "confirm": "1", "form_key": form_key(quote)})
     assert response.status_code == 200 and "Card payment is not available here" in response.content.decode()
     assert TerminalPayment.objects.count() == 0 and SandboxPayment.objects.count() == 0
+
+
+# --- One payment at a time on a terminal
+
+
+def confirm_sale(client, line, bundle):
+    """A confirmed card sale at the counter: the response (a redirect to the waiting page, or the form)."""
+    with translation.override("en"):
+        page = reverse("shop:renew", kwargs={"line_id": line.pk})
+    form = {"product": str(bundle.pk), "method": "terminal_card"}
+    quote = client.post(page, form)
+    return client.post(page, {**form, "confirm": "1", "form_key": form_key(quote)})
+
+
+def test_a_second_sale_waits_for_the_terminal_and_the_card_pays_the_first(desk, counter):
+    client, line, bundle = desk
+    other = create_line(bundle.brand, msisdn="+32470654321", credit=0)
+    first_wait = start_sale(client, line, bundle)  # the first customer's sale, then the page left
+
+    refused = confirm_sale(client, other, bundle)
+
+    # The second sale is refused with a link to the first one's waiting page; nothing was started for it.
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "The card terminal is still waiting for another payment (€15.00 for 0470 12 34 56)" in page
+    assert f'<a href="{first_wait}">Open that payment</a>' in page
+    assert TerminalPayment.objects.count() == 1 and SandboxPayment.objects.count() == 1
+    # The card presented pays the sale the terminal shows, and nothing else.
+    payment = TerminalPayment.objects.get()
+    sandbox.act_on_terminal("term_sandbox0001", payment.provider_payment_id, "approve")
+    assert [order.line_id for order in Order.objects.all()] == [line.pk]
+
+
+def test_once_the_first_is_cancelled_the_next_sale_starts(desk):
+    client, line, bundle = desk
+    first_wait = start_sale(client, line, bundle)
+    client.post(first_wait + "cancel/")
+    assert confirm_sale(client, line, bundle).status_code == 302
+    assert TerminalPayment.objects.filter(outcome=TerminalOutcome.WAITING).count() == 1
+
+
+def test_a_payment_left_past_its_deadline_is_cancelled_and_frees_the_terminal(desk, settings):
+    client, line, bundle = desk
+    start_sale(client, line, bundle)  # its page closed: nobody asks after it any more
+    with time_machine.travel(clock.now() + timedelta(seconds=settings.TERMINAL_PAYMENT_TIMEOUT_SECONDS + 1)):
+        assert confirm_sale(client, line, bundle).status_code == 302
+    first, second = TerminalPayment.objects.order_by("pk")
+    assert (first.status, first.outcome) == ("canceled", TerminalOutcome.NOT_PAID)
+    assert second.outcome == TerminalOutcome.WAITING

@@ -226,3 +226,11 @@ def test_an_approval_racing_the_deadlines_cancel_is_either_sold_once_or_not_char
         assert (payment.status, payment.outcome) == ("canceled", TerminalOutcome.NOT_PAID)
         assert Order.objects.count() == 0 and seller.sales() == 0 and Receipt.objects.count() == 0
         assert Journal.objects.count() == journals
+
+
+def test_sales_started_at_once_on_one_terminal_start_one_payment(seller):
+    # Four sales confirmed at the same moment on one terminal (two staff at one counter, a double tap):
+    # the terminal shows one payment, so one starts and the others are told it is busy.
+    outcomes = race(4, lambda _index: seller.start().reference)
+    assert sorted(kind for kind, _ in outcomes) == ["TerminalBusy"] * 3 + ["ok"]
+    assert TerminalPayment.objects.count() == 1 and SandboxPayment.objects.count() == 1

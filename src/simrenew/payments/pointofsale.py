@@ -21,9 +21,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import get_language
 
 from simrenew.kit import clock
 from simrenew.kit.errors import DomainError
+from simrenew.kit.money import format_money
 from simrenew.payments.models import CardTerminal, PaymentStatus, TerminalOutcome, TerminalPayment
 from simrenew.payments.provider import (
     FINAL_UNPAID,
@@ -33,7 +35,7 @@ from simrenew.payments.provider import (
     ProviderRefused,
     ProviderTerminal,
 )
-from simrenew.payments.terminal import TerminalUnavailable
+from simrenew.payments.terminal import TerminalBusy, TerminalUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +125,10 @@ def start(
     now = clock.now()
     reference = new_reference(channel, seller_id)
     with transaction.atomic():
+        # One payment at a time on a terminal (it shows one, and a card presented pays that one): the
+        # terminal's row is locked, so that two sales started at once cannot both pass this check.
+        CardTerminal.objects.select_for_update().filter(pk=terminal.pk).first()
+        _refuse_if_busy(terminal)
         payment = TerminalPayment.objects.create(
             reference=reference,
             terminal=terminal,
@@ -156,6 +162,22 @@ def start(
     TerminalPayment.objects.filter(pk=payment.pk).update(provider_payment_id=started.id, status=started.status)
     payment.provider_payment_id, payment.status = started.id, started.status
     return payment
+
+
+def waiting_on(terminal: CardTerminal) -> list[TerminalPayment]:
+    """The payments still waiting for a card on `terminal` (at most one, by `start`'s lock)."""
+    return list(
+        TerminalPayment.objects.select_related("line").filter(terminal=terminal, outcome=TerminalOutcome.WAITING)
+    )
+
+
+def _refuse_if_busy(terminal: CardTerminal) -> None:
+    for waiting in waiting_on(terminal):
+        raise TerminalBusy(
+            reference=waiting.reference,
+            amount=format_money(waiting.amount, waiting.currency, get_language() or "en"),
+            line=waiting.line.display if waiting.line else "",
+        )
 
 
 def lock(payment_id: int) -> TerminalPayment:

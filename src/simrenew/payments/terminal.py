@@ -28,6 +28,22 @@ class TerminalUnavailable(DomainError):
     default_message = _("Card payment is not available here right now. Nothing was charged.")
 
 
+class TerminalBusy(DomainError):
+    """The terminal still waits for a card for another sale: a terminal shows one payment at a time, and
+    a card presented now would pay that one. `reference`: the waiting payment, to finish or cancel."""
+
+    status = 409
+    code = "terminal_busy"
+    default_message = _(
+        "The card terminal is still waiting for another payment (%(amount)s for %(line)s). Finish or "
+        "cancel that payment first. Nothing was charged."
+    )
+
+    def __init__(self, *, reference: str, amount: str, line: str) -> None:
+        super().__init__(amount=amount, line=line)
+        self.reference = reference
+
+
 class CardDeclined(DomainError):
     status = 402
     code = "card_declined"

@@ -255,6 +255,13 @@ def start_card_sale(
     if not shop.active:
         raise ShopClosed()
     quote = quote_at_counter(line=line, product=product, method=PaymentMethod.TERMINAL_CARD, topup_amount=topup_amount)
+    # A payment left waiting past its deadline (its page closed before it ran out) is cancelled as its
+    # page would have (or placed, if its card was approved meanwhile); one still in time keeps the
+    # terminal, and this sale is refused (TerminalBusy) until it is finished or cancelled.
+    if shop.card_terminal is not None:
+        for waiting in pointofsale.waiting_on(shop.card_terminal):
+            if clock.now() >= waiting.deadline_at:
+                check_card_sale(payment_id=waiting.pk)
     return pointofsale.start(
         terminal=shop.card_terminal,
         channel=pointofsale.SHOP,

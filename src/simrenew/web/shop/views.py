@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, Js
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -38,6 +39,7 @@ from simrenew.orders.quotes import Quote
 from simrenew.payments import pointofsale
 from simrenew.payments import terminal as terminals
 from simrenew.payments.models import TerminalOutcome, TerminalPayment
+from simrenew.payments.terminal import TerminalBusy
 from simrenew.shops import queries as shop_queries
 from simrenew.shops import service as shops
 from simrenew.shops.models import Shop
@@ -287,6 +289,11 @@ def _sell(
         # One sale per confirm, however often it is sent. Cash sells in the form key's transaction;
         # a card is charged outside any transaction, so its key is claimed (committed) first.
         sold = submit_once(request, scope=f"user:{request.user.pk}", run=sell, claim_first=method != PaymentMethod.CASH)
+    except TerminalBusy as busy:
+        # The error says which sale holds the terminal, and links to its waiting page to finish or cancel it.
+        waiting = reverse("shop:card_payment", kwargs={"reference": busy.reference})
+        form.add_error(None, format_html('{} <a href="{}">{}</a>', str(busy), waiting, _("Open that payment")))
+        return quote, None
     except DomainError as error:
         form.add_error(None, str(error))
         return quote, None
