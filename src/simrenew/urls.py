@@ -39,3 +39,4 @@ urlpatterns += i18n_patterns(
 
 # A request that fails because the database is briefly gone gets 503 with Retry-After, not 500.
 handler500 = "simrenew.web.error_views.server_error"
+handler404 = "simrenew.web.error_views.page_not_found"

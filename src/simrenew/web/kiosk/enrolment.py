@@ -34,7 +34,7 @@ def _cookie_age() -> timedelta:
     return timedelta(days=settings.KIOSK_DEVICE_COOKIE_DAYS)
 
 
-def _credential(request: HttpRequest) -> str | None:
+def screen_credential(request: HttpRequest) -> str | None:
     # The signature's own timestamp is checked too: a cookie older than its max age is refused.
     value = request.get_signed_cookie(COOKIE, default=None, salt=COOKIE_SALT, max_age=_cookie_age())
     return value or None
@@ -69,7 +69,7 @@ def enrolled_screen(view: Callable[..., HttpResponseBase]) -> Callable[..., Http
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, kiosk: str, **kwargs: Any) -> HttpResponseBase:
-        credential = _credential(request)
+        credential = screen_credential(request)
         device = devices.screen_for(credential) if credential else None
         if device is None or device.kiosk.code != kiosk:
             return not_in_service(request)
@@ -90,7 +90,7 @@ def enrol(request: HttpRequest, kiosk: str) -> HttpResponse:
         raise Http404() from exc
     form = EnrolForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and form.is_valid():
-        before = _credential(request)  # this browser was a screen already: that one is revoked
+        before = screen_credential(request)  # this browser was a screen already: that one is revoked
         try:
             with transaction.atomic():
                 _device, credential = devices.enrol(
