@@ -227,3 +227,18 @@ def test_retail_receipt_shows_seller_and_outlet(client, brand, line):
     assert till_receipt.count(CREDIT_SENTENCE) == 1
     assert "Sold by Delhaize · Leuven Bondgenotenlaan 10, 3000 Leuven" in online
     assert_seller(online)
+
+
+def test_a_shop_address_ending_in_its_city_names_the_city_once(brand, line):
+    create_bundle(brand, price_amount=1500, names={"en": "Prox 15"})
+    shop = create_shop("europe", name="Carrefour de l'Europe")
+    shop.address, shop.city = "Rue Neuve 111, 1000 Brussels", "Brussels"
+    shop.save(update_fields=["address", "city"])
+    client = staff_client(create_staff(shop))
+    renew = f"/en/shop/lines/{line.pk}/renew/"
+    bundle = brand.products.get(kind="bundle")
+    quote = client.post(renew, {"product": bundle.pk, "method": "cash"})
+    client.post(renew, {"product": bundle.pk, "method": "cash", "confirm": "1", "form_key": form_key(quote)})
+    order = Order.objects.get(channel=Channel.SHOP)
+    ticket = text_of(client.get(f"/en/shop/sales/{order.number}/receipt/").content.decode())
+    assert "Rue Neuve 111, 1000 Brussels" in ticket and "Brussels, Brussels" not in ticket

@@ -87,3 +87,13 @@ def test_the_refund_list_finds_an_order_by_number_and_shows_failed_refunds():
     assert found.status_code == 302
     assert found["Location"] == reverse("backoffice:order", kwargs={"number": order.number})
     assert client.get(reverse("backoffice:refunds"), {"status": "failed"}).status_code == 200
+
+
+def test_the_order_page_names_the_product_in_the_staff_language_and_the_customer_language_by_name():
+    order = paid_online_order(language="de")
+    order.product.names = {"en": "Smart 15", "de": "Schlau 15", "nl": "Slim 15"}
+    order.product.save(update_fields=["names"])
+    client = staff_session(create_staff_user(CUSTOMER_SERVICE))
+    page = client.get(f"/nl/backoffice/orders/{order.number}/").content.decode()
+    assert re.search(r"<dd>Slim 15</dd>", page) and "Schlau 15" not in page
+    assert re.search(r"<dd>Duits</dd>", page)  # "de", by its name in the page's language

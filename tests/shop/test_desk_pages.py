@@ -113,3 +113,21 @@ def test_who_is_logged_in_and_log_out_stay_together_in_the_header(manager):
     page = staff_client(manager).get(url("desk")).content.decode()
     session = page[page.index('<div class="session">') : page.index("</header>")]
     assert manager.email in session and "Log out" in session and 'name="language"' in session
+
+
+# --- Said to staff, not to a customer
+
+
+def test_an_unknown_number_is_said_to_staff_as_staff(manager):
+    page = staff_client(manager).get(url("desk"), {"number": "0470 99 99 99"}).content.decode()
+    assert "No line of ours has this number. Check it with the customer." in text(page)
+    assert "contact your operator" not in page
+
+
+def test_the_price_at_the_counter_is_the_customer_s(manager, line):
+    product = create_topup_product(line.brand)
+    with translation.override("en"):
+        page_url = reverse("shop:topup", kwargs={"line_id": line.pk})
+    amount = product.topup_choices()[0]
+    page = staff_client(manager).post(page_url, {"amount": amount, "method": "cash"}).content.decode()
+    assert "Price for the customer" in page and "Your price" not in page

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -36,13 +36,22 @@ def _initial_amount(amount: int) -> str:
     return f"{Money(amount).decimal:.2f}"
 
 
+def _language_name(code: str) -> str:
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
 def _page(request: HttpRequest, order: Order, form: RefundForm | None = None, status: int = 200) -> HttpResponse:
     refundable = refunds.refundable_amount(order)
     if form is None:
         form = RefundForm(initial={"amount": _initial_amount(refundable)})
     context = {
         "order": order,
-        "product_name": order.product.name_in(order.language),
+        # The product as staff read it (their page's language); the customer's language by its name.
+        "product_name": order.product.name_in(get_language() or "en"),
+        "customer_language": _language_name(order.language),
         "refunds": list(order.refunds.select_related("requested_by").order_by("-created_at", "-id")),
         "refundable": refundable,
         "may_refund": allows(request.user, REFUND_ORDER),

@@ -34,6 +34,7 @@ from simrenew.identity.documents import country_name
 from simrenew.kit.errors import DomainError
 from simrenew.kit.money import format_money
 from simrenew.lines import queries as line_queries
+from simrenew.lines.errors import UnknownLine
 from simrenew.lines.models import Line
 from simrenew.orders.quotes import Quote
 from simrenew.payments import pointofsale
@@ -164,6 +165,9 @@ def desk(request: HttpRequest, shop: Shop) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             line = line_queries.line_by_number(form.cleaned_data["number"])
+        except UnknownLine:
+            # Said to staff, not to a customer: the desk is the operator.
+            form.add_error("number", _("No line of ours has this number. Check it with the customer."))
         except DomainError as error:
             form.add_error("number", str(error))
         else:

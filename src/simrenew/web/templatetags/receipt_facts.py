@@ -47,7 +47,9 @@ def _place(order: Order) -> tuple[str, str]:
         shop_sale = ShopSale.objects.select_related("shop").filter(order=order).first()
         if shop_sale is not None:
             shop = shop_sale.shop
-            return shop.name, ", ".join(part for part in (shop.address, shop.city) if part)
+            # An address that already ends in its postcode and city is not followed by the city again.
+            city = shop.city if shop.city and shop.city.casefold() not in shop.address.casefold() else ""
+            return shop.name, ", ".join(part for part in (shop.address, city) if part)
     elif order.channel == Channel.POS:
         sale = RetailSale.objects.select_related("outlet__retailer").filter(order=order).first()
         if sale is not None:
