@@ -77,6 +77,8 @@ def test_every_app_the_back_office_lists_has_a_translated_name():
     assert names["otp_totp"] == "Tweestapsverificatie: authenticator-apps"
     assert names["otp_static"] == "Tweestapsverificatie: herstelcodes"
     assert names["axes"] == "Aanmeldpogingen"
+    # Our own staff app keeps its config (and with it the role groups' post-migrate sync).
+    assert type(apps.get_app_config("staff")).__name__ == "StaffConfig"
     with translation.override("zh-hans"):
         chinese = {config.label: str(config.verbose_name) for config in listed if config.label not in UNTRANSLATED_APPS}
     # A name left to Django's default (the label, title-cased) is not translated: "Otp_Totp", "Axes".

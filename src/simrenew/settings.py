@@ -45,10 +45,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "simrenew.staff.apps.SignInAttemptsConfig",  # axes, named for staff
+    "simrenew.staff.library_apps.SignInAttemptsConfig",  # axes, named for staff
     "django_otp",
-    "simrenew.staff.apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp, named for staff
-    "simrenew.staff.apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static, named for staff
+    "simrenew.staff.library_apps.AuthenticatorAppsConfig",  # django_otp.plugins.otp_totp, named for staff
+    "simrenew.staff.library_apps.RecoveryCodesConfig",  # django_otp.plugins.otp_static, named for staff
     "simrenew.jobs",
     "simrenew.ops",
     "simrenew.throttles",

@@ -1,8 +1,6 @@
-from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop
 
 
 def _sync_roles(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
@@ -22,37 +20,3 @@ class StaffConfig(AppConfig):
         # The role groups hold their permissions in every database after every migrate (and after a
         # test's flush, which empties the groups): new models' permissions reach the Administrator.
         post_migrate.connect(_sync_roles, sender=self)
-
-
-# django-otp's two device apps, under names staff read in their language in the back office (the apps
-# and their models are django-otp's own; only the names shown change).
-class AuthenticatorAppsConfig(AppConfig):
-    name = "django_otp.plugins.otp_totp"
-    label = "otp_totp"
-    default_auto_field = "django.db.models.AutoField"
-    verbose_name = _("Two-factor: authenticator apps")
-
-
-class RecoveryCodesConfig(AppConfig):
-    name = "django_otp.plugins.otp_static"
-    label = "otp_static"
-    default_auto_field = "django.db.models.AutoField"
-    verbose_name = _("Two-factor: recovery codes")
-
-
-class SignInAttemptsConfig(AxesConfig):
-    """django-axes (sign-in attempts counted and locked out), under a name staff read in their language."""
-
-    verbose_name = _("Sign-in attempts")
-
-
-# The names django-axes gives the models the back office lists, translated in our catalogues (the
-# library's own have no Chinese or Dutch); listed here so that makemessages keeps them.
-AXES_MODEL_NAMES = (
-    gettext_noop("access attempt"),
-    gettext_noop("access attempts"),
-    gettext_noop("access failure"),
-    gettext_noop("access failures"),
-    gettext_noop("access log"),
-    gettext_noop("access logs"),
-)
