@@ -11,24 +11,24 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AccountKind(models.TextChoices):
-    LINE_CREDIT = "line_credit"
-    LINE_BONUS = "line_bonus"
-    RETAILER_FLOAT = "retailer_float"
-    PROVIDER_CLEARING = "provider_clearing"
-    SHOP_CASH = "shop_cash"
+    LINE_CREDIT = "line_credit", _("line credit")
+    LINE_BONUS = "line_bonus", _("line bonus credit")
+    RETAILER_FLOAT = "retailer_float", _("retailer float")
+    PROVIDER_CLEARING = "provider_clearing", _("payment provider clearing")
+    SHOP_CASH = "shop_cash", _("shop cash")
     # Cash taken out of a kiosk or till, on its way to the bank.
-    CASH_IN_TRANSIT = "cash_in_transit"
+    CASH_IN_TRANSIT = "cash_in_transit", _("cash in transit")
     # Counted cash minus expected: a surplus (positive) or a shortage (negative, an expense).
-    CASH_DIFFERENCE = "cash_difference"
-    REVENUE = "revenue"
-    FEE_REVENUE = "fee_revenue"
-    VAT_PAYABLE = "vat_payable"
-    PROMOTION_EXPENSE = "promotion_expense"
-    COMMISSION_EXPENSE = "commission_expense"
-    BREAKAGE = "breakage"
-    OPENING_BALANCE = "opening_balance"
+    CASH_DIFFERENCE = "cash_difference", _("cash difference")
+    REVENUE = "revenue", _("revenue")
+    FEE_REVENUE = "fee_revenue", _("fee revenue")
+    VAT_PAYABLE = "vat_payable", _("VAT payable")
+    PROMOTION_EXPENSE = "promotion_expense", _("promotion expense")
+    COMMISSION_EXPENSE = "commission_expense", _("commission expense")
+    BREAKAGE = "breakage", _("breakage (credit expired)")
+    OPENING_BALANCE = "opening_balance", _("opening balance")
     # Refunds booked and owed to customers, until the provider has paid them out (orders.refunds).
-    REFUNDS_PAYABLE = "refunds_payable"
+    REFUNDS_PAYABLE = "refunds_payable", _("refunds payable")
 
 
 class Account(models.Model):
@@ -41,7 +41,7 @@ class Account(models.Model):
     # every sale.
     guarded = models.BooleanField(default=False, verbose_name=_("guarded"))
     balance_amount = models.BigIntegerField(default=0, verbose_name=_("balance"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("ledger account")
