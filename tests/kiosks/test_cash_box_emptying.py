@@ -2,6 +2,7 @@
 last emptying) and the ledger (kiosk cash → cash in transit, the difference to cash differences),
 and the back-office pages that record it, behind their permissions."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -181,7 +182,13 @@ def test_finance_records_an_emptying_once_and_sees_the_difference(kiosk, brand, 
     assert kiosk.name in listing and "€30.00" in listing
     page = client.get(f"/en/backoffice/cash-boxes/{kiosk.code}/")
     assert page.status_code == 200 and "Record the emptying" in page.content.decode()
-    form = {"form_key": "e" * 32, "count_2000": "1", "count_1000": "", "note": "bag 17"}
+    form = {"form_key": "e" * 32, **{f"count_{v}": "0" for v in (100, 200, 500, 1000, 5000)}, "count_2000": "1"}
+    form["note"] = "bag 17"
+    # A count that differs from what the audit expects is booked only once its difference is confirmed.
+    asked = client.post(f"/en/backoffice/cash-boxes/{kiosk.code}/empty/", form)
+    assert asked.status_code == 200 and not CashBoxEmptying.objects.exists()
+    assert "Counted €20.00, expected €30.00, difference -€10.00: confirm to record it." in asked.content.decode()
+    form["confirm"] = re.search(r'name="confirm" value="([^"]+)"', asked.content.decode())[1]
     done = client.post(f"/en/backoffice/cash-boxes/{kiosk.code}/empty/", form)
     assert done.status_code == 302
     again = client.post(f"/en/backoffice/cash-boxes/{kiosk.code}/empty/", form)
