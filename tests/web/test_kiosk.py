@@ -95,6 +95,19 @@ def test_the_start_screen_in_every_language(client, kiosk, language):
     assert "kiosk.js" in page
 
 
+def test_the_start_screen_says_where_the_kiosk_is_in_the_screen_s_language(client, kiosk):
+    kiosk.location = "Departures hall, level 4"
+    kiosk.locations = {"nl": "Vertrekhal, niveau 4", "zh-hans": "出发大厅 4 层"}
+    kiosk.save(update_fields=["location", "locations"])
+    said = {
+        language: client.get(url("start", language, kiosk=kiosk.code)).content.decode()
+        for language in ("nl", "zh-hans", "fr")
+    }
+    assert '<p class="kiosk-where">Vertrekhal, niveau 4</p>' in said["nl"]
+    assert '<p class="kiosk-where">出发大厅 4 层</p>' in said["zh-hans"]
+    assert '<p class="kiosk-where">Departures hall, level 4</p>' in said["fr"]  # none given: the location
+
+
 def test_other_screens_reset_to_the_start_screen_in_the_kiosks_language(client, kiosk):
     page = client.get(url("number", "zh-hans", kiosk=kiosk.code, action="topup")).content.decode()
     assert f'data-reset-url="/en/kiosk/{kiosk.code}/"' in page

@@ -16,6 +16,17 @@ class Kiosk(models.Model):
     code = models.SlugField(max_length=48, unique=True, verbose_name=_("code"))  # in its URL: /<lang>/kiosk/<code>/
     name = models.CharField(max_length=120, verbose_name=_("name"))
     location = models.CharField(max_length=200, blank=True, verbose_name=_("location"))
+    # The location as other languages say it, by language code ({"nl": "…", "zh-hans": "…"}): the start
+    # screen and the receipt speak the customer's language; `location` stands in for any not given.
+    locations = models.JSONField(
+        default=dict,
+        blank=True,
+        verbose_name=_("location in other languages"),
+        help_text=_(
+            'By language code, e.g. {"nl": "Stationshal, bij de ticketautomaten"}; the location above is shown '
+            "for any language not given."
+        ),
+    )
     primary_colour = models.CharField(max_length=7, default="#1f3a93", verbose_name=_("primary colour"))
     accent_colour = models.CharField(max_length=7, default="#f5a623", verbose_name=_("accent colour"))
     # The language the start screen shows after an idle reset, for the next customer.
@@ -56,6 +67,11 @@ class Kiosk(models.Model):
     @property
     def card_account_code(self) -> str:
         return f"kiosk:{self.pk}:card"
+
+    def location_in(self, language: str) -> str:
+        """Where the kiosk stands, in `language` when given for it, else as `location` says it."""
+        given = self.locations.get(language) if isinstance(self.locations, dict) else None
+        return str(given) if given else self.location
 
 
 class Purpose(models.TextChoices):

@@ -88,6 +88,7 @@ def create_kiosk(
     code: str,
     name: str,
     location: str = "",
+    locations: dict[str, str] | None = None,
     primary_colour: str = "#1f3a93",
     accent_colour: str = "#f5a623",
     default_language: str = "en",
@@ -97,6 +98,7 @@ def create_kiosk(
         defaults={
             "name": name,
             "location": location,
+            "locations": locations or {},
             "primary_colour": primary_colour,
             "accent_colour": accent_colour,
             "default_language": default_language,

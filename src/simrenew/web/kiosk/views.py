@@ -139,6 +139,7 @@ def start(request: HttpRequest, kiosk: str) -> HttpResponse:
         "kiosk/start.html",
         {
             "is_start": True,
+            "where": found.location_in(_language()),
             "takes_cash": cashbox.takes_cash(found),
             "takes_card": terminal.terminal_available(),
         },
@@ -520,7 +521,7 @@ def receipt(request: HttpRequest, kiosk: str, number: str) -> HttpResponse:
         {
             "order": order,
             "receipt": order.receipt,
-            "place": f"{found.name} · {found.location}" if found.location else found.name,
+            "place": f"{found.name} · {where}" if (where := found.location_in(_language())) else found.name,
             "note": note,
             "back_url": reverse("kiosk:start", kwargs={"kiosk": found.code}),
         },

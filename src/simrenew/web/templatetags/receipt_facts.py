@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django import template
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from simrenew.brands.models import Brand
@@ -59,7 +60,7 @@ def _place(order: Order) -> tuple[str, str]:
     elif order.channel == Channel.KIOSK:
         kiosk_sale = KioskSale.objects.select_related("kiosk").filter(order=order).first()
         if kiosk_sale is not None:
-            return kiosk_sale.kiosk.name, kiosk_sale.kiosk.location
+            return kiosk_sale.kiosk.name, kiosk_sale.kiosk.location_in(get_language() or "en")
     return str(ONLINE_PLACES.get(order.channel, order.get_channel_display())), ""
 
 

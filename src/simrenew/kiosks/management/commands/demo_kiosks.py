@@ -15,6 +15,7 @@ from simrenew.terminals import service as terminals
 from simrenew.terminals.models import Terminal, TerminalKind
 
 # (code, name, location, primary colour, accent colour, start-screen language, API key id, API secret)
+# and, by code, the location in the other languages.
 KIOSKS = [
     (
         "bru-airport",
@@ -37,6 +38,20 @@ KIOSKS = [
         "demo-kiosk-secret-gent-sint-pieters-0000",
     ),
 ]
+LOCATIONS = {
+    "bru-airport": {
+        "zh-hans": "出发大厅 4 层，7 号值机柜台旁",  # noqa: RUF001 - Chinese punctuation
+        "nl": "Vertrekhal, niveau 4, naast incheckrij 7",
+        "fr": "Hall des départs, niveau 4, à côté de la rangée d'enregistrement 7",
+        "de": "Abflughalle, Ebene 4, neben Check-in-Reihe 7",
+    },
+    "gent-sint-pieters": {
+        "zh-hans": "车站大厅，售票机旁",  # noqa: RUF001 - Chinese punctuation
+        "nl": "Stationshal, bij de ticketautomaten",
+        "fr": "Hall de la gare, près des distributeurs de billets",
+        "de": "Bahnhofshalle, bei den Fahrkartenautomaten",
+    },
+}
 
 
 class Command(BaseCommand):
@@ -49,6 +64,7 @@ class Command(BaseCommand):
                 code=code,
                 name=name,
                 location=location,
+                locations=LOCATIONS[code],
                 primary_colour=primary,
                 accent_colour=accent,
                 default_language=language,
