@@ -90,9 +90,9 @@ def test_the_charged_column_shows_nothing_charged_and_an_amount_charged(portal, 
     assert cells(html, "From the bundle") == ["0 SMS", "3.0 MB"]
     # The export says the same: nothing paid for the data, 9 c of credit for the SMS.
     answer = portal.get(reverse("portal:usage_csv", kwargs={"line_id": line.pk}))
-    rows = list(csv.reader(io.StringIO(b"".join(answer.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(answer.streaming_content).decode("utf-8-sig"))))
     assert [row[1:] for row in rows[1:]] == [
-        ["SMS", "1", "sms", "0", "0.00", "0.09", "EUR"],
+        ["SMS", "1", "SMS", "0", "0.00", "0.09", "EUR"],
         ["Data", str(3 * MB_BYTES), "bytes", str(3 * MB_BYTES), "0.00", "0.00", "EUR"],
     ]
     assert cells(page(portal, line, "nl"), "Aangerekend") == ["€\xa00,09", "€\xa00,00"]

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from simrenew.charging.models import MB_BYTES, Usage
 from simrenew.kit import clock
@@ -168,7 +169,7 @@ def test_the_csv_lists_the_customers_usage_since_they_linked_the_line(line):
         answer = client.get(csv_url(line))
     assert answer.status_code == 200 and answer["Content-Type"] == "text/csv; charset=utf-8"
     assert answer["Content-Disposition"] == f'attachment; filename="usage-{line.msisdn[1:]}.csv"'
-    rows = list(csv.reader(io.StringIO(b"".join(answer.streaming_content).decode())))
+    rows = list(csv.reader(io.StringIO(b"".join(answer.streaming_content).decode("utf-8-sig"))))
     assert rows[0] == [
         "Time",
         "Service",
@@ -187,10 +188,24 @@ def test_the_csv_lists_the_customers_usage_since_they_linked_the_line(line):
     assert Usage.objects.filter(line=line).count() == 3  # the SMS from before is there, and not shown
 
 
+def test_the_csv_opens_in_a_spreadsheet_of_the_customer_s_language(portal, line):
+    spend(line, sms=2)
+    with translation.override("nl"):
+        dutch = b"".join(portal.get(csv_url(line)).streaming_content).decode("utf-8")
+    with translation.override("zh-hans"):
+        chinese = b"".join(portal.get(csv_url(line)).streaming_content).decode("utf-8")
+    # The byte order mark first (a spreadsheet then reads UTF-8), semicolons where decimals take a comma.
+    assert dutch.startswith("\ufeff") and chinese.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(dutch[1:]), delimiter=";"))
+    assert rows[1][1:] == ["Sms", "2", "Sms", "0", "0,00", "0,18", "EUR"]
+    rows = list(csv.reader(io.StringIO(chinese[1:])))
+    assert rows[0][0] == "时间" and rows[1][3] == "短信" and rows[1][5:] == ["0.00", "0.18", "EUR"]
+
+
 def test_the_csv_shows_credit_paid_in_euros(portal, line):
     spend(line, sms=2)  # no bundle: 2 x 9 c from credit
-    rows = list(csv.reader(io.StringIO(b"".join(portal.get(csv_url(line)).streaming_content).decode())))
-    assert rows[1][1:] == ["SMS", "2", "sms", "0", "0.00", "0.18", "EUR"]
+    rows = list(csv.reader(io.StringIO(b"".join(portal.get(csv_url(line)).streaming_content).decode("utf-8-sig"))))
+    assert rows[1][1:] == ["SMS", "2", "SMS", "0", "0.00", "0.18", "EUR"]
 
 
 def test_another_customers_line_is_a_404_and_a_guest_logs_in(portal, line):

@@ -10,21 +10,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
+from babel.numbers import get_decimal_symbol
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from simrenew.charging import queries as usage
 from simrenew.charging.models import Mode, RatingGroup, Usage
 from simrenew.charging.quantities import left_texts, quantity
 from simrenew.customers import queries as customer_queries
 from simrenew.kit import clock
+from simrenew.kit.money import babel_locale
 from simrenew.lines.models import BundlePeriod, Line
 from simrenew.lines.queries import Balances, LineSummary
 
@@ -295,11 +298,19 @@ class _Echo:
         return value
 
 
-UNIT_NAMES = {"data": "bytes", "voice": "seconds", "sms": "sms"}
+UNIT_NAMES = {"data": gettext_lazy("bytes"), "voice": gettext_lazy("seconds"), "sms": gettext_lazy("SMS")}
+# Spreadsheets open a file that starts with the byte order mark as UTF-8 (Chinese headers and names
+# read as such), and where the language writes decimals with a comma they split columns at semicolons.
+BYTE_ORDER_MARK = "\ufeff"
+
+
+def _decimal_comma() -> bool:
+    return get_decimal_symbol(babel_locale(get_language() or "en")) == ","
 
 
 def _euros(cents: int) -> str:
-    return f"{Decimal(cents) / 100:.2f}"
+    text = f"{Decimal(cents) / 100:.2f}"
+    return text.replace(".", ",") if _decimal_comma() else text
 
 
 def csv_rows(line: Line, *, since: datetime | None) -> Iterator[list[str]]:
@@ -318,7 +329,7 @@ def csv_rows(line: Line, *, since: datetime | None) -> Iterator[list[str]]:
             timezone.localtime(row.at).isoformat(timespec="seconds"),
             service_name(row),
             str(row.units),
-            UNIT_NAMES[kind_of(row.rating_group)],
+            str(UNIT_NAMES[kind_of(row.rating_group)]),
             str(row.allowance_units),
             _euros(row.bonus_amount),
             _euros(row.credit_amount),
@@ -334,8 +345,8 @@ def usage_csv(request: HttpRequest, line_id: int) -> StreamingHttpResponse:
     if line is None:
         raise Http404()
     link = customer_queries.holds(customer_id=customer_id, line=line).get()
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), delimiter=";" if _decimal_comma() else ",")
     rows = (writer.writerow(row) for row in csv_rows(line, since=link.linked_at))
-    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(chain([BYTE_ORDER_MARK], rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="usage-{line.msisdn.lstrip("+")}.csv"'
     return response
