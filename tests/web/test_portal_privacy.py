@@ -81,7 +81,8 @@ def test_privacy_pages_need_a_login(page, client):
 def test_my_data_shows_mine_and_nobody_elses(jan, someone_else):
     _, _, order = jan
     _, their_orders = someone_else
-    page = _logged_in("jan@example.be").get(url("my_data")).content.decode()
+    # (the address may wrap after its @ and before its dots: <wbr> there)
+    page = _logged_in("jan@example.be").get(url("my_data")).content.decode().replace("<wbr>", "")
     for mine in ("jan@example.be", "Jan Peeters", "0470 12 34 56", order.number, order.receipt.number):
         assert mine in page, mine
     for theirs in ("other@example.be", "Other Person", "0470 99 99 99", *(o.number for o in their_orders)):

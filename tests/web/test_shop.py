@@ -179,7 +179,7 @@ def test_find_a_line_by_number_in_any_usual_form(assistant, line):
 def test_an_unknown_number_says_so(assistant):
     response = staff_client(assistant).get(url("desk"), {"number": "0499 99 99 99"})
     assert response.status_code == 200
-    assert "This number is not a line of ours." in response.content.decode()
+    assert "No line of ours has this number. Check it with the customer." in response.content.decode()
 
 
 def identify_form(**overrides):
