@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('kiosks', '0005_alter_balancecheck_options_and_more'),
+        ("kiosks", "0005_alter_balancecheck_options_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='kiosk',
-            name='locations',
-            field=models.JSONField(blank=True, default=dict, help_text='By language code, e.g. {"nl": "Stationshal, bij de ticketautomaten"}; the location above is shown for any language not given.', verbose_name='location in other languages'),
+            model_name="kiosk",
+            name="locations",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text='By language code, e.g. {"nl": "Stationshal, bij de ticketautomaten"}; the location above is shown for any language not given.',
+                verbose_name="location in other languages",
+            ),
         ),
     ]
