@@ -162,17 +162,22 @@ def test_confirmation_email_shows_seller_place_and_vat(brand, line):
     assert SELLER in html and html.count(CREDIT_SENTENCE) == 1
 
 
-def test_shop_ticket_names_the_shop(brand, line):
+def sell_at_counter(brand, line, *, address: str, city: str):
+    """A bundle sold for cash at a shop with this address: the order, and the desk's browser."""
     create_bundle(brand, price_amount=1500, names={"en": "Prox 15"})
     shop = create_shop("brussels", name="Brussels-Central")
-    shop.address, shop.city = "Rue Neuve 1", "Brussels"
+    shop.address, shop.city = address, city
     shop.save(update_fields=["address", "city"])
     client = staff_client(create_staff(shop))
     renew = f"/en/shop/lines/{line.pk}/renew/"
     bundle = brand.products.get(kind="bundle")
     quote = client.post(renew, {"product": bundle.pk, "method": "cash"})
     client.post(renew, {"product": bundle.pk, "method": "cash", "confirm": "1", "form_key": form_key(quote)})
-    order = Order.objects.get(channel=Channel.SHOP)
+    return Order.objects.get(channel=Channel.SHOP), client
+
+
+def test_shop_ticket_names_the_shop(brand, line):
+    order, client = sell_at_counter(brand, line, address="Rue Neuve 1", city="Brussels")
 
     ticket = text_of(client.get(f"/en/shop/sales/{order.number}/receipt/").content.decode())
     online = portal_receipt(Client(), order)
@@ -230,15 +235,6 @@ def test_retail_receipt_shows_seller_and_outlet(client, brand, line):
 
 
 def test_a_shop_address_ending_in_its_city_names_the_city_once(brand, line):
-    create_bundle(brand, price_amount=1500, names={"en": "Prox 15"})
-    shop = create_shop("europe", name="Carrefour de l'Europe")
-    shop.address, shop.city = "Rue Neuve 111, 1000 Brussels", "Brussels"
-    shop.save(update_fields=["address", "city"])
-    client = staff_client(create_staff(shop))
-    renew = f"/en/shop/lines/{line.pk}/renew/"
-    bundle = brand.products.get(kind="bundle")
-    quote = client.post(renew, {"product": bundle.pk, "method": "cash"})
-    client.post(renew, {"product": bundle.pk, "method": "cash", "confirm": "1", "form_key": form_key(quote)})
-    order = Order.objects.get(channel=Channel.SHOP)
+    order, client = sell_at_counter(brand, line, address="Rue Neuve 111, 1000 Brussels", city="Brussels")
     ticket = text_of(client.get(f"/en/shop/sales/{order.number}/receipt/").content.decode())
     assert "Rue Neuve 111, 1000 Brussels" in ticket and "Brussels, Brussels" not in ticket

@@ -172,7 +172,8 @@ def waiting_on(terminal: CardTerminal) -> list[TerminalPayment]:
 
 
 def _refuse_if_busy(terminal: CardTerminal) -> None:
-    for waiting in waiting_on(terminal):
+    waiting = next(iter(waiting_on(terminal)), None)
+    if waiting is not None:
         raise TerminalBusy(
             reference=waiting.reference,
             amount=format_money(waiting.amount, waiting.currency, get_language() or "en"),

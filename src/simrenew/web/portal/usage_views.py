@@ -308,12 +308,15 @@ def _decimal_comma() -> bool:
     return get_decimal_symbol(babel_locale(get_language() or "en")) == ","
 
 
-def _euros(cents: int) -> str:
+def _euros(cents: int, *, comma: bool) -> str:
     text = f"{Decimal(cents) / 100:.2f}"
-    return text.replace(".", ",") if _decimal_comma() else text
+    return text.replace(".", ",") if comma else text
 
 
 def csv_rows(line: Line, *, since: datetime | None) -> Iterator[list[str]]:
+    # The language's decimal mark and the unit names, once for the export, not for every row.
+    comma = _decimal_comma()
+    units = {kind: str(name) for kind, name in UNIT_NAMES.items()}
     yield [
         _("Time"),
         _("Service"),
@@ -329,10 +332,10 @@ def csv_rows(line: Line, *, since: datetime | None) -> Iterator[list[str]]:
             timezone.localtime(row.at).isoformat(timespec="seconds"),
             service_name(row),
             str(row.units),
-            str(UNIT_NAMES[kind_of(row.rating_group)]),
+            units[kind_of(row.rating_group)],
             str(row.allowance_units),
-            _euros(row.bonus_amount),
-            _euros(row.credit_amount),
+            _euros(row.bonus_amount, comma=comma),
+            _euros(row.credit_amount, comma=comma),
             row.currency,
         ]
 
