@@ -66,6 +66,7 @@ def server(environment, tmp_path_factory) -> Iterator[tuple[str, Path]]:
     command = [
         *(sys.executable, "-m", "gunicorn", "--config", "python:simrenew.gunicorn_conf"),
         *("--bind", f"127.0.0.1:{port}", "--workers", "1", "--no-control-socket", "simrenew.wsgi:application"),
+        "--reuse-port",  # as the demo runs it: each worker binds the address
     ]
     with log.open("w") as output:
         process = subprocess.Popen(command, env=environment, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
@@ -164,3 +165,11 @@ def test_django_request_lines_carry_the_id_of_their_request(journey):
     # the 404s of /en/lines/<number>/ and /en/receipts/…, logged by Django outside every middleware
     assert {record["request_id"] for record in not_found} >= {responses[2].headers["X-Request-ID"]}
     assert "Not Found: /en/lines/[msisdn]/" in {record["message"] for record in not_found}
+
+
+def test_the_log_says_where_gunicorn_listens(server, journey):
+    base, log = server
+    records = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    listening = [record["message"] for record in records if record["message"].startswith("Listening at:")]
+    # gunicorn's own line is empty when each worker binds the address (--reuse-port); ours names it
+    assert any(base.removeprefix("http://") in message for message in listening), listening

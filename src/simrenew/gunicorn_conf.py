@@ -79,3 +79,10 @@ def child_exit(server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server: Any) -> None:
+    """With --reuse-port each worker binds the address itself, so gunicorn's own "Listening at:" line
+    names no address: say where it listens."""
+    if server.cfg.reuse_port and not server.LISTENERS:
+        server.log.info("Listening at: %s (each worker binds it: --reuse-port)", ", ".join(server.cfg.bind))
