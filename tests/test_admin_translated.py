@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 
 from simrenew.charging.admin import rate_price
 from simrenew.charging.models import MB_BYTES, Rate, RatingGroup
+from simrenew.jobs.models import Job
 from simrenew.kit import clock
 from tests.charging.helpers import create_rates
 from tests.factories import (
@@ -180,3 +181,24 @@ def test_a_rate_not_yet_in_force_can_still_be_saved(admin_client):
     page = admin_client.get(f"/en/admin/charging/rate/{rates[RatingGroup.DATA].pk}/change/").content.decode()
     assert 'name="_save"' in page
     assert 'name="price_amount"' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("nl", ["Filteren op", ">Uitvoeren<", "Paginering"]),
+        ("de", ["filtern", ">Ausführen<", "Seitennavigation"]),
+        ("zh-hans", ["筛选", ">运行<", "分页"]),
+    ],
+)
+def test_django_admin_words_come_in_the_staff_language(admin_client, language, words):
+    """Strings Django's own catalogues leave in English for these languages come from ours
+    (simrenew.web.django_strings): the date filter, the actions' button, the pagination's heading."""
+    now = clock.now()
+    Job.objects.create(task_path="simrenew.notifications.tasks.deliver", run_after=now, enqueued_at=now)
+    page = admin_client.get(f"/{language}/admin/jobs/job/").content.decode()
+    missing = [word for word in words if word not in page]
+    assert missing == []
+    for english in ("Filter by ", ">Run<", "Pagination "):
+        assert english not in page
