@@ -38,7 +38,7 @@ from simrenew.lines.models import IdentityStatus, Line
 from simrenew.lines.queries import balances
 from simrenew.orders.models import Order
 from simrenew.staff import demo as demo_authenticator
-from tests.web.form_keys import form_key
+from tests.web.form_keys import confirmation
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -420,7 +420,7 @@ def demo_values(text: str, sessions: dict[str, Client]) -> dict[tuple[str, str],
     page = f"/en/shop/lines/{line.pk}/topup/"
     form = {"amount": 1000, "method": "cash"}
     quoted = shop.post(page, form)
-    sold = shop.post(page, {**form, "confirm": "1", "form_key": form_key(quoted)})
+    sold = shop.post(page, {**form, **confirmation(quoted)})
     assert sold.status_code == 302, sold.content.decode()
     order = Order.objects.filter(line=line).latest("pk")
     return {

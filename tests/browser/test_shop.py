@@ -75,6 +75,14 @@ def test_a_shop_assistant_identifies_a_holder_and_renews_a_bundle_for_cash(page:
     page.get_by_label(tr(lang, "Cash (into the till)")).check()
     page.get_by_role("button", name=tr(lang, "See the price")).click()
     take = tr(lang, "Take %(total)s in cash") % {"total": format_money(bundle.price_amount, "EUR", lang)}
+    expect(page.get_by_role("button", name=exact(take))).to_be_visible()
+    # Another bundle picked after the price was shown: that price and its button go (the price is asked again).
+    other = line.brand.products.filter(kind="bundle").exclude(pk=bundle.pk).order_by("position").first()
+    assert other is not None
+    page.get_by_label(other.name_in(lang)).check()
+    expect(page.get_by_role("button", name=exact(take))).to_be_hidden()
+    page.get_by_label(bundle.name_in(lang)).check()
+    page.get_by_role("button", name=tr(lang, "See the price")).click()
     page.get_by_role("button", name=exact(take)).click()
     expect(page.get_by_text(tr(lang, "Paid and done. The bundle or credit is on the line."))).to_be_visible()
     page.screenshot(path=SCREENSHOTS / "shop-sale.png", full_page=True)

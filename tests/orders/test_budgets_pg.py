@@ -25,7 +25,7 @@ from tests.factories import (
 )
 from tests.kiosks.factories import create_kiosk, enrol_screen
 from tests.shops.factories import create_shop, create_staff, staff_client
-from tests.web.form_keys import form_key
+from tests.web.form_keys import confirmation, form_key
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,7 +108,7 @@ def test_a_shop_desk_cash_top_up_within_its_budget() -> None:
     def confirm(line):  # type: ignore[no-untyped-def]
         page = f"/en/shop/lines/{line.pk}/topup/"
         fields = {"amount": 2000, "method": "cash"}
-        return page, {**fields, "confirm": "1", "form_key": form_key(client.post(page, fields))}
+        return page, {**fields, **confirmation(client.post(page, fields))}
 
     page, form = confirm(lines[0])
     assert client.post(page, form).status_code == 302  # warm

@@ -17,7 +17,7 @@ from tests.factories import create_brand, create_bundle, create_line, create_ord
 from tests.kiosks.factories import create_kiosk, enrol_screen
 from tests.retail.factories import create_cashier, create_outlet, create_retailer, set_rate
 from tests.shops.factories import create_shop, create_staff, staff_client
-from tests.web.form_keys import form_key, submit
+from tests.web.form_keys import confirmation, form_key, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +172,7 @@ def sell_at_counter(brand, line, *, address: str, city: str):
     renew = f"/en/shop/lines/{line.pk}/renew/"
     bundle = brand.products.get(kind="bundle")
     quote = client.post(renew, {"product": bundle.pk, "method": "cash"})
-    client.post(renew, {"product": bundle.pk, "method": "cash", "confirm": "1", "form_key": form_key(quote)})
+    client.post(renew, {"product": bundle.pk, "method": "cash", **confirmation(quote)})
     return Order.objects.get(channel=Channel.SHOP), client
 
 

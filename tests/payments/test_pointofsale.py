@@ -18,7 +18,7 @@ from simrenew.shops.models import ShopSale
 from tests.factories import create_brand, create_bundle, create_line
 from tests.sandbox.helpers import use_sandbox_terminals
 from tests.shops.factories import create_shop, create_staff, staff_client
-from tests.web.form_keys import form_key
+from tests.web.form_keys import confirmation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,7 +50,7 @@ def start_sale(client, line, bundle):
         page = reverse("shop:renew", kwargs={"line_id": line.pk})
     form = {"product": str(bundle.pk), "method": "terminal_card"}
     quote = client.post(page, form)
-    response = client.post(page, {**form, "confirm": "1", "form_key": form_key(quote)})
+    response = client.post(page, {**form, **confirmation(quote)})
     assert response.status_code == 302, response.content.decode()[:500]
     return response.url
 
@@ -155,7 +155,7 @@ def test_inactive_or_missing_terminal_refuses_before_anything_is_started(desk, c
         page = reverse("shop:renew", kwargs={"line_id": line.pk})
     form = {"product": str(bundle.pk), "method": "terminal_card"}
     quote = client.post(page, form)
-    response = client.post(page, {**form, "confirm": "1", "form_key": form_key(quote)})
+    response = client.post(page, {**form, **confirmation(quote)})
     assert response.status_code == 200 and "Card payment is not available here" in response.content.decode()
     assert TerminalPayment.objects.count() == 0 and SandboxPayment.objects.count() == 0
 
@@ -169,7 +169,7 @@ def confirm_sale(client, line, bundle):
         page = reverse("shop:renew", kwargs={"line_id": line.pk})
     form = {"product": str(bundle.pk), "method": "terminal_card"}
     quote = client.post(page, form)
-    return client.post(page, {**form, "confirm": "1", "form_key": form_key(quote)})
+    return client.post(page, {**form, **confirmation(quote)})
 
 
 def test_a_second_sale_waits_for_the_terminal_and_the_card_pays_the_first(desk, counter):

@@ -21,7 +21,7 @@ from tests.kiosks.factories import create_kiosk, enrol_screen
 from tests.retail.factories import create_cashier, create_outlet, create_retailer, set_rate
 from tests.shops.factories import create_shop, create_staff, staff_client
 from tests.vouchers.factories import sell_pin
-from tests.web.form_keys import form_key
+from tests.web.form_keys import confirmation, form_key
 
 pytestmark = pytest.mark.django_db
 
@@ -156,7 +156,7 @@ def desk():
 def shop_form(client: Client, page: str, fields: dict) -> dict:
     """The form after "See the price", with the key that page rendered, confirmed."""
     quote = client.post(page, fields)
-    return {**fields, "confirm": "1", "form_key": form_key(quote)}
+    return {**fields, **confirmation(quote)}
 
 
 @pytest.mark.parametrize(
@@ -189,10 +189,36 @@ def test_the_same_shop_key_with_another_amount_is_refused_and_changes_nothing(de
     form = shop_form(client, page, {"amount": 2000, "method": "cash"})
     client.post(page, form)
     before = state()
-    refused = client.post(page, {**form, "amount": 1000})
+    # The price of the other amount confirmed, with the key already used for the first
+    priced_again = confirmation(client.post(page, {"amount": 1000, "method": "cash"}))["confirm"]
+    refused = client.post(page, {**form, "amount": 1000, "confirm": priced_again})
     assert refused.status_code == 200
     assert "This form was already sent with other details. Go back and start again." in alerts(refused)
     assert state() == before
+
+
+@pytest.mark.parametrize("kind", ["topup", "renew"])
+def test_a_choice_changed_after_its_price_was_shown_sells_nothing(desk, brand, line, kind):
+    """The assistant sees the price of one sale, picks another without asking its price, and confirms:
+    nothing is sold, and the price of what is picked now is shown to confirm."""
+    client, _shop = desk
+    page = f"/en/shop/lines/{line.pk}/{kind}/"
+    if kind == "topup":
+        shown, picked = {"amount": 1000, "method": "cash"}, {"amount": 2000}
+    else:
+        shown = {"product": brand.products.get(code="base-15").pk, "method": "cash"}
+        picked = {"product": create_bundle(brand, code="base-25", price_amount=2500).pk}
+    form = shop_form(client, page, shown)
+    before = state()
+    refused = client.post(page, {**form, **picked})
+    assert refused.status_code == 200
+    assert "The price changed since it was shown. Nothing was charged; please check the new price." in alerts(refused)
+    assert state() == before
+    assert ShopSale.objects.count() == 0
+    # the new price is shown, and confirming it sells what is picked now
+    sold = client.post(page, {**form, **picked, **confirmation(refused)})
+    assert sold.status_code == 302
+    assert ShopSale.objects.get().order.list_amount == (2000 if kind == "topup" else 2500)
 
 
 def test_a_declined_card_at_the_desk_frees_its_key(desk, line):

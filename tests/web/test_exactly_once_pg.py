@@ -28,7 +28,7 @@ from tests.factories import create_brand, create_bundle, create_line, create_top
 from tests.kiosks.factories import create_kiosk, enrol_screen
 from tests.retail.factories import create_cashier, create_outlet, create_retailer, set_rate
 from tests.shops.factories import create_shop, create_staff, staff_client
-from tests.web.form_keys import form_key
+from tests.web.form_keys import confirmation, form_key
 
 pytestmark = [
     pytest.mark.postgres,
@@ -104,7 +104,7 @@ def test_a_shop_cash_sale_confirmed_five_times_at_once_sells_once(brand, line, k
     fields = {"method": "cash"}
     fields |= {"product": brand.products.get(code="base-15").pk} if kind == "renew" else {"amount": 2000}
     quote = assistant.post(page, fields)
-    form = {**fields, "confirm": "1", "form_key": form_key(quote)}
+    form = {**fields, **confirmation(quote)}
     journals = Journal.objects.count()
     # when the confirm is sent five times at once
     answers = at_once(same_browser(assistant), lambda client: client.post(page, form))

@@ -19,7 +19,7 @@ from simrenew.terminals.models import IdempotentCall
 from simrenew.throttles.models import Counter
 from simrenew.web.portal import checkout_views
 from tests.factories import create_brand, create_bundle, create_customer, create_line, create_topup_product, link
-from tests.web.form_keys import form_key
+from tests.web.form_keys import confirmation
 
 TOPUP = "/en/topup/"
 NOT_BELGIAN = "This is not a Belgian mobile number. Type it like 0470 12 34 56 or +32 470 12 34 56."
@@ -58,7 +58,7 @@ def quoted(client: Client, data: dict[str, str], path: str = TOPUP) -> dict[str,
     """The form after "See the price", with the key its Pay button carries."""
     page = client.post(path, data)
     assert page.status_code == 200
-    return {**data, "confirm": "1", "form_key": form_key(page)}
+    return {**data, **confirmation(page)}
 
 
 # --- The number: brand and masked number shown back, clear errors --------------------------------
@@ -134,6 +134,21 @@ def test_the_price_shows_the_methods_fee_and_total_before_paying(client, line):
     assert "Pay €15.64" in html
     assert 'name="form_key"' in html
     assert state() == (0, 0, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("changed", [{"item": "amount:2500"}, {"method": "paypal"}])
+def test_a_choice_changed_after_its_price_was_shown_pays_nothing(client, line, changed):
+    """Pay pressed for the price shown after another amount or method was picked (the page's script
+    normally prices it again at once): nothing is ordered, and the new price is shown to pay."""
+    form = quoted(client, checkout_form("0485 12 34 02", "amount:1500"))
+    refused = client.post(TOPUP, {**form, **changed})
+    assert refused.status_code == 200
+    assert "The price changed since it was shown. Nothing was charged; please check the new price." in alerts(refused)
+    assert state() == (0, 0, 0)
+    # the price of what is picked now, to pay: €25.00, or €15.00 by PayPal (€0.64)
+    assert confirmation(refused)["confirm"] != form["confirm"]
+    assert ("Pay €25.00" if "item" in changed else "Pay €15.64") in refused.content.decode()
 
 
 @pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.test import Client
 from simrenew.orders.models import Order
 from simrenew.payments.models import Payment
 from tests.factories import create_brand, create_line, create_topup_product
-from tests.web.form_keys import form_key
+from tests.web.form_keys import confirmation
 from tests.web.test_exactly_once_pg import TIMES, at_once, same_browser
 
 pytestmark = [
@@ -28,7 +28,7 @@ def test_a_guest_pay_sent_five_times_at_once_places_one_order(live_server, setti
     create_line(brand, msisdn="+32485123402")
     guest = Client()
     data = {"checkout": "1", "number": "0485 12 34 02", "item": "amount:1500", "method": "bancontact"}
-    form = {**data, "confirm": "1", "form_key": form_key(guest.post("/en/topup/", data))}
+    form = {**data, **confirmation(guest.post("/en/topup/", data))}
     answers = at_once(same_browser(guest), lambda client: client.post("/en/topup/", form))
     payment = Payment.objects.get()
     assert Order.objects.count() == 1

@@ -26,7 +26,7 @@ from tests.factories import (
     create_topup_product,
     link,
 )
-from tests.web.form_keys import form_key
+from tests.web.form_keys import confirmation
 
 pytestmark = pytest.mark.django_db
 
@@ -237,9 +237,27 @@ def test_renewal_form_needs_the_csrf_token(brand, bundle):
     assert _state() == before
     priced = client.get(url("renew", line_id=line.pk) + f"?product={bundle.pk}&method=credit")
     data["csrfmiddlewaretoken"] = client.cookies[settings.CSRF_COOKIE_NAME].value
-    data["form_key"] = form_key(priced)
+    data.update(confirmation(priced))
     assert client.post(url("renew", line_id=line.pk), data).status_code == 302
     assert Order.objects.get().status == OrderStatus.FULFILLED
+
+
+def test_a_renewal_confirmed_for_another_bundle_than_was_priced_buys_nothing(brand, bundle):
+    customer = create_customer()
+    line = create_line(brand, credit=5000)
+    link(customer, line)
+    client = _logged_in(customer)
+    other = create_bundle(brand, code="acme-25", price_amount=2500)
+    page = url("renew", line_id=line.pk)
+    priced = client.post(page, {"product": str(bundle.pk), "method": "credit"})
+    before = _state()
+    refused = client.post(page, {"product": str(other.pk), "method": "credit", **confirmation(priced)})
+    assert refused.status_code == 200
+    assert "The price changed since it was shown. Nothing was charged; please check the new price." in (
+        refused.content.decode()
+    )
+    assert _state() == before
+    assert balances(line).credit_amount == 5000
 
 
 def test_register_and_link_forms_need_the_csrf_token(brand):
@@ -279,9 +297,7 @@ def test_a_renewal_from_credit_through_the_portal(brand, bundle, django_capture_
     assert "15,00" in quote.content.decode()
     assert Order.objects.count() == 0
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            renew_url, {"product": str(bundle.pk), "method": "credit", "confirm": "1", "form_key": form_key(quote)}
-        )
+        response = client.post(renew_url, {"product": str(bundle.pk), "method": "credit", **confirmation(quote)})
     # then the order is fulfilled and they land on its page
     order = Order.objects.get()
     assert response.status_code == 302

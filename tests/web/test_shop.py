@@ -28,7 +28,7 @@ from tests.factories import (
     create_topup_product,
 )
 from tests.shops.factories import STAFF_PASSWORD, create_shop, create_staff, eid_number, staff_client
-from tests.web.form_keys import form_key
+from tests.web.form_keys import confirmation
 
 pytestmark = pytest.mark.django_db
 LANGUAGES = [code for code, _ in settings.LANGUAGES]
@@ -88,7 +88,7 @@ def state() -> tuple:
 def sell(client: Client, page_url: str, form: dict) -> HttpResponse:
     """As staff do: see the price, then confirm with the key that page rendered."""
     quote = client.post(page_url, form)
-    return client.post(page_url, {**form, "confirm": "1", "form_key": form_key(quote)})
+    return client.post(page_url, {**form, **confirmation(quote)})
 
 
 def errors(response) -> list[str]:
@@ -241,7 +241,7 @@ def test_renew_for_cash_then_print_the_receipt(assistant, shop, line, bundle):
     assert Order.objects.count() == 0
     done = client.post(
         url("renew", line_id=line.pk),
-        {"product": bundle.pk, "method": "cash", "confirm": "1", "form_key": form_key(quote)},
+        {"product": bundle.pk, "method": "cash", **confirmation(quote)},
     )
     order = Order.objects.get()
     assert done.status_code == 302 and done.url == url("sale", number=order.number)

@@ -59,6 +59,20 @@ class Quote:
         return self.price_amount + self.fee_amount
 
     @property
+    def fingerprint(self) -> str:
+        """What was priced: the line, the product, the method and every amount. The confirm button
+        carries the fingerprint of the quote shown with it; a confirm whose fresh quote has another
+        one (a choice changed after the price was shown, or a promotion started or ended) pays nothing
+        (`check_confirmed`)."""
+        parts = (self.kind, self.line.pk, self.product.pk, self.method, self.list_amount, self.discount_amount)
+        return "-".join(str(part) for part in (*parts, self.fee_amount, self.bonus_amount, self.currency))
+
+    def check_confirmed(self, confirmed: str) -> None:
+        """QuoteChanged unless `confirmed` (the confirm button's value) is this quote's fingerprint."""
+        if confirmed != self.fingerprint:
+            raise QuoteChanged()
+
+    @property
     def fee_vat_amount(self) -> int:
         return vat_included(self.fee_amount)
 

@@ -232,10 +232,15 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if submitted and form.is_valid() and line is not None:
         quote = _quote(form, line, choices, customer)
         if quote is not None and "confirm" in data:
-            response = _place(request, form, quote, customer, language)
-            if response is not None:
-                return response
-            quote = None
+            try:
+                quote.check_confirmed(data["confirm"])
+            except DomainError as error:  # the choice changed after its price was shown: show the new one
+                form.add_error(None, str(error))
+            else:
+                response = _place(request, form, quote, customer, language)
+                if response is not None:
+                    return response
+                quote = None
     context = {
         "brand": brand,
         "line": line,

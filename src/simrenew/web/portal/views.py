@@ -206,26 +206,14 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
             form.add_error("method", _("Your credit does not cover this bundle. Choose another payment method."))
             quote = None
         if quote is not None and request.method == "POST" and "confirm" in request.POST:
-            language = get_language() or "en"
-            confirmed = quote
-
-            def place() -> Done:
-                with transaction.atomic():
-                    order = orders.place_order(quote=confirmed, customer=_customer(request), language=language)
-                return Done(url=payment_url(order, language))
-
-            # Once per form key however often it is sent (a double tap would otherwise buy twice from
-            # credit). Paid from credit, the key is recorded in the order's own transaction; otherwise it
-            # is claimed (committed) first, as starting the payment is an HTTP call to the provider.
             try:
-                return submit_once(
-                    request,
-                    scope=f"user:{_customer(request).pk}",
-                    run=place,
-                    claim_first=quote.method != PaymentMethod.CREDIT,
-                )
-            except DomainError as error:
+                quote.check_confirmed(request.POST["confirm"])
+            except DomainError as error:  # the choice changed after its price was shown: show the new one
                 form.add_error(None, str(error))
+            else:
+                placed = _confirm_renewal(request, form, quote)
+                if placed is not None:
+                    return placed
                 quote = None
     initial_product = str(products[0].pk) if products else None
     return render(
@@ -242,6 +230,27 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
             "form_key": new_form_key(),
         },
     )
+
+
+def _confirm_renewal(request: HttpRequest, form: forms.Form, quote: Quote) -> HttpResponse | None:
+    """Place the order the customer confirmed and send them on to pay; None with the reason on the form."""
+    language = get_language() or "en"
+
+    def place() -> Done:
+        with transaction.atomic():
+            order = orders.place_order(quote=quote, customer=_customer(request), language=language)
+        return Done(url=payment_url(order, language))
+
+    # Once per form key however often it is sent (a double tap would otherwise buy twice from
+    # credit). Paid from credit, the key is recorded in the order's own transaction; otherwise it
+    # is claimed (committed) first, as starting the payment is an HTTP call to the provider.
+    try:
+        return submit_once(
+            request, scope=f"user:{_customer(request).pk}", run=place, claim_first=quote.method != PaymentMethod.CREDIT
+        )
+    except DomainError as error:
+        form.add_error(None, str(error))
+        return None
 
 
 @login_required

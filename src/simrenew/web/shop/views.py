@@ -250,6 +250,11 @@ def _sell(
         return None, None
     if "confirm" not in request.POST:
         return quote, None
+    try:
+        quote.check_confirmed(request.POST["confirm"])  # the sale is still the one whose price was shown
+    except DomainError as error:
+        form.add_error(None, str(error))
+        return quote, None
     language = get_language() or "en"
 
     def sell() -> Done:
