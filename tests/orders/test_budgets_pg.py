@@ -53,11 +53,11 @@ def test_a_portal_renewal_from_credit_within_its_budget() -> None:
         link(customer, line)
     client = Client()
     client.force_login(customer)
-    confirm = {"product": str(bundle.pk), "method": "credit", "confirm": "1"}
+    confirm = {"product": str(bundle.pk), "method": "credit"}
 
     def priced(line: Line) -> dict[str, str]:
         page = client.get(reverse("portal:renew", kwargs={"line_id": line.pk}) + f"?product={bundle.pk}&method=credit")
-        return {**confirm, "form_key": form_key(page)}
+        return {**confirm, **confirmation(page)}
 
     assert client.post(reverse("portal:renew", kwargs={"line_id": lines[0].pk}), priced(lines[0])).status_code == 302
 

@@ -2,6 +2,7 @@
 saving and removing a payment method, message preferences with marketing consent, promo codes."""
 
 from datetime import UTC, datetime
+from html import unescape
 
 import pytest
 from django.test import Client
@@ -82,6 +83,27 @@ def test_the_monthly_limit(customer_line):
     assert SpendingCap.objects.get(customer=customer).monthly_limit_amount == 1250
     client.post(target, {"action": "cap", "limit": ""})
     assert SpendingCap.objects.get(customer=customer).monthly_limit_amount is None
+
+
+@pytest.mark.django_db
+def test_the_monthly_limit_is_typed_as_the_customer_writes_it(customer_line):
+    """A text box (a browser's number box sends letters as nothing, and may read "12,50" as 1250):
+    a decimal comma is cents, and anything else is refused, keeping the limit as it was."""
+    client, customer, line = customer_line
+    target = f"/nl/account/lines/{line.pk}/auto-renew/"
+    page = client.get(target).content.decode()
+    assert 'name="limit"' in page and 'type="number"' not in page.split('name="limit"')[0].rsplit("<input", 1)[1]
+    client.post(target, {"action": "cap", "limit": "12,50"})
+    assert SpendingCap.objects.get(customer=customer).monthly_limit_amount == 1250
+    assert 'value="12,50"' in client.get(target).content.decode()  # shown back as typed in Dutch
+    for typed, message in [
+        ("abc", "Vul een bedrag in euro in, zoals 12,50."),
+        ("1.250,00", "Vul een bedrag in euro in, zoals 12,50."),
+        ("100000", "Vul een bedrag van hoogstens €\xa099.999,99 in."),
+    ]:
+        refused = client.post(target, {"action": "cap", "limit": typed}).content.decode()
+        assert message in unescape(refused), typed
+        assert SpendingCap.objects.get(customer=customer).monthly_limit_amount == 1250
 
 
 @pytest.mark.django_db

@@ -169,8 +169,8 @@ def test_a_portal_renewal_from_credit_sent_five_times_at_once_buys_one_bundle(br
     browser = Client()
     browser.force_login(customer)
     page = reverse("portal:renew", kwargs={"line_id": line.pk})
-    key = form_key(browser.get(f"{page}?product={bundle.pk}&method=credit"))
-    data = {"product": str(bundle.pk), "method": "credit", "confirm": "1", "form_key": key}
+    priced = confirmation(browser.get(f"{page}?product={bundle.pk}&method=credit"))
+    data = {"product": str(bundle.pk), "method": "credit", **priced}
 
     answers = at_once(same_browser(browser), lambda client: client.post(page, data))
 

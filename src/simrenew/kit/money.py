@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_decimal_symbol
 
 VAT_RATE_BP = 2100  # Belgian VAT on telecom services: 21 %, in basis points
 
@@ -70,6 +70,13 @@ def babel_locale(language: str) -> str:
 
 def format_money(amount: int, currency: str = "EUR", language: str = "en") -> str:
     return format_currency(Decimal(amount) / 100, currency, locale=babel_locale(language))
+
+
+def typed_amount(amount: int, language: str = "en") -> str:
+    """An amount as a person types it into a form in `language`: 1250.50 or 1250,50 (the language's
+    decimal mark; no currency sign, no thousands separator), as a form field's starting value."""
+    text = f"{Decimal(amount) / 100:.2f}"
+    return text.replace(".", ",") if get_decimal_symbol(babel_locale(language)) == "," else text
 
 
 def vat_included(gross_amount: int, rate_bp: int = VAT_RATE_BP) -> int:

@@ -7,6 +7,7 @@ these functions instead. Text for the database must carry no NUL (PostgreSQL ref
 lone surrogate (not encodable as UTF-8; JSON can carry one as "\\ud800").
 """
 
+import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,8 @@ from simrenew.kit.errors import DomainError
 
 ASCII_DIGITS = frozenset("0123456789")
 MAX_ID = 2**63 - 1  # the largest primary key (BigAutoField): a larger one is no id, not an overflow
+# Euros typed by a person: up to 9 digits, and a comma or a point before one or two digits of cents.
+_EUROS = re.compile(r"([0-9]{1,9})(?:[.,]([0-9]{1,2}))?", re.ASCII)
 
 
 class NotDigits(DomainError):
@@ -35,6 +38,16 @@ class NumberOutOfRange(DomainError):
 class UnreadableText(DomainError):
     code = "unreadable_text"
     default_message = _("This contains characters that cannot be used here, such as a null character.")
+
+
+def euro_cents(text: str) -> int | None:
+    """'12', '12,5', '12.50', '€ 12,50' → cents; None for anything else (letters, a minus sign, a
+    thousands separator, digits of other scripts). Whether the amount is in range is the caller's."""
+    found = _EUROS.fullmatch(text.strip().removeprefix("€").removesuffix("€").strip())
+    if found is None:
+        return None
+    euros, cents = found.group(1), (found.group(2) or "0").ljust(2, "0")
+    return int(euros) * 100 + int(cents)
 
 
 def is_ascii_digits(text: object) -> bool:

@@ -1,25 +1,11 @@
 """The back office's refund form: an amount in euros (ASCII digits, a comma or a point before the
 cents), the reason, and whether to refund without taking back what the order delivered."""
 
-import re
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from simrenew.kit.parse import is_storable_text
+from simrenew.kit.parse import euro_cents, is_storable_text
 from simrenew.orders.refunds import REASON_MAX
-
-# Up to 9 999 999.99: ASCII digits only (never \d, which reads other scripts' digits too).
-EUROS = re.compile(r"^([0-9]{1,7})(?:[.,]([0-9]{1,2}))?$", re.ASCII)
-
-
-def cents_of(text: str) -> int | None:
-    """'12', '12,5', '12.50' → cents; None for anything else."""
-    found = EUROS.fullmatch(text.strip().replace("€", "").strip())
-    if found is None:
-        return None
-    euros, cents = found.group(1), (found.group(2) or "0").ljust(2, "0")
-    return int(euros) * 100 + int(cents)
 
 
 class RefundForm(forms.Form):
@@ -42,10 +28,10 @@ class RefundForm(forms.Form):
     )
 
     def clean_amount(self) -> int:
-        cents = cents_of(str(self.cleaned_data["amount"]))
-        if cents is None or cents <= 0:
+        cents = euro_cents(str(self.cleaned_data["amount"]))
+        if cents is None:
             raise forms.ValidationError(_("Enter an amount in euros, such as 12.50."))
-        return cents
+        return cents  # zero, or more than is left: the refund says what it may be (RefundAmountInvalid)
 
     def clean_reason(self) -> str:
         reason = " ".join(str(self.cleaned_data["reason"]).split())

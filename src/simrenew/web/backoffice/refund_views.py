@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from simrenew.kit.errors import DomainError
-from simrenew.kit.money import Money, format_money
+from simrenew.kit.money import format_money, typed_amount
 from simrenew.orders import refunds
 from simrenew.orders.models import Order, Refund, RefundStatus
 from simrenew.staff.access import allows
@@ -33,7 +33,7 @@ def _order(number: str) -> Order:
 
 
 def _initial_amount(amount: int) -> str:
-    return f"{Money(amount).decimal:.2f}"
+    return typed_amount(amount, get_language() or "en")
 
 
 def _language_name(code: str) -> str:

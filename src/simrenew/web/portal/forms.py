@@ -5,11 +5,13 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from simrenew.brands.models import online_method_choices
 from simrenew.kit import parse
 from simrenew.kit.errors import DomainError
+from simrenew.kit.money import format_money
 from simrenew.kit.phone import normalize_msisdn
 
 METHOD_CHOICES = online_method_choices()
@@ -45,16 +47,36 @@ def ascii_digits(typed: str, *, length: int | tuple[int, int], message: Promise 
         raise forms.ValidationError(str(message)) from error
 
 
-class EuroAmountField(forms.DecimalField):
-    """An amount in euros typed with the digits 0-9 and a decimal point or comma: Decimal() alone
-    would also read '٣' or a fullwidth digit, as another amount than the person sees."""
+class EuroAmountField(forms.CharField):
+    """An amount in euros, cleaned to cents (None when left empty): ASCII digits, and a comma or a
+    point before the cents (kit.parse.euro_cents).
 
-    ALLOWED = frozenset("0123456789.,")
+    A text box, not `type=number`: a browser's number box hands the server only what it can read
+    itself, so letters arrive as an empty value (no amount at all) and, in a language that writes
+    decimals with a comma, "12,50" may arrive as 1250."""
+
+    MAX_TYPED = 16  # characters: no amount is longer (the box's maxlength; checked here, on the text)
+
+    def __init__(self, *, max_cents: int, **kwargs: Any) -> None:
+        attrs = {"inputmode": "decimal", "autocomplete": "off", "maxlength": str(self.MAX_TYPED)}
+        kwargs.setdefault("widget", forms.TextInput(attrs=attrs))
+        super().__init__(**kwargs)
+        self.max_cents = max_cents
 
     def to_python(self, value: object) -> Any:
-        if isinstance(value, str) and value.strip() and not set(value.strip()) <= self.ALLOWED:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
+        text = super().to_python(value)
+        if not text:
+            return None
+        cents = parse.euro_cents(text) if len(text) <= self.MAX_TYPED else None
+        if cents is None:
+            raise forms.ValidationError(_("Enter an amount in euros, such as 12.50."), code="invalid")
+        if cents > self.max_cents:
+            raise forms.ValidationError(
+                _("Enter an amount of at most %(amount)s."),
+                code="max_value",
+                params={"amount": format_money(self.max_cents, "EUR", get_language() or "en")},
+            )
+        return cents
 
 
 class MsisdnField(forms.CharField):

@@ -1,7 +1,5 @@
 """Forms of the portal's auto-renew and message-preference pages."""
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -26,15 +24,14 @@ class SpendingCapForm(forms.Form):
     limit = EuroAmountField(
         label=_("Monthly limit for automatic renewals (€)"),
         required=False,
-        min_value=Decimal("0"),
-        max_digits=7,
-        decimal_places=2,
+        max_cents=99_999_99,
         help_text=_("The most auto-renew may charge your saved payment method per calendar month. Empty: no limit."),
     )
 
     def limit_amount(self) -> int | None:
-        value = self.cleaned_data.get("limit")
-        return None if value is None else int(value * 100)
+        """Cents; None: no limit."""
+        cents: int | None = self.cleaned_data.get("limit")
+        return cents
 
 
 class NotificationSettingsForm(forms.Form):

@@ -17,6 +17,7 @@ from simrenew.catalog.models import Product
 from simrenew.customers.models import User
 from simrenew.kit import parse
 from simrenew.kit.errors import DomainError
+from simrenew.kit.money import typed_amount
 from simrenew.lines import queries as line_queries
 from simrenew.lines.models import Line
 from simrenew.notifications import preferences
@@ -93,7 +94,7 @@ def _own_attempt(line: Line, customer: User) -> RenewalAttempt | None:
 
 
 def _euros(amount: int | None) -> str | None:
-    return None if amount is None else f"{amount / 100:.2f}"
+    return None if amount is None else typed_amount(amount, get_language() or "en")
 
 
 @login_required
