@@ -53,6 +53,13 @@ def test_whole_number_is_ascii_in_range_and_says_the_range_in_the_users_language
     assert parse.whole_number_or_none("101", minimum=1, maximum=100) is None
 
 
+def test_a_number_too_long_for_the_range_says_the_range_not_that_it_is_no_number():
+    for typed in ["9" * 20, "1" + "0" * 5000]:
+        with pytest.raises(parse.NumberOutOfRange):
+            parse.whole_number(typed, minimum=0, maximum=10000)
+    assert parse.whole_number("000042", minimum=0, maximum=100) == 42  # leading zeros are no extra digits
+
+
 @pytest.mark.parametrize(
     ("text", "storable"),
     [("plain", True), ("٣ and 中文", True), ("nul\x00", False), ("\ud800", False), ("ok\udfffok", False)],

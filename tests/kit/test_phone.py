@@ -51,9 +51,6 @@ def test_normalize_msisdn_accepts_the_usual_ways_of_typing_a_belgian_mobile_numb
         pytest.param("", id="empty"),
         pytest.param("   ", id="blank"),
         pytest.param("0" * 40, id="absurdly-long"),
-        pytest.param("٠٤٧٠١٢٣٤٥٦", id="arabic-indic-digits"),
-        pytest.param("0470 12 34 5\uff16", id="a-fullwidth-digit"),
-        pytest.param("0470 12 34 5²", id="superscript"),
         pytest.param("\u200f0470123456", id="rtl-mark"),
         pytest.param("0470\x00123456", id="nul"),
     ],
@@ -66,6 +63,31 @@ def test_normalize_msisdn_refuses_what_is_not_a_belgian_mobile_number(typed):
     # then the error tells how to type one, with a 400
     assert str(error.value) == ("This is not a Belgian mobile number. Type it like 0470 12 34 56 or +32 470 12 34 56.")
     assert error.value.status == 400
+    assert error.value.code == "invalid_msisdn"
+
+
+def other_script(ascii_text: str, zero: int = 0xFF10) -> str:
+    """The digits of `ascii_text` as another script's (full-width by default), spaces kept."""
+    return ascii_text.translate({ord(d): zero + int(d) for d in "0123456789"})
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        pytest.param("٠٤٧٠١٢٣٤٥٦", id="arabic-indic-digits"),
+        pytest.param(other_script("0472 00 00 01"), id="fullwidth-digits"),
+        pytest.param("0470 12 34 5\uff16", id="a-fullwidth-digit"),
+        pytest.param("0470 12 34 5²", id="superscript"),
+    ],
+)
+def test_a_number_typed_with_other_digits_is_refused_saying_which_digits_to_use(typed):
+    """A Chinese or Japanese keyboard types full-width digits: the number may be right, so the error
+    says to use the digits 0 to 9, not that it is no Belgian mobile number."""
+    with pytest.raises(InvalidMsisdn) as error:
+        normalize_msisdn(typed)
+    assert str(error.value) == (
+        "Type the number with the ordinary digits 0 to 9: these are digits of another kind (such as full-width)."
+    )
     assert error.value.code == "invalid_msisdn"
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from simrenew.notifications import service as notifications
 from simrenew.notifications.models import OutboxKind, OutboxMessage
 from simrenew.notifications.sms import OutboxSmsGateway, get_gateway
-from simrenew.notifications.templatetags.formatting import allowance, data_mb, minutes, money, sms
+from simrenew.notifications.templatetags.formatting import allowance, data_mb, minutes, money, money_off, sms
 
 pytestmark = pytest.mark.django_db
 
@@ -75,6 +75,18 @@ def test_formatting_filters_in_english():
     assert minutes(None) == "unlimited calls"
     assert sms(50) == "50 SMS"
     assert sms(None) == "unlimited SMS"
+
+
+def test_an_amount_taken_off_is_a_negative_amount_written_the_languages_way():
+    from django.utils import translation
+
+    assert money_off(200) == "-€2.00"
+    assert money_off(0) == "€0.00"  # nothing taken off: no minus
+    assert money_off(None) == ""
+    with translation.override("nl"):
+        # as Dutch writes a negative amount, the same as money() of one (the settlement's float movement)
+        assert money_off(1900) == money(-1900) == "€\xa0-19,00"
+        assert money_off(0) == "€\xa00,00"
 
 
 def test_formatting_filters_use_the_languages_decimal_mark():

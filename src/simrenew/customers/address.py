@@ -10,7 +10,7 @@ from babel import Locale
 from django.utils.translation import gettext_lazy as _
 
 from simrenew.kit.errors import DomainError
-from simrenew.kit.parse import is_ascii_digits
+from simrenew.kit.parse import OtherDigits, has_other_digits, is_ascii_digits
 
 BELGIUM = "BE"
 STREET_MAX = 200
@@ -90,6 +90,8 @@ def parse_address(*, street: str, postcode: str, city: str, country: str) -> Add
             raise IncompleteAddress(field=field)
     if country not in country_codes():
         raise UnknownCountry(field="country")
+    if has_other_digits(postcode):
+        raise OtherDigits(field="postcode")
     if country == BELGIUM:
         if not (len(postcode) == 4 and is_ascii_digits(postcode) and postcode[0] != "0"):
             raise NotABelgianPostcode(field="postcode")

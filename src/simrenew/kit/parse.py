@@ -35,6 +35,13 @@ class NumberOutOfRange(DomainError):
     default_message = _("Type a number from %(minimum)s to %(maximum)s.")
 
 
+class OtherDigits(DomainError):
+    code = "other_digits"
+    default_message = _(
+        "Type it with the ordinary digits 0 to 9: these are digits of another kind (such as full-width)."
+    )
+
+
 class UnreadableText(DomainError):
     code = "unreadable_text"
     default_message = _("This contains characters that cannot be used here, such as a null character.")
@@ -48,6 +55,12 @@ def euro_cents(text: str) -> int | None:
         return None
     euros, cents = found.group(1), (found.group(2) or "0").ljust(2, "0")
     return int(euros) * 100 + int(cents)
+
+
+def has_other_digits(text: object) -> bool:
+    """True when `text` has a digit that is not one of 0-9 (a full-width three, '٣', '²'): it was typed with another
+    keyboard's digits, which deserves its own message rather than "not a number"."""
+    return isinstance(text, str) and any(char.isdigit() and not char.isascii() for char in text)
 
 
 def is_ascii_digits(text: object) -> bool:
@@ -80,8 +93,12 @@ def digits(
 def whole_number(raw: object, *, minimum: int, maximum: int) -> int:
     """An integer typed with ASCII digits (no sign, no spaces inside) between minimum and maximum."""
     text = raw.strip() if isinstance(raw, str) else ""
-    if not is_ascii_digits(text) or len(text) > len(str(maximum)) + 2:
+    if not is_ascii_digits(text):
         raise NotAWholeNumber()
+    # More digits than the maximum has is out of range, not "not a number" (and never converted: an
+    # int() of thousands of digits is work a form should not do).
+    if len(text.lstrip("0")) > len(str(maximum)):
+        raise NumberOutOfRange(minimum=minimum, maximum=maximum)
     value = int(text)
     if not minimum <= value <= maximum:
         raise NumberOutOfRange(minimum=minimum, maximum=maximum)

@@ -4,7 +4,7 @@ import phonenumbers
 from django.utils.translation import gettext_lazy as _
 
 from simrenew.kit.errors import DomainError
-from simrenew.kit.parse import digits, is_ascii_digits
+from simrenew.kit.parse import digits, has_other_digits, is_ascii_digits
 
 # What people type around the digits of a phone number; anything else (a letter, '²', another script's digit, an
 # RTL mark) is refused rather than guessed at: phonenumbers would read fullwidth and Arabic-Indic
@@ -17,6 +17,15 @@ class InvalidMsisdn(DomainError):
     default_message = _("This is not a Belgian mobile number. Type it like 0470 12 34 56 or +32 470 12 34 56.")
 
 
+class MsisdnOtherDigits(InvalidMsisdn):
+    """The number typed with digits of another kind (full-width from a Chinese or Japanese keyboard):
+    the number may be right, the digits are not read."""
+
+    default_message = _(
+        "Type the number with the ordinary digits 0 to 9: these are digits of another kind (such as full-width)."
+    )
+
+
 class InvalidIccid(DomainError):
     code = "invalid_iccid"
     default_message = _("This is not a valid Belgian SIM card number (ICCID).")
@@ -26,6 +35,8 @@ def normalize_msisdn(raw: str) -> str:
     """Return the E.164 form (+32470123456) of a Belgian mobile number typed in any usual way."""
     # Any kind of space (a no-break space pasted from a web page) separates digits like a space.
     text = " ".join(raw.split()) if isinstance(raw, str) else ""
+    if has_other_digits(text) and len(text) <= 32:
+        raise MsisdnOtherDigits()
     if not text or len(text) > 32 or not set(text) <= MSISDN_CHARACTERS:
         raise InvalidMsisdn()
     if text.startswith("00"):

@@ -1,7 +1,8 @@
 # ruff: noqa: RUF001 - the strings are Django's own, typographic apostrophes included (a msgid must match exactly)
 """Strings of Django's admin, forms and user admin that Django's own catalogues do not translate (yet)
-into some of simrenew's languages: a staff member working in Dutch or German would otherwise read
-"Filter by", "Run" or "- Select an option -" in English on the back office's pages.
+into some of simrenew's languages, or translate poorly: a staff member working in Dutch or German
+would otherwise read "Filter by", "Run" or "- Select an option -" in English on the back office's
+pages, and a Chinese reader "make sure this variable…" under a field that is too long.
 
 They are listed here only so that `makemessages` puts them in simrenew's catalogues, which Django
 looks in first (settings.LOCALE_PATHS); nothing imports this module. When Django's catalogues
@@ -11,8 +12,19 @@ translate one, its entry here can go.
 from django.utils.translation import gettext_noop, ngettext_lazy
 
 DJANGO_STRINGS = [
-    # forms (a select's empty choice)
+    # forms (a select's empty choice; Chinese: Django's own read "make sure this variable…" and "Email")
     gettext_noop("- Select an option -"),
+    gettext_noop("Enter a valid email address."),
+    ngettext_lazy(
+        "Ensure this value has at most %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
+    ngettext_lazy(
+        "Ensure this value has at least %(limit_value)d character (it has %(show_value)d).",
+        "Ensure this value has at least %(limit_value)d characters (it has %(show_value)d).",
+        "limit_value",
+    ),
     # the admin
     gettext_noop("Filter by %(field_name)s"),
     gettext_noop("Search %(name)s"),

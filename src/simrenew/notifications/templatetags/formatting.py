@@ -19,6 +19,15 @@ def money(amount: int | None, currency: str = "EUR") -> str:
     return _money(int(amount), currency or "EUR", get_language() or "en")
 
 
+@register.filter
+def money_off(amount: int | None, currency: str = "EUR") -> str:
+    """An amount taken off (a discount, a void) as a negative amount, written the language's way (€ -2,00
+    in Dutch, -€2.00 in English); nothing taken off is 0.00, without a minus."""
+    if amount is None:
+        return ""
+    return money(-int(amount) if amount else 0, currency)
+
+
 @lru_cache(maxsize=4096)
 def _money(amount: int, currency: str, language: str) -> str:
     """format_money, remembered: a page shows the same few prices and balances many times over, and

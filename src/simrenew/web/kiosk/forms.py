@@ -12,7 +12,10 @@ def keypad_attrs(**extra: str) -> dict[str, str]:
 
 
 class NumberForm(forms.Form):
-    number = MsisdnField(help_text="")
+    number = MsisdnField(
+        help_text="",
+        mistyped=_("This is not a Belgian mobile number. Type its 10 digits, like 0470 12 34 56."),
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -24,6 +27,7 @@ class CodeForm(forms.Form):
         label=_("6-digit code from the SMS"),
         min_length=6,
         max_length=6,
+        error_messages={"min_length": _("The code has 6 digits."), "max_length": _("The code has 6 digits.")},
         widget=forms.TextInput(attrs=keypad_attrs(maxlength="6")),
     )
 

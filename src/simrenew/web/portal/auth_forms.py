@@ -95,7 +95,10 @@ class RegisterForm(NameAndAddressForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         strip=False,
     )
-    accept_terms = forms.BooleanField(label=_("I accept the terms and the privacy notice"))
+    accept_terms = forms.BooleanField(
+        label=_("I accept the terms and the privacy notice"),
+        error_messages={"required": _("Tick the box to accept the terms and the privacy notice.")},
+    )
 
     field_order = ["full_name", "email", "password", "password_again", *ADDRESS_FIELDS, "accept_terms"]
 

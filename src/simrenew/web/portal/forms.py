@@ -12,7 +12,7 @@ from simrenew.brands.models import online_method_choices
 from simrenew.kit import parse
 from simrenew.kit.errors import DomainError
 from simrenew.kit.money import format_money
-from simrenew.kit.phone import normalize_msisdn
+from simrenew.kit.phone import MsisdnOtherDigits, normalize_msisdn
 
 METHOD_CHOICES = online_method_choices()
 
@@ -41,6 +41,8 @@ def ascii_digits(typed: str, *, length: int | tuple[int, int], message: Promise 
     """A code or PIN typed in a form: its digits 0-9 (spaces dropped), or a ValidationError with
     `message` (also for '²', '①' or another script's digits, which str.isdigit() lets through)."""
     shortest, longest = (length, length) if isinstance(length, int) else length
+    if parse.has_other_digits(typed):
+        raise forms.ValidationError(str(parse.OtherDigits.default_message))
     try:
         return parse.digits(typed, min_length=shortest, max_length=longest)
     except DomainError as error:
@@ -82,7 +84,10 @@ class EuroAmountField(forms.CharField):
 class MsisdnField(forms.CharField):
     """A Belgian mobile number in any usual form, cleaned to E.164."""
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, *, mistyped: Promise | None = None, **kwargs: object) -> None:
+        """`mistyped`: the message for a number that is not a Belgian mobile one, where the usual one's
+        example does not fit (a kiosk's keypad has no + and no space)."""
+        self.mistyped = mistyped
         kwargs.setdefault("label", _("Mobile number"))
         kwargs.setdefault("max_length", 32)
         kwargs.setdefault("help_text", _("For example 0470 12 34 56 or +32 470 12 34 56"))
@@ -93,8 +98,10 @@ class MsisdnField(forms.CharField):
         text = super().clean(value)
         try:
             return normalize_msisdn(text)
-        except DomainError as error:
+        except MsisdnOtherDigits as error:
             raise forms.ValidationError(str(error.message)) from error
+        except DomainError as error:
+            raise forms.ValidationError(str(self.mistyped or error.message)) from error
 
 
 class LinkLineForm(forms.Form):
@@ -106,6 +113,7 @@ class CodeForm(forms.Form):
         label=_("6-digit code from the SMS"),
         min_length=6,
         max_length=6,
+        error_messages={"min_length": _("The code has 6 digits."), "max_length": _("The code has 6 digits.")},
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]{6}"}),
     )
 

@@ -56,7 +56,8 @@ class IdentifyForm(forms.Form):
     nationality = forms.ChoiceField(label=_("Nationality"))
     date_of_birth = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
     checked_in_person = forms.BooleanField(
-        label=_("I checked the original document in person, with its holder, and kept no copy of it")
+        label=_("I checked the original document in person, with its holder, and kept no copy of it"),
+        error_messages={"required": _("Tick the box once you have checked the original document in person.")},
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
