@@ -273,7 +273,9 @@ def test_personal_data_has_every_section(subscriber):
     ] == (False, True)
     assert (data["marketing_consent"]["email"], data["marketing_consent"]["sms"]) == (True, False)
     assert [row["label"] for row in data["saved_payment_methods"]] == ["Mastercard •••• 6787"]
-    assert [row["subject"] for row in data["notifications"]] == ["Your bundle is renewed"] * 2
+    # the notices, then the e-mail sent to the address straight away (its subject only, never its text)
+    assert [row["subject"] for row in data["notifications"]] == ["Your bundle is renewed"] * 2 + ["s"]
+    assert all("body" not in row for row in data["notifications"])
     [exported] = data["orders"]
     assert (exported["number"], exported["total_amount"], exported["bought_by_you"]) == (order.number, 1500, True)
     assert exported["receipt"]["number"] == order.receipt.number

@@ -18,6 +18,7 @@ from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils.translation import get_language
 
 from simrenew.audit import service as audit
@@ -30,11 +31,13 @@ from simrenew.kit import clock
 from simrenew.lines import service as lines
 from simrenew.notifications import preferences
 from simrenew.notifications.models import (
+    Channel,
     MarketingConsent,
     Notification,
     NotificationKind,
     NotificationPreference,
     NotificationStatus,
+    OutboxKind,
     OutboxMessage,
 )
 from simrenew.payments import provider as providers
@@ -129,20 +132,66 @@ def _saved_payment_methods(customer: User) -> list[dict[str, Any]]:
 
 
 def _notifications(customer: User) -> list[dict[str, Any]]:
-    return [
-        {
-            "kind": row.kind,
-            "label": str(row.get_kind_display()),
-            "channel": row.channel,
-            "recipient": row.recipient,
-            "subject": row.subject,
-            "body": row.body,
-            "status": row.status,
-            "created_at": row.created_at,
-            "sent_at": row.sent_at,
-        }
-        for row in Notification.objects.filter(customer=customer).order_by("created_at", "id")
-    ]
+    """The messages sent to the customer: notices recorded for their account, and the e-mails and SMS
+    (order confirmations, codes, resets) to their address or to a line's number while they held it.
+
+    Only what each message was and when: never its text, which may carry a code or a link with a
+    token. An e-mail or SMS that is also a notice is listed once, as the notice."""
+    rows = []
+    notices = list(_notices_to(customer))
+    for row in notices:
+        rows.append(
+            {
+                "kind": row.kind,
+                "label": str(row.get_kind_display()),
+                "channel": row.channel,
+                "recipient": row.recipient,
+                "subject": row.subject,
+                "status": row.status,
+                "created_at": row.created_at,
+                "sent_at": row.sent_at,
+            }
+        )
+    as_notices = {(row.recipient.lower(), row.subject, row.body) for row in notices if row.body}
+    for message in _outbox_to(customer):
+        if (message.recipient.lower(), message.subject, message.body) in as_notices:
+            continue
+        rows.append(
+            {
+                "kind": message.kind,
+                "label": str(Channel(message.kind).label),
+                "channel": message.kind,
+                "recipient": message.recipient,
+                "subject": message.subject,
+                "status": NotificationStatus.SENT,
+                "created_at": message.created_at,
+                "sent_at": message.created_at,
+            }
+        )
+    return sorted(rows, key=lambda row: row["created_at"])
+
+
+def _notices_to(customer: User) -> QuerySet[Notification]:
+    """Notices linked to the account, and those to its address or its lines' numbers without one."""
+    to_them = Q(customer=customer) | Q(customer__isnull=True, recipient__iexact=customer.email)
+    for holding in holdings_of(customer):
+        during = Q(customer__isnull=True, recipient=holding.line.msisdn, created_at__gte=holding.started_at)
+        if holding.ended_at is not None:
+            during &= Q(created_at__lt=holding.ended_at)
+        to_them |= during
+    return Notification.objects.filter(to_them).order_by("created_at", "id")
+
+
+def _outbox_to(customer: User) -> QuerySet[OutboxMessage]:
+    """E-mails and SMS sent straight away (not as notices) to the customer's address, or to a line's
+    number while they held it."""
+    to_them = Q(kind=OutboxKind.EMAIL, recipient__iexact=customer.email)
+    for holding in holdings_of(customer):
+        during = Q(kind=OutboxKind.SMS, recipient=holding.line.msisdn, created_at__gte=holding.started_at)
+        if holding.ended_at is not None:
+            during &= Q(created_at__lt=holding.ended_at)
+        to_them |= during
+    return OutboxMessage.objects.filter(to_them).order_by("created_at", "id")
 
 
 # --- Deleting the account (erasure)

@@ -52,6 +52,16 @@ def queued_periods(line: Line) -> list[BundlePeriod]:
     )
 
 
+def later_period_of_order(order_id: int) -> BundlePeriod | None:
+    """The bundle an order bought when it has not started yet (queued after the current one); None
+    when it runs already, or the order bought none."""
+    return (
+        BundlePeriod.objects.select_related("product")
+        .filter(order_id=order_id, status=PeriodStatus.QUEUED, starts_at__gt=clock.now())
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class LineSummary:
     """What a page shows of a line: its balances, the bundle in use and the bundles queued after it."""

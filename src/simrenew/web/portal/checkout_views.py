@@ -226,7 +226,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
     submitted = request.method == "POST" and "checkout" in data
     initial = {"item": f"bundle:{product.pk}" if product else None, "email": customer.email if customer else ""}
     form = CheckoutForm(
-        data if submitted else None, items=choices.items(), methods=methods_with_fees(brand, language), initial=initial
+        data if submitted else None,
+        items=choices.items(),
+        methods=methods_with_fees(brand, language),
+        guest=customer is None,
+        initial=initial,
     )
     quote: Quote | None = None
     if submitted and form.is_valid() and line is not None:

@@ -190,11 +190,19 @@ class CheckoutForm(forms.Form):
     promo_code = forms.CharField(label=_("Promo code (optional)"), required=False, max_length=32)
 
     def __init__(
-        self, *args: object, items: list[tuple[str, str]], methods: list[tuple[str, str]], **kwargs: object
+        self,
+        *args: object,
+        items: list[tuple[str, str]],
+        methods: list[tuple[str, str]],
+        guest: bool = True,
+        **kwargs: object,
     ) -> None:
+        """`guest`: nobody is logged in, so the e-mail field says no account is made (a customer has one)."""
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         choice_field(self, "item").choices = items
         choice_field(self, "method").choices = methods
+        if not guest:
+            self.fields["email"].help_text = _("We send the receipt and a link to your order here.")
 
     def clean_email(self) -> str:
         return str(self.cleaned_data["email"] or "").strip().lower()

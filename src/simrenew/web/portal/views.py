@@ -33,7 +33,7 @@ from simrenew.notifications.models import OutboxMessage
 from simrenew.orders import access, receipts
 from simrenew.orders import queries as order_queries
 from simrenew.orders import service as orders
-from simrenew.orders.models import Channel, Order, OrderKind
+from simrenew.orders.models import Channel, Order, OrderKind, OrderStatus
 from simrenew.orders.quotes import Quote, quote_order
 from simrenew.payments.provider import ProviderError
 from simrenew.terminals.idempotency import Done, new_form_key, submit_once
@@ -188,6 +188,8 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
     if current is not None:
         # The current bundle is offered first.
         products.sort(key=lambda p: p.pk != current.product_id)
+    # A renewal bought now is queued after the last of these (lines.service.add_bundle_period).
+    queued = line_queries.queued_periods(line)
     balances = line_queries.balances(line)
     data = request.POST if request.method == "POST" else (request.GET if "product" in request.GET else None)
     form = RenewForm(data, products=products, methods=_renew_methods(line.brand, get_language() or "en"))
@@ -226,6 +228,8 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
             "products": products,
             "balances": balances,
             "current": current,
+            "queued": queued,
+            "renewal_starts": max(period.ends_at for period in queued) if queued else None,
             "initial_product": initial_product,
             "form_key": new_form_key(),
         },
@@ -298,7 +302,14 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     if isinstance(order, HttpResponse):
         return order
     payment = order.payments.order_by("-created_at").first()
-    return render(request, "portal/order.html", {"order": order, "payment": payment})
+    # A guest, or a logged-in visitor whose order it is not (the link's key let them in), has no
+    # account page to go back to for it.
+    user = request.user
+    owner = isinstance(user, User) and order_queries.orders_of(user).filter(pk=order.pk).exists()
+    # A renewal bought while a bundle runs starts when that one ends: the page says when, not "ready".
+    later = line_queries.later_period_of_order(order.pk) if order.status == OrderStatus.FULFILLED else None
+    context = {"order": order, "payment": payment, "owner": owner, "later_period": later}
+    return render(request, "portal/order.html", context)
 
 
 def order_return(request: HttpRequest, number: str) -> HttpResponse:
@@ -369,7 +380,9 @@ def verify_receipt(request: HttpRequest) -> HttpResponse:
 
 
 def official_channels(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/official.html", {"brands": Brand.objects.all()})
+    """The operators' own addresses and this site's, where the customer is now (from the settings,
+    as each installation has its own)."""
+    return render(request, "portal/official.html", {"brands": Brand.objects.all(), "site_url": settings.SITE_URL})
 
 
 def dev_outbox(request: HttpRequest) -> HttpResponse:
