@@ -238,3 +238,107 @@ def test_a_shop_address_ending_in_its_city_names_the_city_once(brand, line):
     order, client = sell_at_counter(brand, line, address="Rue Neuve 111, 1000 Brussels", city="Brussels")
     ticket = text_of(client.get(f"/en/shop/sales/{order.number}/receipt/").content.decode())
     assert "Rue Neuve 111, 1000 Brussels" in ticket and "Brussels, Brussels" not in ticket
+
+
+CREDIT_ROW = "Prepaid credit, outside VAT"
+
+
+def money_in(text: str) -> list[int]:
+    """The euro amounts in a text, in cents, in order ("€20.00" is 2000)."""
+    return [int(euros) * 100 + int(cents) for euros, cents in re.findall(r"€(\d+)\.(\d\d)", text)]
+
+
+def vat_rows(html: str) -> list[str]:
+    """The rows of a receipt's VAT table, as text, its heading left out."""
+    table = html.split('<table class="vat">')[1].split("</table>")[0]
+    return [text_of(row) for row in table.split("<tr>")[2:]]
+
+
+def test_a_top_up_with_a_fee_has_a_vat_table_whose_rows_add_up_to_the_total_paid(client, brand, line):
+    order = fulfil_paid(
+        create_order(line=line, product=create_topup_product(brand), topup_amount=2000, method="creditcard")
+    )
+    context = confirmation_context(order)
+
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            credit_row = translation.gettext(CREDIT_ROW)
+            page = client.get(
+                reverse("portal:receipt", kwargs={"number": order.receipt.number}),
+                {"code": order.receipt.verification_code},
+            ).content.decode()
+            printable = render_to_string(
+                "portal/receipt_print.html", {"receipt": order.receipt, "order": order, "pdf": True}
+            )
+            text = render_to_string("notifications/email/order_confirmation.txt", context)
+            mail = text_of(render_to_string("notifications/email/order_confirmation.html", context))
+        for html in (page, printable):
+            rows = vat_rows(html)
+            assert rows == [f"{credit_row} €20.00 — €20.00", "21 % €0.21 €0.04 €0.25"]
+            # Each row's last column (incl. VAT) adds up to the total paid.
+            assert sum(money_in(row)[-1] for row in rows) == order.total_amount == 2025
+        # The e-mail: the credit outside VAT, then the fee's VAT and its amount excluding VAT.
+        lines = text.splitlines()
+        credit, fee = lines[lines.index(f"{credit_row}: €20.00") :][:2]
+        assert credit == f"{credit_row}: €20.00"
+        assert sum(money_in(credit + fee)) == order.total_amount
+        assert f"{credit_row} €20.00" in mail
+
+
+def test_a_bundle_receipt_has_no_prepaid_credit_row(client, brand, line):
+    order = fulfil_paid(create_order(line=line, product=create_bundle(brand, price_amount=1500), method="creditcard"))
+    context = confirmation_context(order)
+
+    page = portal_receipt(client, order)
+    page_html = client.get(
+        reverse("portal:receipt", kwargs={"number": order.receipt.number}), {"code": order.receipt.verification_code}
+    ).content.decode()
+    with translation.override("en"):
+        text = render_to_string("notifications/email/order_confirmation.txt", context)
+
+    assert vat_rows(page_html) == ["21 % €12.61 €2.64 €15.25"]
+    assert CREDIT_ROW not in page and CREDIT_ROW not in text
+    assert "VAT 21 %: €2.64 (Excl. VAT €12.61)" in text
+
+
+def test_the_receipt_number_in_the_heading_never_breaks_at_its_hyphen(client, brand, line):
+    order = fulfil_paid(create_order(line=line, product=create_bundle(brand, price_amount=1500), method="bancontact"))
+    with translation.override("nl"):
+        path = reverse("portal:receipt", kwargs={"number": order.receipt.number})
+    html = client.get(path, {"code": order.receipt.verification_code}).content.decode()
+
+    assert f'<span class="number">{order.receipt.number}</span></h1>' in html
+    assert re.search(r"\.number \{ white-space: nowrap; \}", html)
+    assert "\u2011" not in html  # the number people copy keeps its ordinary hyphen
+
+
+@pytest.mark.parametrize(
+    ("language", "city"),
+    [("en", "Brussels"), ("nl", "Brussel"), ("fr", "Bruxelles"), ("de", "Brüssel"), ("zh-hans", "布鲁塞尔")],
+)
+def test_the_sellers_city_is_named_in_the_receipts_language(client, brand, line, language, city):
+    brand.legal_cities = {"nl": "Brussel", "fr": "Bruxelles", "de": "Brüssel", "zh-hans": "布鲁塞尔"}
+    brand.save(update_fields=["legal_cities"])
+    order = fulfil_paid(
+        create_order(line=line, product=create_topup_product(brand), topup_amount=2000, method="creditcard")
+    )
+    order.language = language
+    order.save(update_fields=["language"])
+    address = f"Boulevard du Roi Albert II 27, 1030 {city}"
+
+    page = portal_receipt(client, order, language)
+    context = confirmation_context(order)
+    with translation.override(language):
+        text = render_to_string("notifications/email/order_confirmation.txt", context)
+        html = text_of(render_to_string("notifications/email/order_confirmation.html", context))
+
+    for shown in (page, text, html):
+        assert address in shown
+    if language != "en":
+        assert "Brussels" not in page + text + html
+
+
+def test_a_language_without_its_own_city_name_shows_the_city_as_given(brand):
+    brand.legal_cities = {"nl": "Brussel"}
+    assert brand.legal_address_in("fr") == "Boulevard du Roi Albert II 27, 1030 Brussels"
+    assert brand.legal_address_in("nl") == "Boulevard du Roi Albert II 27, 1030 Brussel"

@@ -18,7 +18,7 @@ class BrandAdmin(ModelAdmin):
         ("Support", {"fields": ["support_phone", "support_email", "official_domains"]}),
         (
             "Seller on receipts",
-            {"fields": ["legal_name", "legal_street", "legal_postal_code", "legal_city", "vat_number"]},
+            {"fields": ["legal_name", "legal_street", "legal_postal_code", "legal_city", "legal_cities", "vat_number"]},
         ),
         ("Rules", {"fields": ["credit_validity_days", "grace_days", "reminder_days"]}),
     ]

@@ -3,10 +3,12 @@
 import contextlib
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.text import format_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from simrenew.kit.iban import validate_iban
@@ -112,6 +114,17 @@ class Brand(models.Model):
     legal_street = models.CharField(max_length=120, blank=True, verbose_name=_("registered office street and number"))
     legal_postal_code = models.CharField(max_length=8, blank=True, verbose_name=_("registered office postcode"))
     legal_city = models.CharField(max_length=80, blank=True, verbose_name=_("registered office city"))
+    # The city as other languages name it, by language code ({"nl": "Brussel", "zh-hans": "布鲁塞尔"}):
+    # a receipt speaks its buyer's language; `legal_city` stands in for any language not given.
+    legal_cities = models.JSONField(
+        default=dict,
+        blank=True,
+        verbose_name=_("registered office city in other languages"),
+        help_text=_(
+            'By language code, e.g. {"nl": "Brussel", "fr": "Bruxelles"}; the city above is shown for any '
+            "language not given."
+        ),
+    )
     # "BE0202239951" (stored without spaces or dots; shown as "BE 0202.239.951").
     vat_number = models.CharField(
         max_length=20, blank=True, validators=[validate_vat_number], verbose_name=_("VAT number")
@@ -144,10 +157,20 @@ class Brand(models.Model):
     def vat_number_display(self) -> str:
         return format_vat_number(self.vat_number) if self.vat_number else ""
 
+    def legal_city_in(self, language: str) -> str:
+        """The registered office's city as `language` names it when given for it, else `legal_city`."""
+        given = self.legal_cities.get(language) if isinstance(self.legal_cities, dict) else None
+        return str(given) if given else self.legal_city
+
+    def legal_address_in(self, language: str) -> str:
+        """ "Boulevard du Roi Albert II 27, 1030 Brussel": the street, postcode and city, the city in `language`."""
+        place = " ".join(part for part in (self.legal_postal_code, self.legal_city_in(language)) if part)
+        return ", ".join(part for part in (self.legal_street, place) if part)
+
     @property
     def legal_address(self) -> str:
-        place = " ".join(part for part in (self.legal_postal_code, self.legal_city) if part)
-        return ", ".join(part for part in (self.legal_street, place) if part)
+        """The registered office in the active language: receipts and e-mails are rendered in their reader's."""
+        return self.legal_address_in(get_language() or settings.LANGUAGE_CODE)
 
     @property
     def domains(self) -> list[str]:

@@ -15,6 +15,9 @@ DEMO_LINE = "+32472000001"  # the demo customer's line: Proximus, index 1
 
 BundleSpec = tuple[str, int, int | None, int | None, int | None, int]
 
+# Brussels as each language of the site names it (the official Brussel / Bruxelles, and Brüssel).
+BRUSSELS = {"nl": "Brussel", "fr": "Bruxelles", "de": "Brüssel", "zh-hans": "布鲁塞尔"}
+
 BRANDS: list[dict[str, Any]] = [
     {
         "code": "proximus",
@@ -30,6 +33,7 @@ BRANDS: list[dict[str, Any]] = [
         "legal_street": "Boulevard du Roi Albert II 27",
         "legal_postal_code": "1030",
         "legal_city": "Brussels",
+        "legal_cities": BRUSSELS,
         "vat_number": "BE0202239951",
         "prefixes": ["0472", "0475", "0476"],
     },
@@ -78,6 +82,7 @@ BRANDS: list[dict[str, Any]] = [
         "legal_street": "Avenue du Bourget 3",
         "legal_postal_code": "1140",
         "legal_city": "Brussels",
+        "legal_cities": BRUSSELS,
         "vat_number": "BE0456810810",
         "prefixes": ["0495", "0496", "0497"],
     },

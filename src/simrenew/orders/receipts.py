@@ -20,6 +20,18 @@ from simrenew.kit.money import VAT_RATE_BP
 from simrenew.orders.access import order_url
 from simrenew.orders.models import Order, OrderKind, Receipt
 
+# A receipt's number: "R-" and 10 readable characters (kit.codes.READABLE_ALPHABET); its verification
+# code: 8 of them. Both are made in orders.service and read back by `typed_code` below.
+RECEIPT_NUMBER_PREFIX = "R"
+RECEIPT_NUMBER_LENGTH = 10
+VERIFICATION_CODE_LENGTH = 8
+
+# What a person may put inside a number or code without changing it: spaces (any, the ideographic
+# one included) and hyphens (the keyboard's, the full-width one, and the typographic U+2010/U+2011).
+_HYPHENS = frozenset("-\u2010\u2011\uff0d")
+# Full-width forms of printable ASCII (U+FF01 to U+FF5E) sit at a fixed distance from ASCII.
+_FULL_WIDTH_FIRST, _FULL_WIDTH_LAST, _FULL_WIDTH_OFFSET = 0xFF01, 0xFF5E, 0xFEE0
+
 
 @dataclass(frozen=True)
 class VatLine:
@@ -70,14 +82,42 @@ def confirmation_context(order: Order) -> dict[str, Any]:
     }
 
 
+def typed_code(text: str) -> str:
+    """A receipt number or verification code as someone typed it, in the characters the receipt prints.
+
+    People copy these off paper or a screen, often with a Chinese or Japanese keyboard that types
+    full-width letters and digits (U+FF26 for F, ...). Unlike the input parsers that read numbers (ASCII
+    digits only), the point here is to match characters printed on the receipt, so the full-width
+    forms of ASCII (U+FF01 to U+FF5E) are mapped to ASCII; letters are upper-cased and spaces and
+    hyphens anywhere are dropped ("fwga-vfdv", "FWGA VFDV"). Any other character is kept as it is, so
+    it matches no receipt: a Roman numeral or a Cyrillic letter is not read as a Latin letter."""
+    kept = []
+    for char in text or "":
+        if _FULL_WIDTH_FIRST <= ord(char) <= _FULL_WIDTH_LAST:
+            char = chr(ord(char) - _FULL_WIDTH_OFFSET)
+        if char.isspace() or char in _HYPHENS:
+            continue
+        kept.append(char.upper() if char.isascii() else char)
+    return "".join(kept)
+
+
+def typed_receipt_number(text: str) -> str:
+    """A receipt number as someone typed it, with or without its "R-" ("rey2wqfdts" is R-REY2WQFDTS)."""
+    compact = typed_code(text)
+    if len(compact) == RECEIPT_NUMBER_LENGTH + len(RECEIPT_NUMBER_PREFIX) and compact.startswith(RECEIPT_NUMBER_PREFIX):
+        compact = compact[len(RECEIPT_NUMBER_PREFIX) :]
+    return f"{RECEIPT_NUMBER_PREFIX}-{compact}"
+
+
 def verified_receipt(*, number: str, code: str) -> Receipt:
-    """A receipt shown to anyone holding its number and verification code."""
+    """A receipt shown to anyone holding its number and verification code, as they typed them
+    (`typed_receipt_number`, `typed_code`)."""
     receipt = (
         Receipt.objects.select_related("order", "order__line", "order__line__brand", "order__product")
-        .filter(number=number.strip().upper())
+        .filter(number=typed_receipt_number(number))
         .first()
     )
-    if receipt is None or not constant_time_equal(receipt.verification_code, (code or "").strip().upper()):
+    if receipt is None or not constant_time_equal(receipt.verification_code, typed_code(code)):
         raise NotFound()
     return receipt
 

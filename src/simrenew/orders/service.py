@@ -20,6 +20,7 @@ from simrenew.orders import postings, quotes
 from simrenew.orders.errors import OrderNotOpen, OrderNotVoidable, PaymentUnavailable
 from simrenew.orders.models import Channel, Order, OrderKind, OrderStatus, Receipt
 from simrenew.orders.quotes import Quote
+from simrenew.orders.receipts import RECEIPT_NUMBER_LENGTH, RECEIPT_NUMBER_PREFIX, VERIFICATION_CODE_LENGTH
 from simrenew.payments import checks
 from simrenew.payments import provider as providers
 from simrenew.payments import service as saved_payments
@@ -372,7 +373,10 @@ def _deliver(
         lines.add_bundle_period(line=order.line, product=order.product, order_id=order.pk, at=at)
     # A top-up or a renewal keeps the credit valid (and reactivates a line in grace or suspended).
     lines.extend_credit_validity(line=order.line, at=at)
-    rows.insert(Receipt(number=_new_number("R", 10), order=order, verification_code=readable_code(8), issued_at=at))
+    number = _new_number(RECEIPT_NUMBER_PREFIX, RECEIPT_NUMBER_LENGTH)
+    rows.insert(
+        Receipt(number=number, order=order, verification_code=readable_code(VERIFICATION_CODE_LENGTH), issued_at=at)
+    )
     if order.email and order.channel != Channel.AUTO:
         from simrenew.orders.tasks import send_confirmation
 
