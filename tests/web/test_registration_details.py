@@ -73,7 +73,11 @@ def test_sign_up_without_an_address_is_fine(client):
     [
         ({"full_name": "  "}, "full_name", "This field is required."),
         ({"postcode": "20000"}, "postcode", "A Belgian postcode is four digits, for example 1000."),
-        ({"postcode": "\uff12\uff10\uff10\uff10"}, "postcode", "A Belgian postcode is four digits, for example 1000."),
+        (
+            {"postcode": "\uff12\uff10\uff10\uff10"},
+            "postcode",
+            "Type it with the ordinary digits 0 to 9: these are digits of another kind (such as full-width).",
+        ),
         ({"city": ""}, "city", "Give the street, the postcode and the city, or leave all three empty."),
         ({"country": "XX"}, "country", "Select a valid choice. XX is not one of the available choices."),
         ({"street": "x" * 201}, "street", "Ensure this value has at most 200 characters (it has 201)."),

@@ -217,7 +217,7 @@ def test_identify_the_holder_shows_only_a_masked_number(assistant, line):
         ({"date_of_birth": "2999-01-01"}, "This date of birth is not possible."),
         ({"date_of_birth": "not a date"}, "Enter a valid date."),
         ({"nationality": "XX"}, "Select a valid choice."),
-        ({"checked_in_person": ""}, "This field is required."),
+        ({"checked_in_person": ""}, "Tick the box once you have checked the original document in person."),
     ],
 )
 def test_bad_identification_input_changes_nothing(assistant, line, overrides, message):
