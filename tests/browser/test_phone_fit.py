@@ -1,7 +1,8 @@
 """Every customer page fits a phone: at 360 x 640 and 390 x 844, in Chinese and in German (long words),
 nothing scrolls sideways, the header folds into a menu that opens, and the header's links and the
 page's buttons and fields are touch targets of at least 44 x 44 px (WCAG 2.5.5; links inside
-sentences are exempt). Set SIMRENEW_SCREENSHOTS=1 to keep a screenshot of every page."""
+sentences are exempt). The POS pages' bar is one row on a desktop and a tidy grid on a phone, in
+Dutch, Chinese, French and German. Set SIMRENEW_SCREENSHOTS=1 to keep a screenshot of every page."""
 
 import os
 import re
@@ -12,6 +13,8 @@ from django.conf import settings
 from playwright.sync_api import Browser, Page
 
 from tests.browser.customer_pages import CUSTOMER, CustomerPage, PortalData, build, log_in
+from tests.factories import DEFAULT_PASSWORD
+from tests.retail.factories import create_cashier, create_outlet, create_retailer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -144,3 +147,97 @@ def test_the_header_menu_is_a_row_of_links_on_a_desktop(page: Page, site: str) -
     if os.environ.get("SIMRENEW_SCREENSHOTS"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=SCREENSHOTS / "de-1280-home.png")
+
+
+# --- The POS pages -------------------------------------------------------------------------------
+
+POS_PAGES = ["/pos/", "/pos/pin/", "/pos/settlement/"]
+POS_LANGUAGES = ["nl", "zh-hans", "fr", "de"]
+
+# Where the bar's pieces sit: those off the logo's row, the links whose words wrap, the links' columns,
+# and the language choice.
+POS_BAR = """() => {
+  const bar = document.querySelector('header.pos-bar');
+  const box = el => el.getBoundingClientRect();
+  const middle = el => box(el).top + box(el).height / 2;
+  const lines = el => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size;
+  };
+  const links = [...bar.querySelectorAll('nav a, nav button')];
+  const pieces = [bar.querySelector('.logo'), bar.querySelector('.where'), ...links, bar.querySelector('select')];
+  return {
+    height: box(bar).height,
+    offRow: pieces.filter(el => Math.abs(middle(el) - middle(pieces[0])) > 8).map(el => el.innerText.trim()),
+    wrapped: links.filter(el => lines(el) > 1).map(el => el.innerText.trim()),
+    columns: new Set(links.map(el => Math.round(box(el).left))).size,
+    logoTop: box(bar.querySelector('.logo')).top,
+    selectTop: box(bar.querySelector('select')).top,
+    selectBottom: box(bar.querySelector('select')).bottom,
+    selectStyled: getComputedStyle(bar.querySelector('select')).borderTopLeftRadius !== '0px',
+  };
+}"""
+
+
+def _cashier_tab(browser: Browser, site: str, size: tuple[int, int]) -> Page:
+    cashier = create_cashier(
+        create_outlet(create_retailer(float_amount=500_000, name="Carrefour"), name="Bruxelles Midi")
+    )
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    tab = context.new_page()
+    tab.goto(f"{site}/en/pos/login/")
+    tab.get_by_label("E-mail address").fill(cashier.email)
+    tab.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    tab.get_by_label("Password").press("Enter")
+    tab.wait_for_url(f"{site}/en/pos/")
+    return tab
+
+
+def _screenshot(tab: Page, name: str) -> None:
+    if os.environ.get("SIMRENEW_SCREENSHOTS"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=SCREENSHOTS / name)
+
+
+def test_the_pos_bar_is_one_row_on_a_desktop(browser: Browser, site: str) -> None:
+    tab = _cashier_tab(browser, site, (1280, 900))
+    problems = []
+    for language in POS_LANGUAGES:
+        for path in POS_PAGES:
+            where = f"{language} 1280 {path}"
+            assert tab.goto(f"{site}/{language}{path}").status == 200, where
+            bar = tab.evaluate(POS_BAR)
+            if bar["offRow"] or bar["height"] > 72:
+                problems.append(f"{where}: off the logo's row: {bar['offRow']}; the bar is {round(bar['height'])} px")
+            if bar["wrapped"]:
+                problems.append(f"{where}: links wrap inside: {bar['wrapped']}")
+            if not bar["selectStyled"] or bar["selectBottom"] - bar["selectTop"] < MIN_TARGET:
+                problems.append(f"{where}: the language choice is the browser's bare box")
+            _screenshot(tab, f"pos-{language}-1280-{path.strip('/').replace('/', '-')}.png")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_pos_bar_wraps_tidily_on_a_phone(browser: Browser, site: str) -> None:
+    tab = _cashier_tab(browser, site, (390, 844))
+    problems = []
+    for language in POS_LANGUAGES:
+        for path in POS_PAGES:
+            where = f"{language} 390 {path}"
+            assert tab.goto(f"{site}/{language}{path}").status == 200, where
+            bar = tab.evaluate(POS_BAR)
+            # The links two by two, the language beside the logo, nothing wider than the phone.
+            if bar["columns"] != 2:
+                problems.append(f"{where}: the links stand in {bar['columns']} columns, not 2")
+            if bar["selectTop"] > bar["logoTop"] + MIN_TARGET:
+                problems.append(f"{where}: the language choice fell below the logo's row")
+            if bar["height"] > 240:
+                problems.append(f"{where}: the bar is {round(bar['height'])} px tall")
+            fit = tab.evaluate(OVERFLOW, 390)
+            if fit["scrollWidth"] > 390:
+                problems.append(f"{where}: {fit['scrollWidth']} px wide: {'; '.join(fit['culprits'])}")
+            small = tab.evaluate(SMALL_TARGETS, MIN_TARGET)
+            if small:
+                problems.append(f"{where}: touch targets under {MIN_TARGET} px: {'; '.join(small)}")
+            _screenshot(tab, f"pos-{language}-390-{path.strip('/').replace('/', '-')}.png")
+    assert not problems, "\n".join(problems)

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -29,7 +30,8 @@ from simrenew.promotions.models import Promotion, PromotionStatus
 from simrenew.retail.models import Sale, SaleKind
 from simrenew.shops import service as shops
 from simrenew.shops.models import ShopSale
-from simrenew.staff.access import STAFF_MEMBER, declared_permission
+from simrenew.staff.access import BACK_OFFICE, STAFF_MEMBER, declared_permission
+from simrenew.staff.permissions import DESK_PERMISSIONS
 from simrenew.staff.roles import FINANCE, RETAIL_CASHIER, ROLES, SHOP_ASSISTANT, SHOP_MANAGER, Role
 from simrenew.support import service as support
 from simrenew.support.models import Case, Message
@@ -251,6 +253,8 @@ def world() -> World:
 def holds(role: Role, permission: str) -> bool:
     if permission == STAFF_MEMBER:
         return role.is_staff
+    if permission == BACK_OFFICE:
+        return role.is_staff and (role.all_permissions or bool(role.permissions - DESK_PERMISSIONS))
     return role.all_permissions or permission in role.permissions
 
 
@@ -274,15 +278,21 @@ def to_login(response: Any, area: str) -> bool:
     return response.status_code == 302 and response["Location"].startswith(reverse(LOGIN[area]))
 
 
+def to_own_desk(response: Any, area: str) -> bool:
+    """A back-office page sending a counter's login back to its desk (the shop desk, the POS)."""
+    desks = (reverse("shop:desk"), reverse("pos:home"))
+    return area == "backoffice" and response.status_code == 302 and response["Location"] in desks
+
+
 def opened(response: Any, area: str) -> bool:
     """Past the permission check: the page (200), a redirect onwards, or GET on a POST-only action."""
     if response.status_code == 302:
-        return not to_login(response, area) and "/staff/" not in response["Location"]
+        return not (to_login(response, area) or to_own_desk(response, area)) and "/staff/" not in response["Location"]
     return response.status_code in (200, 405)
 
 
 def refused(response: Any, area: str) -> bool:
-    return response.status_code == 403 or to_login(response, area)
+    return response.status_code == 403 or to_login(response, area) or to_own_desk(response, area)
 
 
 def state() -> tuple:
@@ -340,6 +350,98 @@ def test_a_refused_post_changes_nothing(world, who):
     assert state() == before
 
 
+# Each role at the back office's start page and the admin's: a role whose desk is all it holds goes to
+# that desk, and the admin does not let it in (it would show nothing, and offer a shared counter login
+# a password change).
+SHOP_DESK = "shop-desk"
+POS = "pos"
+ENTRANCES = {
+    "anonymous": {"backoffice": "login", "admin": "login"},
+    NO_ROLE: {"backoffice": 403, "admin": "login"},
+    "customer-service": {"backoffice": 200, "admin": 200},
+    "shop-assistant": {"backoffice": SHOP_DESK, "admin": "login"},
+    "shop-manager": {"backoffice": SHOP_DESK, "admin": "login"},
+    "retail-cashier": {"backoffice": POS, "admin": "login"},
+    "marketing": {"backoffice": 200, "admin": 200},
+    "finance": {"backoffice": 200, "admin": 200},
+    "administrator": {"backoffice": 200, "admin": 200},
+}
+
+
+def _answer(response: Any) -> int | str:
+    if response.status_code != 302:
+        return response.status_code
+    where = response["Location"]
+    if where.startswith(reverse("admin:login")):
+        return "login"
+    return {reverse("shop:desk"): SHOP_DESK, reverse("pos:home"): POS}.get(where, where)
+
+
+def test_every_role_is_named_at_the_entrances():
+    assert set(ENTRANCES) == set(WHO)
+
+
+@pytest.mark.parametrize("who", WHO)
+def test_each_role_at_the_back_office_and_the_admin(world, who):
+    client = client_for(world, who)
+    home = client.get(reverse("backoffice:home"))
+    admin = client.get(reverse("admin:index"))
+    assert {"backoffice": _answer(home), "admin": _answer(admin)} == ENTRANCES[who]
+    if home.status_code == 200:
+        # The start page links the admin exactly when the admin lets the login in.
+        assert (f'href="{reverse("admin:index")}"' in home.content.decode()) == (admin.status_code == 200)
+
+
+@pytest.mark.parametrize("who", [SHOP_ASSISTANT.code, SHOP_MANAGER.code])
+def test_shop_staff_get_none_of_the_admin(world, who):
+    """Not its index, not its password change (the assistant's login is shared at the counter), not a
+    model page."""
+    client = client_for(world, who)
+    for name in ("admin:index", "admin:password_change", "admin:shops_shop_changelist"):
+        response = client.get(reverse(name))
+        assert _answer(response) == "login", f"{who} {name}: {response.status_code}"
+
+
+def test_the_start_page_links_the_admin_only_to_roles_it_lets_in(world):
+    """A staff login whose permissions are all outside the admin's models (finance reports only) has
+    the back office but no admin link."""
+    user = create_staff_user(FINANCE, email="reports-only@staff.example")
+    user.groups.clear()
+    user.user_permissions.add(Permission.objects.get(codename="view_finance_reports"))
+    client = staff_session(user)
+    page = client.get(reverse("backoffice:home")).content.decode()
+    assert reverse("backoffice:reports") in page
+    assert f'href="{reverse("admin:index")}"' not in page
+    assert _answer(client.get(reverse("admin:index"))) == "login"
+
+
+def _header(page: str) -> str:
+    return page.split("<header", 1)[1].split("</header>", 1)[0]
+
+
+@pytest.mark.parametrize("who", ["finance", "customer-service"])
+def test_a_back_office_page_has_the_back_office_menu_not_the_customers(world, who):
+    page = client_for(world, who).get(reverse("backoffice:refunds")).content.decode()
+    header = _header(page)
+    for customer_page in ("portal:account", "portal:topup", "portal:help"):
+        assert f'href="{reverse(customer_page)}"' not in header, customer_page
+    assert f'href="{reverse("backoffice:refunds")}"' in header
+    assert f'href="{reverse("backoffice:leftover")}"' in header
+    assert f'href="{reverse("admin:index")}"' in header
+    assert f'action="{reverse("admin:logout")}"' in header
+    # Only the pages this role may open.
+    assert (f'href="{reverse("backoffice:reports")}"' in header) == (who == "finance")
+    assert (f'href="{reverse("backoffice:support")}"' in header) == (who == "customer-service")
+
+
+def test_a_refusal_in_the_back_office_keeps_its_menu(world):
+    response = client_for(world, "marketing").get(reverse("backoffice:refunds"))
+    assert response.status_code == 403
+    header = _header(response.content.decode())
+    assert f'href="{reverse("portal:account")}"' not in header
+    assert f'href="{reverse("backoffice:promotions")}"' in header
+
+
 def test_a_shop_assistant_cannot_open_the_promotions_or_pause_one(world):
     client = staff_session(world.users[SHOP_ASSISTANT.code])
     promotion = Promotion.objects.get(code="spring")
@@ -390,7 +492,7 @@ def test_a_role_with_a_second_factor_is_sent_to_it_on_every_staff_page(world):
 POLICY = {
     "backoffice:promotions": {"marketing", "finance", "administrator"},
     "backoffice:promotion_status": {"marketing", "administrator"},
-    "backoffice:home": {"customer-service", "shop-assistant", "shop-manager", "marketing", "finance", "administrator"},
+    "backoffice:home": {"customer-service", "marketing", "finance", "administrator"},
     "backoffice:support": {"customer-service", "administrator"},
     "backoffice:support_case": {"customer-service", "administrator"},
     "backoffice:support_answer": {"customer-service", "administrator"},

@@ -12,12 +12,16 @@ from typing import Any, TypeVar
 from django.http import HttpRequest
 
 from simrenew.staff.errors import MissingPermission
+from simrenew.staff.permissions import DESK_PERMISSIONS
 
 View = TypeVar("View", bound=Callable[..., Any])
 
 PERMISSION_ATTRIBUTE = "required_permission"
 # Not a permission: any login with staff access (Django's is_staff), e.g. the back office's start page.
 STAFF_MEMBER = "is_staff"
+# Not a permission either: a staff login with something to open in the back office, i.e. a permission
+# beyond its counter's desk (shop assistants and managers, whose desk is all they have, are not).
+BACK_OFFICE = "back_office"
 
 
 def declare[View: Callable[..., Any]](view: View, permission: str) -> View:
@@ -37,6 +41,10 @@ def declared_permission(view: Callable[..., Any]) -> str | None:
 def allows(user: Any, permission: str) -> bool:
     if permission == STAFF_MEMBER:
         return bool(user.is_active and user.is_staff)
+    if permission == BACK_OFFICE:
+        if not (user.is_active and user.is_staff):
+            return False
+        return bool(user.is_superuser or set(user.get_all_permissions()) - DESK_PERMISSIONS)
     return bool(user.has_perm(permission))
 
 

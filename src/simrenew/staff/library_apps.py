@@ -1,9 +1,11 @@
-"""The apps of django-otp and django-axes under names staff read in their language in the back office
-(INSTALLED_APPS names these configs; the apps and their models are the libraries' own). A module of
-their own: Django picks an app's config from its apps module only when it holds one."""
+"""The apps of django-otp and django-axes under names staff read in their language in the back office,
+and Django's admin on a site of ours (INSTALLED_APPS names these configs; the apps and their models
+are the libraries' own). A module of their own: Django picks an app's config from its apps module only
+when it holds one."""
 
 from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -22,6 +24,12 @@ class RecoveryCodesConfig(AppConfig):
     label = "otp_static"
     default_auto_field = "django.db.models.AutoField"
     verbose_name = _("Two-factor: recovery codes")
+
+
+class StaffAdminConfig(AdminConfig):
+    """Django's admin, on a site that lets in only staff with a permission in it (staff.admin_site)."""
+
+    default_site = "simrenew.staff.admin_site.StaffAdminSite"
 
 
 class SignInAttemptsConfig(AxesConfig):

@@ -46,6 +46,10 @@ RESOLVE_DIFFERENCE = "finance.resolve_difference"
 RETRY_JOB = "jobs.retry_job"
 VIEW_AUDIT_LOG = "audit.view_auditentry"
 
+# What a counter's own desk asks for (the shop desk, the POS) and nothing else does: a login holding only
+# these has nothing to open in the back office or the admin, and is sent to its desk instead.
+DESK_PERMISSIONS = frozenset({USE_SHOP_DESK, SELL_AT_COUNTER, VIEW_ALL_TILLS, VIEW_SHOP_AUDIT_LOG, SELL_AT_TILL})
+
 
 @dataclass(frozen=True)
 class CustomPermission:

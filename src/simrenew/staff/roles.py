@@ -27,7 +27,9 @@ class Role:
     # False only for roles at shared counters, where a personal authenticator is impractical and
     # what the role can do is bounded to the counter.
     second_factor: bool
-    # Django's is_staff: may log into the admin and the back office (shop staff need it for the desk).
+    # Django's is_staff: may log into the staff areas (shop staff need it for the desk). The back office
+    # and the admin let in only a role with something to open there (staff.access.BACK_OFFICE,
+    # staff.admin_site).
     is_staff: bool = True
     # Every permission that exists, now and after each sync (new models included).
     all_permissions: bool = False

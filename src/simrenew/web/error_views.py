@@ -116,7 +116,7 @@ PORTAL = Area("portal/base.html", "portal:home", BACK_TO_START)
 # By the first path segment after the language prefix; anything else is the portal's.
 AREAS = {
     "shop": Area("shop/base.html", "shop:desk", BACK_TO_DESK),
-    "backoffice": Area("portal/base.html", "backoffice:home", BACK_TO_BACK_OFFICE),  # as its pages are
+    "backoffice": Area("backoffice/base.html", "backoffice:home", BACK_TO_BACK_OFFICE),
     "staff": Area("staff/base.html", "backoffice:home", BACK_TO_BACK_OFFICE),
     "admin": Area("staff/base.html", "admin:index", BACK_TO_START),
     "pos": Area("pos/base.html", "pos:home", BACK_TO_START),

@@ -1,5 +1,5 @@
 """Request-wide middleware: the request id every log line carries, and expected DomainErrors that
-escaped a view turned into a 4xx page in the user's language."""
+escaped a view turned into a 4xx page in the user's language (in the back office's look on its pages)."""
 
 from collections.abc import Callable
 
@@ -20,8 +20,18 @@ class DomainErrorMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, DomainError):
-            return render(request, "portal/error.html", {"error": exception}, status=exception.status)
+            return render(request, error_template(request), {"error": exception}, status=exception.status)
         return None
+
+
+def error_template(request: HttpRequest) -> str:
+    """The back office's error page on its pages for staff (its own menu, not the customer's), else the
+    portal's (a customer who strayed there goes back to the portal)."""
+    match = request.resolver_match
+    staff = getattr(getattr(request, "user", None), "is_staff", False)
+    if staff and match is not None and "backoffice" in match.namespaces:
+        return "backoffice/error.html"
+    return "portal/error.html"
 
 
 class RequestIdMiddleware:
