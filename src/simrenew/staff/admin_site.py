@@ -12,11 +12,17 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth import get_permission_codename
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 MODEL_ACTIONS = ("view", "add", "change", "delete")
 
 
 class StaffAdminSite(admin.AdminSite):
+    # simrenew's names, not Django's ("Django administration") in the header and the browser's tab
+    site_header = _("simrenew back office")
+    site_title = _("simrenew back office")
+    index_title = _("Admin")
+
     def has_permission(self, request: HttpRequest) -> bool:
         if not super().has_permission(request):
             return False
