@@ -169,9 +169,12 @@ def buy(traffic: Traffic, session: requests.Session, account: dict[str, Any], rn
     if shown is None:
         order.stopped_at = "order form"
         return order
+    # The confirm button carries the fingerprint of the price it shows (a confirm for another is refused).
     key = re.search(r'name="form_key" value="([^"]+)"', shown.text)
-    form.update({"promo_code": "", "confirm": "1", "csrfmiddlewaretoken": csrf(session)})
+    priced = re.search(r'name="confirm" value="([^"]+)"', shown.text)
+    form.update({"promo_code": "", "csrfmiddlewaretoken": csrf(session)})
     form.update({"form_key": key.group(1)} if key else {})
+    form.update({"confirm": priced.group(1)} if priced else {})
     response = traffic.send(session, "portal", "POST", page, expect=(302,), data=form)
     checkout = response.headers.get("Location", "") if response is not None else ""
     if "/sandbox/mollie/checkout/" not in checkout:

@@ -188,8 +188,6 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
     if current is not None:
         # The current bundle is offered first.
         products.sort(key=lambda p: p.pk != current.product_id)
-    # A renewal bought now is queued after the last of these (lines.service.add_bundle_period).
-    queued = line_queries.queued_periods(line)
     balances = line_queries.balances(line)
     data = request.POST if request.method == "POST" else (request.GET if "product" in request.GET else None)
     form = RenewForm(data, products=products, methods=_renew_methods(line.brand, get_language() or "en"))
@@ -218,6 +216,9 @@ def renew(request: HttpRequest, line_id: int) -> HttpResponse:
                     return placed
                 quote = None
     initial_product = str(products[0].pk) if products else None
+    # A renewal bought now is queued after the last of these (lines.service.add_bundle_period); read
+    # only for the page, not for a confirm that places the order.
+    queued = line_queries.queued_periods(line)
     return render(
         request,
         "portal/renew.html",
