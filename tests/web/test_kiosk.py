@@ -201,6 +201,11 @@ def test_a_receipt_needs_its_verification_code(client, kiosk, line, topup_produc
     browser, other = other_screen()
     code = f"?code={order.receipt.verification_code}"
     assert browser.get(url("receipt", kiosk=other.code, number=order.number) + code).status_code == 404
+    # As a person types it off the screen: in lower case, in groups, in full-width letters.
+    verification = order.receipt.verification_code
+    full_width = "".join(chr(ord(char) + 0xFEE0) for char in verification)
+    for typed in (verification.lower(), f"{verification[:4]} {verification[4:]}", full_width):
+        assert client.get(url("receipt", kiosk=kiosk.code, number=order.number), {"code": typed}).status_code == 200
 
 
 def test_cash_bundle_needs_the_price_and_the_rest_goes_to_credit(client, kiosk, line, bundle, topup_product):

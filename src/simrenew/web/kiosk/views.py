@@ -39,6 +39,7 @@ from simrenew.lines import queries as line_queries
 from simrenew.lines.models import Line
 from simrenew.orders.models import Channel, Order
 from simrenew.orders.quotes import quote_order
+from simrenew.orders.receipts import typed_code
 from simrenew.payments import cash_acceptor, pointofsale, terminal
 from simrenew.payments.models import TerminalOutcome, TerminalPayment
 from simrenew.terminals.idempotency import Done, new_form_key, submit_once
@@ -484,8 +485,6 @@ def cash_done(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
     session = _session(found, token)
     if session.status != SessionStatus.SETTLED or session.settled_at is None:
         raise Http404()
-    from simrenew.kit import clock
-
     if (clock.now() - session.settled_at).total_seconds() > DONE_VISIBLE_FOR:
         return redirect("kiosk:start", kiosk=found.code)
     sales = kiosks.session_sales(session)
@@ -496,7 +495,7 @@ def cash_done(request: HttpRequest, kiosk: str, token: str) -> HttpResponse:
 
 def _verified_order(found: Kiosk, number: str, code: str) -> Any:
     sale = kiosk_queries.sale_of(kiosk=found, order_number=number)
-    if sale is None or not constant_time_equal(sale.order.receipt.verification_code, (code or "").strip().upper()):
+    if sale is None or not constant_time_equal(sale.order.receipt.verification_code, typed_code(code)):
         raise Http404()
     return sale.order
 
