@@ -72,11 +72,22 @@ def format_money(amount: int, currency: str = "EUR", language: str = "en") -> st
     return format_currency(Decimal(amount) / 100, currency, locale=babel_locale(language))
 
 
+def decimal_mark(language: str = "en") -> str:
+    """The mark `language` writes between euros and cents: "." or ","."""
+    return str(get_decimal_symbol(babel_locale(language)))
+
+
+def plain_amount(amount: int, mark: str = ".") -> str:
+    """An amount with `mark` before the cents and nothing else (1250.50 or 1250,50): what a person
+    types, and what a spreadsheet reads as a number."""
+    text = f"{Decimal(amount) / 100:.2f}"
+    return text.replace(".", mark) if mark != "." else text
+
+
 def typed_amount(amount: int, language: str = "en") -> str:
     """An amount as a person types it into a form in `language`: 1250.50 or 1250,50 (the language's
     decimal mark; no currency sign, no thousands separator), as a form field's starting value."""
-    text = f"{Decimal(amount) / 100:.2f}"
-    return text.replace(".", ",") if get_decimal_symbol(babel_locale(language)) == "," else text
+    return plain_amount(amount, decimal_mark(language))
 
 
 def vat_included(gross_amount: int, rate_bp: int = VAT_RATE_BP) -> int:

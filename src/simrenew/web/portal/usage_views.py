@@ -9,11 +9,9 @@ import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from itertools import chain
 from typing import Any
 
-from babel.numbers import get_decimal_symbol
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, StreamingHttpResponse
@@ -26,8 +24,7 @@ from simrenew.charging import queries as usage
 from simrenew.charging.models import Mode, RatingGroup, Usage
 from simrenew.charging.quantities import left_texts, quantity
 from simrenew.customers import queries as customer_queries
-from simrenew.kit import clock
-from simrenew.kit.money import babel_locale
+from simrenew.kit import clock, money
 from simrenew.lines.models import BundlePeriod, Line
 from simrenew.lines.queries import Balances, LineSummary
 
@@ -304,18 +301,13 @@ UNIT_NAMES = {"data": gettext_lazy("bytes"), "voice": gettext_lazy("seconds"), "
 BYTE_ORDER_MARK = "\ufeff"
 
 
-def _decimal_comma() -> bool:
-    return get_decimal_symbol(babel_locale(get_language() or "en")) == ","
-
-
-def _euros(cents: int, *, comma: bool) -> str:
-    text = f"{Decimal(cents) / 100:.2f}"
-    return text.replace(".", ",") if comma else text
+def _decimal_mark() -> str:
+    return money.decimal_mark(get_language() or "en")
 
 
 def csv_rows(line: Line, *, since: datetime | None) -> Iterator[list[str]]:
     # The language's decimal mark and the unit names, once for the export, not for every row.
-    comma = _decimal_comma()
+    mark = _decimal_mark()
     units = {kind: str(name) for kind, name in UNIT_NAMES.items()}
     yield [
         _("Time"),
@@ -334,8 +326,8 @@ def csv_rows(line: Line, *, since: datetime | None) -> Iterator[list[str]]:
             str(row.units),
             units[kind_of(row.rating_group)],
             str(row.allowance_units),
-            _euros(row.bonus_amount, comma=comma),
-            _euros(row.credit_amount, comma=comma),
+            money.plain_amount(row.bonus_amount, mark),
+            money.plain_amount(row.credit_amount, mark),
             row.currency,
         ]
 
@@ -348,7 +340,7 @@ def usage_csv(request: HttpRequest, line_id: int) -> StreamingHttpResponse:
     if line is None:
         raise Http404()
     link = customer_queries.holds(customer_id=customer_id, line=line).get()
-    writer = csv.writer(_Echo(), delimiter=";" if _decimal_comma() else ",")
+    writer = csv.writer(_Echo(), delimiter=";" if _decimal_mark() == "," else ",")
     rows = (writer.writerow(row) for row in csv_rows(line, since=link.linked_at))
     response = StreamingHttpResponse(chain([BYTE_ORDER_MARK], rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="usage-{line.msisdn.lstrip("+")}.csv"'
