@@ -285,6 +285,24 @@ def test_a_top_up_with_a_fee_has_a_vat_table_whose_rows_add_up_to_the_total_paid
         assert f"{credit_row} €20.00" in mail
 
 
+def test_a_printed_ticket_of_a_top_up_with_a_fee_has_the_credit_row_too(brand, line):
+    """Shops and kiosks print counter/ticket.html: its VAT table adds up to the total paid as well."""
+    order = fulfil_paid(
+        create_order(line=line, product=create_topup_product(brand), topup_amount=2000, method="creditcard")
+    )
+    with translation.override("nl"):
+        credit_row = translation.gettext(CREDIT_ROW)
+        ticket = render_to_string(
+            "counter/ticket.html", {"order": order, "receipt": order.receipt, "place": "Station", "note": ""}
+        )
+    rows = vat_rows(ticket)
+    assert credit_row != CREDIT_ROW
+    assert rows == [f"{credit_row} € 20,00 —", "21 % € 0,21 € 0,04"]
+    # The credit outside VAT, and the fee's amount excluding VAT and its VAT: the total paid.
+    cents = [int(euros) * 100 + int(part) for euros, part in re.findall(r"€ (\d+),(\d\d)", " ".join(rows))]
+    assert sum(cents) == order.total_amount == 2025
+
+
 def test_a_bundle_receipt_has_no_prepaid_credit_row(client, brand, line):
     order = fulfil_paid(create_order(line=line, product=create_bundle(brand, price_amount=1500), method="creditcard"))
     context = confirmation_context(order)
