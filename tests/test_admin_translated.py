@@ -204,3 +204,22 @@ def test_django_admin_words_come_in_the_staff_language(admin_client, language, w
         assert english not in page
     with translation.override(language):
         assert translation.gettext("simrenew back office") in page  # the header is ours, not Django's
+
+
+def test_the_second_factor_models_are_named_in_the_staff_members_language():
+    """django-otp names its models in English only ("TOTP device"); the back office shows names of ours."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    with translation.override("nl"):
+        names = [
+            (str(model._meta.verbose_name), str(model._meta.verbose_name_plural))
+            for model in (TOTPDevice, StaticDevice, StaticToken)
+        ]
+    assert names == [
+        ("authenticator-app", "authenticator-apps"),
+        ("set herstelcodes", "sets herstelcodes"),
+        ("herstelcode", "herstelcodes"),
+    ]
+    # The library's migrations are untouched: they read the names it declared.
+    assert TOTPDevice._meta.original_attrs["verbose_name"] == "TOTP device"

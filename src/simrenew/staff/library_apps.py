@@ -3,11 +3,21 @@ and Django's admin on a site of ours (INSTALLED_APPS names these configs; the ap
 are the libraries' own). A module of their own: Django picks an app's config from its apps module only
 when it holds one."""
 
+from typing import Any
+
 from axes.apps import AppConfig as AxesConfig
 from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+
+
+def _name_models(config: AppConfig, names: dict[str, tuple[Any, Any]]) -> None:
+    """Give a library's models names staff read in their language (what the admin shows). Only what is
+    shown changes: the migrations read the names the library declared (Meta's original attributes)."""
+    for model_name, (singular, plural) in names.items():
+        options = config.get_model(model_name)._meta
+        options.verbose_name, options.verbose_name_plural = singular, plural
 
 
 # django-otp's two device apps, under names staff read in their language in the back office (the apps
@@ -18,12 +28,24 @@ class AuthenticatorAppsConfig(AppConfig):
     default_auto_field = "django.db.models.AutoField"
     verbose_name = _("Two-factor: authenticator apps")
 
+    def ready(self) -> None:
+        _name_models(self, {"TOTPDevice": (_("authenticator app"), _("authenticator apps"))})
+
 
 class RecoveryCodesConfig(AppConfig):
     name = "django_otp.plugins.otp_static"
     label = "otp_static"
     default_auto_field = "django.db.models.AutoField"
     verbose_name = _("Two-factor: recovery codes")
+
+    def ready(self) -> None:
+        _name_models(
+            self,
+            {
+                "StaticDevice": (_("set of recovery codes"), _("sets of recovery codes")),
+                "StaticToken": (_("recovery code"), _("recovery codes")),
+            },
+        )
 
 
 class StaffAdminConfig(AdminConfig):
