@@ -1,6 +1,7 @@
 """The Nchf-like charging API as the network calls it: signed requests, create / update / release,
 repeated and out-of-order sequence numbers, and refusals that change nothing."""
 
+import gc
 import json
 from typing import Any
 
@@ -85,6 +86,22 @@ def test_create_update_release(network, line):
     assert released.status_code == 204
     assert line_queries.balances(line).credit_amount == 100 - 60
     assert Reservation.objects.get(session__ref=ref).credit_amount == 0
+
+
+def test_a_decision_runs_with_the_garbage_collector_held_off(network, line, monkeypatch):
+    """A collection inside the transaction would stop every decision waiting for the line's lock."""
+    from simrenew.charging import service
+
+    seen = []
+    for name in ("start", "report"):
+        decide = getattr(service, name)
+        monkeypatch.setattr(
+            service, name, lambda *a, _decide=decide, **kw: seen.append(gc.isenabled()) or _decide(*a, **kw)
+        )
+    created = network.post(BASE, create_body(line), key="s1")
+    network.post(created["Location"] + "/update", used_body(1, MB_BYTES // 2, MB_BYTES))
+    assert seen == [False, False]
+    assert gc.isenabled()
 
 
 def test_the_same_request_again_gets_the_same_answer(network, line):

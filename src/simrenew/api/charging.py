@@ -26,6 +26,7 @@ from simrenew.charging.errors import BadChargingRequest, ChargingProblem, Create
 from simrenew.charging.models import NetworkClient, RatingGroup
 from simrenew.charging.service import UnitGrant, UnitUse
 from simrenew.kit import clock
+from simrenew.kit.collector import collector_held_off
 from simrenew.kit.errors import DomainError
 from simrenew.kit.parse import is_ascii_digits
 from simrenew.kit.phone import normalize_msisdn
@@ -231,7 +232,7 @@ def create(request: HttpRequest, data: ChargingDataRequest, idempotency_key: str
         sequence = data.invocation_sequence_number
         request_hash = _hash("create", request)
         try:
-            with transaction.atomic():
+            with collector_held_off(), transaction.atomic():
                 # First: a replay is refused as one (before what it asks is looked at), and changes
                 # nothing; a decision commits once, its nonce with it.
                 record_pending_nonce(request)
@@ -264,7 +265,7 @@ def _report(request: HttpRequest, ref: str, data: ChargingDataRequest, *, final:
     def run() -> HttpResponse:
         sequence = data.invocation_sequence_number
         request_hash = _hash("release" if final else "update", request)
-        with transaction.atomic():
+        with collector_held_off(), transaction.atomic():
             record_pending_nonce(request)
             uses = _uses(data)
             answer = charging.report(
