@@ -346,6 +346,35 @@ def vacuum_analyze(url: str) -> None:
         conn.execute("VACUUM (ANALYZE)")
 
 
+def maintenance_counts(url: str) -> tuple[int, int, int, int, int, int]:
+    """So far: how many times autovacuum has vacuumed or analysed a table of ours, how many checkpoints
+    the server has finished, the buffers checkpoints wrote, the full-page images written to the WAL
+    (the first change to a page after a checkpoint began logs the whole page), the blocks the database
+    read from outside its shared buffers, and the buffers backends had to write out themselves to make
+    room. Read before and after a phase: what ran during it."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        autovacuum = conn.execute(
+            "SELECT COALESCE(SUM(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_user_tables"
+        ).fetchone()
+        writer = conn.execute(
+            "SELECT checkpoints_timed + checkpoints_req, buffers_checkpoint, buffers_backend FROM pg_stat_bgwriter"
+        ).fetchone()
+        wal = conn.execute("SELECT wal_fpi FROM pg_stat_wal").fetchone()
+        read = conn.execute("SELECT blks_read FROM pg_stat_database WHERE datname = current_database()").fetchone()
+    assert autovacuum is not None and writer is not None and wal is not None and read is not None
+    return int(autovacuum[0]), int(writer[0]), int(writer[1]), int(wal[0]), int(read[0]), int(writer[2])
+
+
+def database_megabytes(url: str) -> float:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        found = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+    return int(found[0] if found else 0) / 2**20
+
+
 def run_pgbench(*, url: str, script: Path, clients: int, seconds: float) -> tuple[float, int]:
     """Run a script with the simple protocol (Django sends SQL so): transactions/s, and how many ran.
     A client that failed (a script that no longer matches the schema) stops the benchmark."""

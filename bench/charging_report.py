@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from gunicorn_counting import served_percentile
+from gunicorn_counting import gc_pauses, served_percentile
 from pos_report import Check, Usage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +29,16 @@ class Phase:
     served_p99: float = 0.0  # the same decisions' p99 in gunicorn's threads (gunicorn_counting)
     sent_p99: float = 0.0  # the same decisions' p99 from when each was sent
     late_p99: float = 0.0  # how late the sends were, p99 (paced: after when they were due)
+    gc_full: int = 0  # full garbage collections in gunicorn's workers during the phase
+    gc_long: int = 0  # their garbage-collection pauses of 5 ms or more
+    gc_longest: str = "none"  # the longest pause's range
+    autovacuums: int = 0  # tables autovacuum vacuumed or analysed during the phase
+    checkpoints: int = 0  # checkpoints PostgreSQL finished during the phase
+    checkpoint_buffers: int = 0  # buffers checkpoints wrote during the phase
+    full_pages: int = 0  # full-page images written to the WAL during the phase
+    blocks_read: int = 0  # blocks the database read from outside its shared buffers during the phase
+    backend_writes: int = 0  # buffers backends wrote out themselves during the phase
+    database_mb: float = 0.0  # the database's size after the phase
     requests: int = 0
     statements: float = 0.0  # round trips per decision, BEGIN and COMMIT included
     commits: float = 0.0
@@ -72,6 +82,7 @@ class Phase:
         self.statements = trips / served
         self.commits = (after.counters["commits"] - before.counters["commits"]) / served
         self.served_p99 = served_percentile(before.counters, after.counters, 0.99)
+        self.gc_full, self.gc_long, self.gc_longest = gc_pauses(before.counters, after.counters)
         self.web_ms = (after.web - before.web) * 1000 / served
         self.db_ms = (after.db - before.db) * 1000 / served
         self.client_ms = (after.client - before.client) * 1000 / served

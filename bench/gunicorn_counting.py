@@ -8,6 +8,8 @@ Each worker owns one slot of the file (by its gunicorn age), written in place (m
 reads the totals at any time with `read_totals`.
 """
 
+import bisect
+import gc
 import mmap
 import os
 import struct
@@ -25,7 +27,11 @@ BINS = 64  # requests by round trips sent (statements, BEGIN, COMMIT, ROLLBACK);
 # SERVED_STEP_MS (the last bin: that long or longer): the server's share of a latency, without the wait
 # in the worker's queue or the load generator's.
 SERVED_BINS, SERVED_STEP_MS = 400, 0.5
-FIELDS = TOTALS + tuple(f"sent {n}" for n in range(BINS)) + tuple(f"served {n}" for n in range(SERVED_BINS))
+# The workers' garbage-collection pauses by length (ms, upper edges; the last bin: longer), and how many
+# were full collections (generation 2): a pause holds up the request being served and those queued.
+GC_EDGES_MS = (1, 2, 5, 10, 20, 50, 100)
+GC_FIELDS = ("gc full", *(f"gc {n}" for n in range(len(GC_EDGES_MS) + 1)))
+FIELDS = TOTALS + tuple(f"sent {n}" for n in range(BINS)) + tuple(f"served {n}" for n in range(SERVED_BINS)) + GC_FIELDS
 SLOTS = 256
 SLOT_SIZE = 8 * len(FIELDS)
 OFFSETS = {name: 8 * n for n, name in enumerate(FIELDS)}
@@ -83,6 +89,34 @@ def post_worker_init(worker: Any) -> None:
         lock=threading.Lock(),
     )
     connection_created.connect(_instrument, weak=False)
+    gc.callbacks.append(_on_gc)
+
+
+_gc_pending: dict[str, int] = {}  # pauses seen since the last request ended, written by post_request
+
+
+def _on_gc(phase: str, info: dict[str, Any]) -> None:
+    """Counts a pause in memory only: a collection can start anywhere, `_add` (and its lock) included."""
+    if phase == "start":
+        _state["gc_began"] = time.perf_counter()
+        return
+    paused_ms = (time.perf_counter() - _state.pop("gc_began", time.perf_counter())) * 1000
+    names = ["gc full"] if info.get("generation") == 2 else []
+    for name in [*names, f"gc {bisect.bisect_left(GC_EDGES_MS, paused_ms)}"]:
+        _gc_pending[name] = _gc_pending.get(name, 0) + 1
+
+
+def gc_pauses(before: dict[str, int], after: dict[str, int]) -> tuple[int, int, str]:
+    """Between two readings: full collections, pauses of 5 ms or more, and the longest pause's bin
+    ("< 1 ms", "20-50 ms", "> 100 ms"; "none" without any)."""
+    counts = [after[f"gc {n}"] - before[f"gc {n}"] for n in range(len(GC_EDGES_MS) + 1)]
+    longest = "none"
+    edges = (0, *GC_EDGES_MS)
+    for n, count in enumerate(counts):
+        if count:
+            longest = f"> {edges[n]} ms" if n == len(GC_EDGES_MS) else f"{edges[n]}-{edges[n + 1]} ms"
+    long_ones = sum(counts[GC_EDGES_MS.index(5) + 1 :])
+    return after["gc full"] - before["gc full"], long_ones, longest
 
 
 def served_percentile(before: dict[str, int], after: dict[str, int], share: float) -> float:
@@ -111,3 +145,7 @@ def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
         _add(f"sent {min(getattr(_request, 'sent', 0), BINS - 1)}")
         served_ms = (time.perf_counter() - getattr(_request, "began", time.perf_counter())) * 1000
         _add(f"served {min(int(served_ms / SERVED_STEP_MS), SERVED_BINS - 1)}")
+        while _gc_pending:
+            name, count = _gc_pending.popitem()
+            for _ in range(count):
+                _add(name)
