@@ -1,6 +1,7 @@
 """The one exactly-once mechanism behind the terminal API and the money-taking pages: a key per
 operation, stored with its answer; work in the key's transaction or claimed first."""
 
+import gc
 import itertools
 
 import pytest
@@ -87,6 +88,19 @@ def test_in_the_keys_transaction_a_crash_rolls_everything_back():
     with pytest.raises(RuntimeError):
         run_once(Work(fail_with=RuntimeError("bug")))
     assert not IdempotentCall.objects.exists() and not Terminal.objects.exists()
+
+
+def test_in_the_keys_transaction_the_work_runs_with_the_garbage_collector_held_off():
+    """The work holds row locks until the commit: a collection there would hold up whoever waits."""
+    seen = []
+
+    def work():
+        seen.append(gc.isenabled())
+        return "done", Answer(201, "{}")
+
+    assert gc.isenabled()
+    run_once(work)
+    assert seen == [False] and gc.isenabled()
 
 
 def test_claimed_first_the_key_is_taken_before_the_work_runs():

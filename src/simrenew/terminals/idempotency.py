@@ -59,6 +59,7 @@ from ninja import Header
 from pydantic import BaseModel
 
 from simrenew.kit import clock
+from simrenew.kit.collector import collector_held_off
 from simrenew.kit.errors import DomainError
 from simrenew.terminals import sealing, sql
 from simrenew.terminals.auth import NonceReplayed, record_pending_nonce, refuse_replayed, terminal_of
@@ -149,7 +150,9 @@ def _store(call_id: int, answer: Answer) -> None:
 
 
 def _run_in_transaction[R](claim: _Claim, run: Callable[[], tuple[R, Answer]]) -> Outcome[R] | None:
-    with transaction.atomic():
+    # The work holds row locks (a line, a retailer's float) until the commit: no collector's pause
+    # inside it to hold up everyone waiting for them (kit.collector).
+    with collector_held_off(), transaction.atomic():
         call_id = claim.take()
         if call_id is None:
             return None
