@@ -23,7 +23,7 @@ import os
 import re
 import subprocess
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -346,33 +346,47 @@ def vacuum_analyze(url: str) -> None:
         conn.execute("VACUUM (ANALYZE)")
 
 
-def maintenance_counts(url: str) -> tuple[int, int, int, int, int, int]:
-    """So far: how many times autovacuum has vacuumed or analysed a table of ours, how many checkpoints
-    the server has finished, the buffers checkpoints wrote, the full-page images written to the WAL
-    (the first change to a page after a checkpoint began logs the whole page), the blocks the database
-    read from outside its shared buffers, and the buffers backends had to write out themselves to make
-    room. Read before and after a phase: what ran during it."""
-    import psycopg
+@dataclass(frozen=True)
+class Maintenance:
+    """What the server did besides our statements, counted since it started; the difference of two
+    readings (`after - before`) is what ran between them, with the database's size after."""
 
-    with psycopg.connect(url, autocommit=True) as conn:
-        autovacuum = conn.execute(
-            "SELECT COALESCE(SUM(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_user_tables"
-        ).fetchone()
-        writer = conn.execute(
-            "SELECT checkpoints_timed + checkpoints_req, buffers_checkpoint, buffers_backend FROM pg_stat_bgwriter"
-        ).fetchone()
-        wal = conn.execute("SELECT wal_fpi FROM pg_stat_wal").fetchone()
-        read = conn.execute("SELECT blks_read FROM pg_stat_database WHERE datname = current_database()").fetchone()
-    assert autovacuum is not None and writer is not None and wal is not None and read is not None
-    return int(autovacuum[0]), int(writer[0]), int(writer[1]), int(wal[0]), int(read[0]), int(writer[2])
+    autovacuums: int  # tables of ours autovacuum vacuumed or analysed
+    checkpoints: int  # checkpoints finished
+    checkpoint_buffers: int  # buffers checkpoints wrote
+    full_pages: int  # full-page images in the WAL (a page's first change after a checkpoint began)
+    blocks_read: int  # blocks read from outside the shared buffers
+    backend_writes: int  # buffers backends had to write out themselves to make room
+    database_mb: float
 
+    def __sub__(self, before: "Maintenance") -> "Maintenance":
+        counts = [getattr(self, f.name) - getattr(before, f.name) for f in fields(self) if f.name != "database_mb"]
+        return Maintenance(*counts, database_mb=self.database_mb)
 
-def database_megabytes(url: str) -> float:
-    import psycopg
+    def __str__(self) -> str:
+        return (
+            f"autovacuum {self.autovacuums} times; checkpoints {self.checkpoints} finished, {self.checkpoint_buffers}"
+            f" buffers written, {self.full_pages} full-page images in the WAL; {self.blocks_read} blocks read from"
+            f" outside the shared buffers, {self.backend_writes} written by backends;"
+            f" database {self.database_mb:.0f} MB"
+        )
 
-    with psycopg.connect(url, autocommit=True) as conn:
-        found = conn.execute("SELECT pg_database_size(current_database())").fetchone()
-    return int(found[0] if found else 0) / 2**20
+    @classmethod
+    def read(cls, url: str) -> "Maintenance":
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT (SELECT COALESCE(SUM(autovacuum_count + autoanalyze_count), 0) FROM pg_stat_user_tables),"
+                " w.checkpoints_timed + w.checkpoints_req, w.buffers_checkpoint,"
+                " (SELECT wal_fpi FROM pg_stat_wal),"
+                " (SELECT blks_read FROM pg_stat_database WHERE datname = current_database()),"
+                " w.buffers_backend, pg_database_size(current_database())"
+                " FROM pg_stat_bgwriter w"
+            ).fetchone()
+        assert row is not None
+        *counts, size = (int(value) for value in row)
+        return cls(*counts, database_mb=size / 2**20)
 
 
 def run_pgbench(*, url: str, script: Path, clients: int, seconds: float) -> tuple[float, int]:

@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from captured_sql import database_megabytes, maintenance_counts, run_pgbench, vacuum_analyze  # noqa: E402
+from captured_sql import Maintenance, run_pgbench, vacuum_analyze  # noqa: E402
 from charging_load import HOT_CREDIT, LINE_CREDIT, Outcome, load_data, run_clients  # noqa: E402
 from charging_report import PACED_SHARE, Phase, invariants, print_table, targets  # noqa: E402
 from gunicorn_counting import create_file  # noqa: E402
@@ -65,21 +65,13 @@ def run_phase(phase: Phase, *, clients: list[dict], args: argparse.Namespace, en
     run_clients(port=port, clients=clients, seconds=args.warm_up, updates=args.updates, rate=phase.paced)
     before, maintenance = (
         Usage.now(server=server, postmaster=postmaster, counters=counters),
-        maintenance_counts(env["url"]),
+        Maintenance.read(env["url"]),
     )
     outcome: Outcome = run_clients(
         port=port, clients=clients, seconds=phase.seconds, updates=args.updates, rate=phase.paced
     )
     phase.measured(before, Usage.now(server=server, postmaster=postmaster, counters=counters))
-    phase.database_mb = database_megabytes(env["url"])
-    (
-        phase.autovacuums,
-        phase.checkpoints,
-        phase.checkpoint_buffers,
-        phase.full_pages,
-        phase.blocks_read,
-        phase.backend_writes,
-    ) = (after - earlier for after, earlier in zip(maintenance_counts(env["url"]), maintenance, strict=True))
+    phase.maintenance = Maintenance.read(env["url"]) - maintenance
     phase.decisions, phase.errors, phase.elapsed = outcome.decisions, outcome.errors, outcome.elapsed
     phase.p50, phase.p99 = percentile(outcome.latencies, 0.5) * 1000, percentile(outcome.latencies, 0.99) * 1000
     phase.sent_p99, phase.late_p99 = percentile(outcome.from_send, 0.99) * 1000, percentile(outcome.late, 0.99) * 1000
@@ -108,10 +100,7 @@ def run_phase(phase: Phase, *, clients: list[dict], args: argparse.Namespace, en
         )
         print(
             f"  {'':<15} garbage collection in the workers: {phase.gc_full} full, {phase.gc_long} pauses of 5 ms"
-            f" or more, the longest {phase.gc_longest}; autovacuum {phase.autovacuums} times; checkpoints"
-            f" {phase.checkpoints} finished, {phase.checkpoint_buffers} buffers written, {phase.full_pages}"
-            f" full-page images in the WAL; {phase.blocks_read} blocks read from outside the shared buffers,"
-            f" {phase.backend_writes} written by backends; database {phase.database_mb:.0f} MB",
+            f" or more, the longest {phase.gc_longest}; {phase.maintenance}",
             flush=True,
         )
     return phase

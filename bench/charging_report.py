@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from captured_sql import Maintenance
 from gunicorn_counting import gc_pauses, served_percentile
 from pos_report import Check, Usage
 
@@ -32,13 +33,7 @@ class Phase:
     gc_full: int = 0  # full garbage collections in gunicorn's workers during the phase
     gc_long: int = 0  # their garbage-collection pauses of 5 ms or more
     gc_longest: str = "none"  # the longest pause's range
-    autovacuums: int = 0  # tables autovacuum vacuumed or analysed during the phase
-    checkpoints: int = 0  # checkpoints PostgreSQL finished during the phase
-    checkpoint_buffers: int = 0  # buffers checkpoints wrote during the phase
-    full_pages: int = 0  # full-page images written to the WAL during the phase
-    blocks_read: int = 0  # blocks the database read from outside its shared buffers during the phase
-    backend_writes: int = 0  # buffers backends wrote out themselves during the phase
-    database_mb: float = 0.0  # the database's size after the phase
+    maintenance: Maintenance | None = None  # what else the server did during the phase
     requests: int = 0
     statements: float = 0.0  # round trips per decision, BEGIN and COMMIT included
     commits: float = 0.0

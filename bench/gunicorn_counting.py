@@ -52,13 +52,13 @@ def read_totals(path: Path) -> dict[str, int]:
     return totals
 
 
-def _add(name: str) -> None:
+def _add(name: str, count: int = 1) -> None:
     if name in TOTALS[1:]:
-        _request.sent = getattr(_request, "sent", 0) + 1
+        _request.sent = getattr(_request, "sent", 0) + count
     offset = _state["offset"] + OFFSETS[name]
     with _state["lock"]:
         (value,) = struct.unpack_from("<q", _state["map"], offset)
-        struct.pack_into("<q", _state["map"], offset, value + 1)
+        struct.pack_into("<q", _state["map"], offset, value + count)
 
 
 def _count_statement(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
@@ -108,7 +108,7 @@ def _on_gc(phase: str, info: dict[str, Any]) -> None:
 
 def gc_pauses(before: dict[str, int], after: dict[str, int]) -> tuple[int, int, str]:
     """Between two readings: full collections, pauses of 5 ms or more, and the longest pause's bin
-    ("< 1 ms", "20-50 ms", "> 100 ms"; "none" without any)."""
+    ("0-1 ms", "20-50 ms", "> 100 ms"; "none" without any)."""
     counts = [after[f"gc {n}"] - before[f"gc {n}"] for n in range(len(GC_EDGES_MS) + 1)]
     longest = "none"
     edges = (0, *GC_EDGES_MS)
@@ -146,6 +146,4 @@ def post_request(worker: Any, req: Any, environ: Any, resp: Any) -> None:
         served_ms = (time.perf_counter() - getattr(_request, "began", time.perf_counter())) * 1000
         _add(f"served {min(int(served_ms / SERVED_STEP_MS), SERVED_BINS - 1)}")
         while _gc_pending:
-            name, count = _gc_pending.popitem()
-            for _ in range(count):
-                _add(name)
+            _add(*_gc_pending.popitem())

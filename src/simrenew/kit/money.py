@@ -80,8 +80,7 @@ def decimal_mark(language: str = "en") -> str:
 def plain_amount(amount: int, mark: str = ".") -> str:
     """An amount with `mark` before the cents and nothing else (1250.50 or 1250,50): what a person
     types, and what a spreadsheet reads as a number."""
-    text = f"{Decimal(amount) / 100:.2f}"
-    return text.replace(".", mark) if mark != "." else text
+    return f"{Decimal(amount) / 100:.2f}".replace(".", mark)
 
 
 def typed_amount(amount: int, language: str = "en") -> str:

@@ -301,13 +301,8 @@ UNIT_NAMES = {"data": gettext_lazy("bytes"), "voice": gettext_lazy("seconds"), "
 BYTE_ORDER_MARK = "\ufeff"
 
 
-def _decimal_mark() -> str:
-    return money.decimal_mark(get_language() or "en")
-
-
-def csv_rows(line: Line, *, since: datetime | None) -> Iterator[list[str]]:
-    # The language's decimal mark and the unit names, once for the export, not for every row.
-    mark = _decimal_mark()
+def csv_rows(line: Line, *, since: datetime | None, mark: str) -> Iterator[list[str]]:
+    # The unit names once for the export, not for every row (`mark`: the language's decimal mark).
     units = {kind: str(name) for kind, name in UNIT_NAMES.items()}
     yield [
         _("Time"),
@@ -340,8 +335,9 @@ def usage_csv(request: HttpRequest, line_id: int) -> StreamingHttpResponse:
     if line is None:
         raise Http404()
     link = customer_queries.holds(customer_id=customer_id, line=line).get()
-    writer = csv.writer(_Echo(), delimiter=";" if _decimal_mark() == "," else ",")
-    rows = (writer.writerow(row) for row in csv_rows(line, since=link.linked_at))
+    mark = money.decimal_mark(get_language() or "en")
+    writer = csv.writer(_Echo(), delimiter=";" if mark == "," else ",")
+    rows = (writer.writerow(row) for row in csv_rows(line, since=link.linked_at, mark=mark))
     response = StreamingHttpResponse(chain([BYTE_ORDER_MARK], rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="usage-{line.msisdn.lstrip("+")}.csv"'
     return response
